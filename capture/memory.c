@@ -1,0 +1,341 @@
+/*
+ * Which memory goes into the core, and copying it.
+ *
+ * Policy per mapping (what the kernel's default coredump_filter 0x33 keeps,
+ * but page-exact thanks to /proc/PID/pagemap):
+ *   anonymous private/shared, [heap], [stack], memfd, SysV shm
+ *                     → resident and swapped pages (pagemap bits 63/62); the
+ *                       untouched pages between them read back as the zeros
+ *                       they are
+ *   private file-backed (text, .data, RELRO, any permissions)
+ *                     → the pages the process has modified: anonymous (COW)
+ *                       pages, i.e. present without bit 61 "file page", or
+ *                       swapped; plus the first page when the mapping starts
+ *                       an ELF file (header + build-id). Everything else is
+ *                       the file's bytes, which readers take from the file
+ *                       named in NT_FILE — the kernel dumps such a mapping
+ *                       whole once it has any anonymous page (anon_vma)
+ *   [vdso]            → every page (unwinders need its CFI)
+ *   [vvar], [vsyscall], unreadable, device files, shared file mappings
+ *                     → nothing
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "capture/snapshot-internal.h"
+#include "common/util.h"
+
+#define PAGE 4096u
+#define PAGEMAP_PRESENT (1ull << 63)
+#define PAGEMAP_SWAPPED (1ull << 62)
+#define PAGEMAP_FILE (1ull << 61)
+#define PAGEMAP_PFN_MASK ((1ull << 55) - 1)
+
+/*
+ * The PFN of the kernel's shared zero page, or 0 when PFNs are hidden from us
+ * (not CAP_SYS_ADMIN). Pages mapped to it were only ever read — a debugger
+ * reading through /proc/PID/mem maps whole stacks that way — and hold zeros,
+ * so they stay holes.
+ */
+static uint64_t zero_page_pfn(void)
+{
+	static uint64_t pfn = UINT64_MAX;
+	uint64_t entry = 0;
+	volatile unsigned char *p;
+	int fd;
+
+	if (pfn != UINT64_MAX)
+		return pfn;
+	pfn = 0;
+	p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return pfn;
+	(void)p[0];	/* a read fault maps the zero page */
+	if ((fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)) >= 0) {
+		if (pread(fd, &entry, 8, (off_t)((uintptr_t)p / PAGE * 8)) == 8 && (entry & PAGEMAP_PRESENT))
+			pfn = entry & PAGEMAP_PFN_MASK;
+		close(fd);
+	}
+	munmap((void *)p, PAGE);
+	return pfn;
+}
+
+static bool is_anon_like(const char *path)
+{
+	return path[0] == '\0' || strcmp(path, "[heap]") == 0 || strncmp(path, "[stack", 6) == 0 ||
+	       strncmp(path, "[anon", 5) == 0 || strncmp(path, "/memfd:", 7) == 0 ||
+	       strncmp(path, "/SYSV", 5) == 0 || strncmp(path, "/dev/zero", 9) == 0 ||
+	       strncmp(path, "/dev/shm/", 9) == 0;
+}
+
+static enum mapping_dump choose_dump(const struct snapshot_mapping *m)
+{
+	if (!m->readable || strcmp(m->path, "[vvar]") == 0 || strcmp(m->path, "[vsyscall]") == 0 ||
+	    strncmp(m->path, "[vvar", 5) == 0)
+		return MAPPING_DUMP_NONE;
+	if (strcmp(m->path, "[vdso]") == 0)
+		return MAPPING_DUMP_ALL;
+	if (is_anon_like(m->path))
+		return MAPPING_DUMP_RESIDENT;
+	if (m->path[0] == '[')
+		return MAPPING_DUMP_RESIDENT;
+	if (strncmp(m->path, "/dev/", 5) == 0 || m->shared)
+		return MAPPING_DUMP_NONE;	/* device memory: reading may have side effects */
+	return MAPPING_DUMP_MODIFIED;
+}
+
+static bool parse_maps_line(char *line, struct snapshot_mapping *m)
+{
+	unsigned long long start, end, offset, inode;
+	unsigned maj, min;
+	char perms[8];
+	int pathoff = 0;
+	char *path;
+
+	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &offset, &maj, &min, &inode,
+		   &pathoff) < 7 ||
+	    end <= start || strlen(perms) < 4)
+		return false;
+	path = line + pathoff;
+	path[strcspn(path, "\n")] = '\0';
+	m->start = start;
+	m->end = end;
+	m->offset = offset;
+	m->readable = perms[0] == 'r';
+	m->writable = perms[1] == 'w';
+	m->executable = perms[2] == 'x';
+	m->shared = perms[3] == 's';
+	m->dev_major = maj;
+	m->dev_minor = min;
+	m->inode = inode;
+	m->path = strdup(path);
+	return m->path != NULL;
+}
+
+static struct hs_error *add_run(struct snapshot *snap, struct snapshot_mapping *m, uint64_t addr, uint64_t len)
+{
+	struct snapshot_run *prev = snap->runs.len > m->first_run && m->nruns ? &snap->runs.items[snap->runs.len - 1] : NULL;
+	struct snapshot_run *r;
+
+	if (prev && prev->addr + prev->len == addr) {
+		prev->len += len;
+		return NULL;
+	}
+	if (!(r = VEC_PUSH(&snap->runs)))
+		return &hs_error_nomem;
+	r->addr = addr;
+	r->len = len;
+	m->nruns++;
+	return NULL;
+}
+
+/* Plans the pages of m that pagemap says we keep (see the policy above). */
+static struct hs_error *plan_pages(int pagemap, struct snapshot *snap, struct snapshot_mapping *m, bool with_header)
+{
+	static uint64_t entries[8192];
+	uint64_t npages = (m->end - m->start) / PAGE, done = 0, last_end = m->start;
+	bool anon_only = m->dump == MAPPING_DUMP_MODIFIED;
+	uint64_t zero_pfn = zero_page_pfn();
+	struct hs_error *err;
+
+	if (with_header) {
+		if ((err = add_run(snap, m, m->start, PAGE)))
+			return err;
+		last_end = m->start + PAGE;
+	}
+
+	while (done < npages) {
+		size_t want = (size_t)MIN(npages - done, ARRAY_SIZE(entries));
+		ssize_t n = pread(pagemap, entries, want * 8, (off_t)(((m->start / PAGE) + done) * 8));
+
+		if (n <= 0)
+			break;	/* unreadable pagemap: treat the rest as not resident */
+		for (size_t i = 0; i < (size_t)n / 8; i++) {
+			uint64_t e = entries[i];
+			bool keep = anon_only ? (e & PAGEMAP_SWAPPED) || ((e & PAGEMAP_PRESENT) && !(e & PAGEMAP_FILE))
+					      : (e & (PAGEMAP_PRESENT | PAGEMAP_SWAPPED)) != 0;
+			if (keep && zero_pfn && (e & PAGEMAP_PRESENT) && (e & PAGEMAP_PFN_MASK) == zero_pfn)
+				keep = false;
+			if (keep && !(with_header && done + i == 0)) {
+				uint64_t addr = m->start + (done + i) * PAGE;
+				if ((err = add_run(snap, m, addr, PAGE)))
+					return err;
+				last_end = addr + PAGE;
+			}
+		}
+		done += (uint64_t)n / 8;
+	}
+	m->dump_size = m->nruns ? last_end - m->start : 0;
+	return NULL;
+}
+
+static bool starts_with_elf_magic(pid_t pid, uint64_t addr)
+{
+	unsigned char magic[4];
+	struct iovec local = { magic, 4 }, remote = { (void *)(uintptr_t)addr, 4 };
+
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == 4 && memcmp(magic, "\177ELF", 4) == 0;
+}
+
+struct hs_error *memory_plan(pid_t pid, bool live_header_check, struct snapshot *snap)
+{
+	char path[64], line[8192];
+	struct hs_error *err = NULL;
+	FILE *maps;
+	int pagemap;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if (!(maps = fopen(path, "re")))
+		return hs_error_errno_kind(errno == ENOENT ? HS_ERR_NO_PROCESS : HS_ERR_OS, errno, "cannot open '%s'", path);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	pagemap = open(path, O_RDONLY | O_CLOEXEC);
+	while (fgets(line, sizeof(line), maps)) {
+		struct snapshot_mapping *m;
+
+		if (snap->maps.len >= SNAPSHOT_MAX_MAPPINGS) {
+			err = hs_error_create(HS_ERR_LIMIT, "process %d has more than %u mappings", (int)pid,
+					      SNAPSHOT_MAX_MAPPINGS);
+			break;
+		}
+		if (!(m = VEC_PUSH(&snap->maps))) {
+			err = &hs_error_nomem;
+			break;
+		}
+		if (!parse_maps_line(line, m)) {
+			free(m->path);
+			snap->maps.len--;
+			continue;
+		}
+		m->dump = choose_dump(m);
+		m->first_run = snap->runs.len;
+		switch (m->dump) {
+		case MAPPING_DUMP_NONE:
+			break;
+		case MAPPING_DUMP_MODIFIED: {
+			/* without the live check (estimate), count the header page of every offset-0 mapping */
+			bool header = m->offset == 0 && (!live_header_check || starts_with_elf_magic(pid, m->start));
+			if (pagemap < 0)
+				err = header ? add_run(snap, m, m->start, PAGE) : NULL;
+			else
+				err = plan_pages(pagemap, snap, m, header);
+			if (m->nruns == 0)
+				m->dump = MAPPING_DUMP_NONE;
+			break;
+		}
+		case MAPPING_DUMP_ALL:
+			m->dump_size = m->end - m->start;
+			err = add_run(snap, m, m->start, m->dump_size);
+			break;
+		case MAPPING_DUMP_RESIDENT:
+			if (pagemap < 0) {
+				/* no pagemap (old kernel, permissions): copy the whole mapping */
+				m->dump_size = m->end - m->start;
+				err = add_run(snap, m, m->start, m->dump_size);
+			} else {
+				err = plan_pages(pagemap, snap, m, false);
+			}
+			break;
+		}
+		if (err)
+			break;
+	}
+	fclose(maps);
+	if (pagemap >= 0)
+		close(pagemap);
+	snap->bytes_planned = 0;
+	for (size_t i = 0; i < snap->runs.len; i++)
+		snap->bytes_planned += snap->runs.items[i].len;
+	return err;
+}
+
+void snapshot_read_memory(pid_t pid, int memfd, uint64_t addr, void *buf, size_t len, uint64_t *failed_pages)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		struct iovec local = { (char *)buf + done, len - done };
+		struct iovec remote = { (void *)(uintptr_t)(addr + done), len - done };
+		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		/* the page at addr+done is unreadable this way: try /proc/PID/mem, one page */
+		size_t chunk = MIN(len - done, PAGE - ((addr + done) % PAGE));
+		ssize_t m = memfd >= 0 ? pread(memfd, (char *)buf + done, chunk, (off_t)(addr + done)) : -1;
+		if (m != (ssize_t)chunk) {
+			memset((char *)buf + done, 0, chunk);
+			if (failed_pages)
+				(*failed_pages)++;
+		}
+		done += chunk;
+	}
+}
+
+struct hs_error *memory_arena_create(struct snapshot *snap, size_t size)
+{
+	void *p;
+
+	if (size == 0)
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return hs_error_errno(errno, "cannot reserve %zu bytes for the memory copy", size);
+	/* fault it in now, so the copy while the target is stopped runs at memcpy speed */
+	madvise(p, size, MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_WRITE
+	if (madvise(p, size, MADV_POPULATE_WRITE) != 0)
+#endif
+		for (size_t off = 0; off < size; off += PAGE)
+			((volatile unsigned char *)p)[off] = 0;
+	snap->arena = p;
+	snap->arena_size = size;
+	snap->arena_used = 0;
+	return NULL;
+}
+
+static unsigned char *arena_alloc(struct snapshot *snap, uint64_t len)
+{
+	void **slot, *p;
+
+	if (snap->arena && snap->arena_size - snap->arena_used >= len) {
+		p = snap->arena + snap->arena_used;
+		snap->arena_used += len;
+		return p;
+	}
+	/* the mappings grew since the estimate: pay for a late allocation */
+	if (!(slot = VEC_PUSH(&snap->overflow)) || !(p = malloc(len)))
+		return NULL;
+	*slot = p;
+	return p;
+}
+
+struct hs_error *memory_copy(pid_t pid, struct snapshot *snap)
+{
+	char path[64];
+	int memfd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	memfd = open(path, O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; i < snap->runs.len; i++) {
+		struct snapshot_run *r = &snap->runs.items[i];
+
+		if (!(r->data = arena_alloc(snap, r->len))) {
+			if (memfd >= 0)
+				close(memfd);
+			return &hs_error_nomem;
+		}
+		snapshot_read_memory(pid, memfd, r->addr, r->data, r->len, &snap->pages_failed);
+	}
+	if (memfd >= 0)
+		close(memfd);
+	return NULL;
+}

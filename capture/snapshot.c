@@ -1,0 +1,177 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "capture/snapshot-internal.h"
+#include "common/util.h"
+
+void snapshot_init(struct snapshot *snap)
+{
+	memset(snap, 0, sizeof(*snap));
+}
+
+void snapshot_deinit(struct snapshot *snap)
+{
+	for (size_t i = 0; i < snap->threads.len; i++)
+		free(snap->threads.items[i].xstate);
+	VEC_DEINIT(&snap->threads);
+	for (size_t i = 0; i < snap->maps.len; i++)
+		free(snap->maps.items[i].path);
+	VEC_DEINIT(&snap->maps);
+	VEC_DEINIT(&snap->runs);
+	for (size_t i = 0; i < snap->overflow.len; i++)
+		free(snap->overflow.items[i]);
+	VEC_DEINIT(&snap->overflow);
+	if (snap->arena)
+		munmap(snap->arena, snap->arena_size);
+	free(snap->auxv);
+	memset(snap, 0, sizeof(*snap));
+}
+
+struct hs_error *snapshot_estimate(pid_t pid, uint64_t *bytes_ret)
+{
+	struct snapshot probe;
+	struct hs_error *err;
+
+	snapshot_init(&probe);
+	err = memory_plan(pid, false, &probe);
+	*bytes_ret = probe.bytes_planned;
+	snapshot_deinit(&probe);
+	return err;
+}
+
+/* Fills registers of threads that never stopped from /proc/TID/syscall (sp, pc, nr, args). */
+static void fill_unstopped(pid_t pid, struct snapshot *snap)
+{
+	for (size_t i = 0; i < snap->threads.len; i++) {
+		struct snapshot_thread *t = &snap->threads.items[i];
+		char path[96], *line = NULL;
+		struct proc_stat st;
+		struct hs_error *err;
+		int64_t nr;
+		uint64_t args[6], sp, pc;
+
+		if (t->stopped || t->exited)
+			continue;
+		snap->nthreads_unstopped++;
+		if ((err = proc_read_stat(pid, t->tid, &st)) == NULL)
+			t->state = st.state;
+		hs_error_destroy(err);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid, (int)t->tid);
+		if ((err = hs_read_file(path, 512, &line, NULL, NULL))) {
+			hs_error_destroy(err);
+			continue;
+		}
+		if (proc_parse_syscall(line, &nr, args, &sp, &pc)) {
+			t->regs.orig_rax = (unsigned long long)nr;
+			t->regs.rdi = args[0];
+			t->regs.rsi = args[1];
+			t->regs.rdx = args[2];
+			t->regs.r10 = args[3];
+			t->regs.r8 = args[4];
+			t->regs.r9 = args[5];
+			t->regs.rsp = sp;
+			t->regs.rip = pc;
+		}
+		free(line);
+	}
+}
+
+struct tracer_job {
+	pid_t pid;
+	const struct snapshot_options *opts;
+	struct snapshot *snap;
+	struct hs_error *err;
+};
+
+/*
+ * The ptracer. Everything between the first PTRACE_SEIZE and the last
+ * PTRACE_DETACH happens here; when this thread exits, the kernel detaches
+ * whatever is still attached.
+ */
+static void *tracer_main(void *arg)
+{
+	struct tracer_job *job = arg;
+	struct snapshot *snap = job->snap;
+	char path[64];
+	struct hs_error *err;
+
+	err = freeze_all(job->pid, job->opts, snap);
+	if (err)
+		goto detach;
+	freeze_read_registers(job->opts, snap);
+	fill_unstopped(job->pid, snap);
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)job->pid);
+	if ((err = hs_read_file(path, 64 * 1024, (char **)&snap->auxv, &snap->auxv_len, NULL))) {
+		hs_error_destroy(err);
+		snap->auxv = NULL;
+		snap->auxv_len = 0;
+	}
+	if ((err = memory_plan(job->pid, true, snap)))
+		goto detach;
+	if (snap->bytes_planned > job->opts->memory_budget && job->opts->stream) {
+		snap->streamed = true;
+		err = job->opts->stream(snap, job->opts->arg);
+	} else {
+		err = memory_copy(job->pid, snap);
+	}
+detach:
+	freeze_detach_all(snap);
+	job->err = err;
+	return NULL;
+}
+
+struct hs_error *snapshot_check_target(pid_t pid)
+{
+	struct proc_stat st;
+	struct hs_error *err;
+
+	if (pid == getpid())
+		return hs_error_create(HS_ERR_SELF, "process %d is hangsnap itself", (int)pid);
+	if ((err = proc_read_stat(pid, 0, &st))) {
+		if (err->kind == HS_ERR_NO_PROCESS) {
+			hs_error_destroy(err);
+			return hs_error_create(HS_ERR_NO_PROCESS, "no process with pid %d", (int)pid);
+		}
+		return err;
+	}
+	/* a leader that exited before its threads shows 'Z' while they still run */
+	if ((st.state == 'Z' && st.num_threads <= 1) || st.state == 'X')
+		return hs_error_create(HS_ERR_ZOMBIE, "process %d (%s) is a zombie; it has no memory or threads to snapshot",
+				       (int)pid, st.comm);
+	return NULL;
+}
+
+struct hs_error *snapshot_take(pid_t pid, const struct snapshot_options *opts, struct snapshot *snap)
+{
+	struct tracer_job job = { pid, opts, snap, NULL };
+	struct hs_error *err;
+	uint64_t estimate = 0;
+	pthread_t tracer;
+	int e;
+
+	if ((err = snapshot_check_target(pid)))
+		return err;
+	snap->pid = pid;
+	if ((err = snapshot_estimate(pid, &estimate)))
+		return err;
+	if (estimate <= opts->memory_budget || !opts->stream) {
+		/* a little slack for pages that become resident before the freeze */
+		size_t slack = (size_t)(estimate / 8) + (16u << 20);
+		if ((err = memory_arena_create(snap, (size_t)estimate + slack)))
+			return err;
+	}
+	if ((e = pthread_create(&tracer, NULL, tracer_main, &job)) != 0)
+		return hs_error_errno(e, "cannot start the tracer thread");
+	pthread_join(tracer, NULL);
+	if (job.err)
+		return job.err;
+	if (snap->threads.len == 0)
+		return hs_error_create(HS_ERR_NO_PROCESS, "process %d exited before it could be stopped", (int)pid);
+	return NULL;
+}

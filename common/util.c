@@ -1,0 +1,104 @@
+#include "common/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t hs_now_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t hs_now_real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct hs_error *hs_read_file_at(int dirfd, const char *path, size_t cap, char **buf_ret,
+				 size_t *len_ret, bool *truncated_ret)
+{
+	size_t len = 0, size = 4096 < cap ? 4096 : cap;
+	char *buf, *p;
+	int fd;
+
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return hs_error_errno(errno, "cannot open '%s'", path);
+	buf = malloc(size + 1);
+	if (!buf) {
+		close(fd);
+		return &hs_error_nomem;
+	}
+	if (truncated_ret)
+		*truncated_ret = false;
+	for (;;) {
+		ssize_t n;
+
+		if (len == size) {
+			if (size >= cap) {
+				if (truncated_ret)
+					*truncated_ret = true;
+				break;
+			}
+			size = size * 2 < cap ? size * 2 : cap;
+			p = realloc(buf, size + 1);
+			if (!p) {
+				free(buf);
+				close(fd);
+				return &hs_error_nomem;
+			}
+			buf = p;
+		}
+		n = read(fd, buf + len, size - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			free(buf);
+			close(fd);
+			return hs_error_errno(e, "cannot read '%s'", path);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*buf_ret = buf;
+	if (len_ret)
+		*len_ret = len;
+	return NULL;
+}
+
+struct hs_error *hs_read_file(const char *path, size_t cap, char **buf_ret, size_t *len_ret,
+			      bool *truncated_ret)
+{
+	return hs_read_file_at(AT_FDCWD, path, cap, buf_ret, len_ret, truncated_ret);
+}
+
+const char *hs_format_bytes(uint64_t n, char *buf, size_t size)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%llu B", (unsigned long long)n);
+	else
+		snprintf(buf, size, "%.1f %s", v, units[u]);
+	return buf;
+}

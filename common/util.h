@@ -1,0 +1,35 @@
+/* Small helpers with no domain knowledge: clocks, checked arithmetic, capped file reads. */
+#ifndef HS_COMMON_UTIL_H
+#define HS_COMMON_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* Nanoseconds on CLOCK_MONOTONIC / CLOCK_REALTIME. */
+uint64_t hs_now_mono_ns(void);
+uint64_t hs_now_real_ns(void);
+
+/*
+ * Reads all of path into a new NUL-terminated buffer of at most cap bytes
+ * (longer files are truncated and *truncated_ret is set when non-NULL).
+ * Works on /proc files whose stat size is 0. On success *buf_ret is the
+ * caller's to free.
+ */
+struct hs_error *hs_read_file(const char *path, size_t cap, char **buf_ret, size_t *len_ret,
+			      bool *truncated_ret);
+
+/* Same, relative to directory fd dirfd (openat semantics). */
+struct hs_error *hs_read_file_at(int dirfd, const char *path, size_t cap, char **buf_ret,
+				 size_t *len_ret, bool *truncated_ret);
+
+/* Formats n bytes as "12.3 MiB" into buf (at least 16 bytes). */
+const char *hs_format_bytes(uint64_t n, char *buf, size_t size);
+
+#endif
