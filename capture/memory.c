@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -136,6 +137,64 @@ static struct hs_error *add_run(struct snapshot *snap, struct snapshot_mapping *
 	return NULL;
 }
 
+/*
+ * PAGEMAP_SCAN (Linux 6.7, ioctl on /proc/PID/pagemap) returns page ranges by
+ * category and skips unpopulated page tables, so a mapping of terabytes with
+ * a few resident pages (ASan shadow, reserved heaps) costs what its resident
+ * pages cost. Debian 12's headers predate it; the ABI is fixed.
+ */
+#ifndef PAGEMAP_SCAN
+#define PAGE_IS_FILE (1 << 2)
+#define PAGE_IS_PRESENT (1 << 3)
+#define PAGE_IS_SWAPPED (1 << 4)
+#define PAGE_IS_PFNZERO (1 << 5)
+struct page_region {
+	uint64_t start, end, categories;
+};
+struct pm_scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+	uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+#define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
+#endif
+
+/* Above this size a mapping is not read page by page without PAGEMAP_SCAN. */
+#define PAGEMAP_READ_MAX (64ull << 30)
+
+/* Returns 1 when the scan ran, 0 when the kernel lacks PAGEMAP_SCAN, or sets *err. */
+static int scan_pages(int pagemap, struct snapshot *snap, struct snapshot_mapping *m, uint64_t from,
+		      struct hs_error **err)
+{
+	static struct page_region regions[1024];
+	struct pm_scan_arg arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.vec = (uintptr_t)regions;
+	arg.vec_len = ARRAY_SIZE(regions);
+	arg.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
+	/* never the zero page; in file mappings, only anonymous (modified) pages */
+	arg.category_inverted = PAGE_IS_PFNZERO | (m->dump == MAPPING_DUMP_MODIFIED ? PAGE_IS_FILE : 0);
+	arg.category_mask = arg.category_inverted;
+	arg.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
+	for (uint64_t start = from; start < m->end;) {
+		int n;
+
+		arg.start = start;
+		arg.end = m->end;
+		n = ioctl(pagemap, PAGEMAP_SCAN, &arg);
+		if (n < 0)
+			return (errno == ENOTTY || errno == EINVAL) && start == from ? 0 : 1;
+		for (int i = 0; i < n; i++)
+			if ((*err = add_run(snap, m, regions[i].start, regions[i].end - regions[i].start)))
+				return 1;
+		if (arg.walk_end <= start || arg.walk_end >= m->end)
+			break;
+		start = arg.walk_end;
+	}
+	return 1;
+}
+
 /* Plans the pages of m that pagemap says we keep (see the policy above). */
 static struct hs_error *plan_pages(int pagemap, struct snapshot *snap, struct snapshot_mapping *m, bool with_header)
 {
@@ -149,6 +208,17 @@ static struct hs_error *plan_pages(int pagemap, struct snapshot *snap, struct sn
 		if ((err = add_run(snap, m, m->start, PAGE)))
 			return err;
 		last_end = m->start + PAGE;
+	}
+	err = NULL;
+	if (scan_pages(pagemap, snap, m, with_header ? m->start + PAGE : m->start, &err)) {
+		if (m->nruns)
+			m->dump_size = snap->runs.items[snap->runs.len - 1].addr + snap->runs.items[snap->runs.len - 1].len - m->start;
+		return err;
+	}
+	if (m->end - m->start > PAGEMAP_READ_MAX) {
+		/* too large to read 8 bytes a page: keep what we have, note it */
+		snap->pages_failed += 1;
+		return NULL;
 	}
 
 	while (done < npages) {
