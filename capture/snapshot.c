@@ -130,6 +130,8 @@ struct hs_error *snapshot_check_target(pid_t pid)
 {
 	struct proc_stat st;
 	struct hs_error *err;
+	char path[64];
+	int fd;
 
 	if (pid == getpid())
 		return hs_error_create(HS_ERR_SELF, "process %d is hangsnap itself", (int)pid);
@@ -144,6 +146,20 @@ struct hs_error *snapshot_check_target(pid_t pid)
 	if ((st.state == 'Z' && st.num_threads <= 1) || st.state == 'X')
 		return hs_error_create(HS_ERR_ZOMBIE, "process %d (%s) is a zombie; it has no memory or threads to snapshot",
 				       (int)pid, st.comm);
+	/* /proc/PID/mem needs the same access as PTRACE_ATTACH: ask before doing any work */
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		int e = errno;
+		if (e == EACCES || e == EPERM)
+			return hs_error_create(HS_ERR_PERMISSION,
+					       "not permitted to trace process %d (%s); run as its owner or with CAP_SYS_PTRACE, "
+					       "and check kernel.yama.ptrace_scope",
+					       (int)pid, st.comm);
+		if (e == ENOENT || e == ESRCH)
+			return hs_error_create(HS_ERR_NO_PROCESS, "no process with pid %d", (int)pid);
+		return hs_error_errno(e, "cannot open '%s'", path);
+	}
+	close(fd);
 	return NULL;
 }
 
