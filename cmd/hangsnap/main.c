@@ -246,11 +246,23 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 /* progress on a terminal */
 
+/*
+ * A progress line on a terminal, for dumps that take a while: it appears
+ * only once a phase has run 100 ms, then updates ten times a second.
+ */
 struct progress {
 	bool enabled;
-	uint64_t last_ns;
+	bool shown;
+	uint64_t last_ns;	/* phase start, then the last update */
 	const char *what;
 };
+
+static void progress_begin(struct progress *p, const char *what)
+{
+	p->what = what;
+	p->last_ns = hs_now_mono_ns();
+	p->shown = false;
+}
 
 static void progress_update(void *arg, uint64_t done, uint64_t total)
 {
@@ -258,9 +270,10 @@ static void progress_update(void *arg, uint64_t done, uint64_t total)
 	uint64_t now = hs_now_mono_ns();
 	char a[32], b[32];
 
-	if (!p->enabled || (now - p->last_ns < 100000000u && done < total))
+	if (!p->enabled || now - p->last_ns < 100000000u)
 		return;
 	p->last_ns = now;
+	p->shown = true;
 	fprintf(stderr, "\r%s: %s %3u%% (%s of %s)\033[K", progname, p->what,
 		total ? (unsigned)(done * 100 / total) : 100u, hs_format_bytes(done, a, sizeof(a)),
 		hs_format_bytes(total, b, sizeof(b)));
@@ -268,9 +281,9 @@ static void progress_update(void *arg, uint64_t done, uint64_t total)
 
 static void progress_end(struct progress *p)
 {
-	if (p->enabled && p->last_ns)
+	if (p->shown)
 		fputs("\r\033[K", stderr);
-	p->last_ns = 0;
+	p->shown = false;
 }
 
 /* writing */
@@ -350,7 +363,7 @@ static struct hs_error *stream_while_stopped(struct snapshot *snap, void *arg)
 	} else {
 		fd = s->out.fd;
 	}
-	s->progress.what = "writing (process stopped)";
+	progress_begin(&s->progress, "writing (process stopped)");
 	err = core_write_plain(&s->cb, &(struct core_source){ read_live, &s->live }, fd, progress_update, &s->progress);
 	progress_end(&s->progress);
 	return err;
@@ -387,7 +400,7 @@ static struct hs_error *write_outputs(struct session *s)
 		struct outfile copy;
 		if ((err = outfile_open(s->opts->plain_copy, s->opts->force, &copy)))
 			return err;
-		s->progress.what = "writing plain copy";
+		progress_begin(&s->progress, "writing plain copy");
 		err = core_write_plain(&s->cb, &job.src, copy.fd, progress_update, &s->progress);
 		progress_end(&s->progress);
 		if (!err)
@@ -402,13 +415,13 @@ static struct hs_error *write_outputs(struct session *s)
 		struct seekable_write_options zo = { .level = s->opts->level,
 						     .progress = progress_update,
 						     .progress_arg = &s->progress };
-		s->progress.what = "compressing";
+		progress_begin(&s->progress, "compressing");
 		err = zstd_seekable_write(s->out.fd, core_builder_size(&s->cb), read_core, &job, &zo, &s->bytes_written);
 		progress_end(&s->progress);
 		if (err)
 			return err;
 	} else if (!s->snap.streamed) {
-		s->progress.what = "writing";
+		progress_begin(&s->progress, "writing");
 		err = core_write_plain(&s->cb, &job.src, s->out.fd, progress_update, &s->progress);
 		progress_end(&s->progress);
 		if (err)
