@@ -21,6 +21,7 @@ static char *dir_of(const char *path)
 	return d;
 }
 
+/* On failure *out is left closed with nothing allocated (outfile_abort() is a no-op on it). */
 struct hs_error *outfile_open(const char *path, bool force, struct outfile *out)
 {
 	struct stat st;
@@ -31,10 +32,14 @@ struct hs_error *outfile_open(const char *path, bool force, struct outfile *out)
 	out->force = force;
 	if (!(out->path = strdup(path)))
 		return &hs_error_nomem;
-	if (!force && lstat(path, &st) == 0)
+	if (!force && lstat(path, &st) == 0) {
+		outfile_abort(out);
 		return hs_error_create(HS_ERR_EXISTS, "'%s' already exists (use --force to replace it)", path);
-	if (!(dir = dir_of(path)))
+	}
+	if (!(dir = dir_of(path))) {
+		outfile_abort(out);
 		return &hs_error_nomem;
+	}
 	out->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (out->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
 		/* no O_TMPFILE on this filesystem: a hidden name next to the destination */
@@ -42,8 +47,8 @@ struct hs_error *outfile_open(const char *path, bool force, struct outfile *out)
 			free(out->temp_path);
 			if (asprintf(&out->temp_path, "%s/.hangsnap-%d-%lx.tmp", dir, (int)getpid(),
 				     (unsigned long)random()) < 0) {
-				out->temp_path = NULL;
 				free(dir);
+				outfile_abort(out);
 				return &hs_error_nomem;
 			}
 			out->fd = open(out->temp_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -55,8 +60,9 @@ struct hs_error *outfile_open(const char *path, bool force, struct outfile *out)
 		int e = errno;
 		struct hs_error *err = hs_error_errno_kind(HS_ERR_OS, e, "cannot create '%s'", path);
 		free(out->temp_path);
-		out->temp_path = NULL;
+		out->temp_path = NULL;	/* never created: nothing to unlink */
 		free(dir);
+		outfile_abort(out);
 		return err;
 	}
 	free(dir);
