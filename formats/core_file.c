@@ -1,0 +1,442 @@
+/*
+ * See core_file.h. The seekable format's bytes are specified in
+ * zstd_seekable.c; this reader also accepts seek tables with per-frame
+ * checksums (descriptor bit 7), which other writers produce.
+ */
+#include "formats/core_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "common/util.h"
+#include "formats/zstd_seekable.h"
+
+#define ZSTD_FRAME_MAGIC 0xFD2FB528u
+
+struct seek_entry {
+	uint64_t comp_off, comp_size;
+	uint64_t decomp_off, decomp_size;
+};
+
+struct cached_frame {
+	uint64_t index;		/* UINT64_MAX: empty */
+	uint64_t last_use;
+	unsigned char *data;
+	size_t len;
+};
+
+struct core_file {
+	enum core_file_kind kind;
+	int fd;
+	uint64_t size;
+	/* plain, or a decompressed stream */
+	const unsigned char *map;
+	uint64_t map_len;
+	/* seekable */
+	struct seek_entry *frames;
+	uint64_t nframes;
+	struct cached_frame cache[CORE_FILE_CACHE_FRAMES];
+	uint64_t clock;
+	unsigned char *comp_buf;
+	size_t comp_cap;
+	ZSTD_DCtx *dctx;
+	unsigned char *span_buf;	/* for peeks across frames */
+	size_t span_cap;
+	struct core_file_stats stats;
+};
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static struct hs_error *pread_exact(int fd, void *buf, size_t len, uint64_t off, const char *what)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return hs_error_errno(errno, "cannot read %s", what);
+		if (n == 0)
+			return hs_error_create(HS_ERR_FORMAT, "cannot read %s at offset 0x%llx: truncated", what,
+					       (unsigned long long)(off + done));
+		done += (size_t)n;
+	}
+	return NULL;
+}
+
+/* Reads the seek table from the end of the file; returns false (no error) when there is none. */
+static struct hs_error *load_seek_table(struct core_file *cf, uint64_t file_size, bool *found)
+{
+	unsigned char footer[ZSTD_SEEKABLE_FOOTER_SIZE], head[8], *table = NULL;
+	uint32_t nframes, entry_size, frame_size;
+	uint64_t table_off, comp = 0, decomp = 0;
+	struct hs_error *err;
+
+	*found = false;
+	if (file_size < ZSTD_SEEKABLE_FOOTER_SIZE + 8)
+		return NULL;
+	if ((err = pread_exact(cf->fd, footer, sizeof(footer), file_size - sizeof(footer), "the seek table footer")))
+		return err;
+	if (le32(footer + 5) != ZSTD_SEEKABLE_MAGIC)
+		return NULL;
+	nframes = le32(footer);
+	if (footer[4] & 0x7c)
+		return hs_error_create(HS_ERR_FORMAT, "seek table descriptor 0x%02x has reserved bits set", footer[4]);
+	entry_size = footer[4] & 0x80 ? 12 : 8;
+	if (nframes == 0 || nframes > ZSTD_SEEKABLE_MAX_FRAMES)
+		return hs_error_create(HS_ERR_FORMAT, "seek table lists %u frames", nframes);
+	frame_size = nframes * entry_size + ZSTD_SEEKABLE_FOOTER_SIZE;
+	if ((uint64_t)frame_size + 8 > file_size)
+		return hs_error_create(HS_ERR_FORMAT, "seek table of %u frames is larger than the file", nframes);
+	table_off = file_size - frame_size - 8;
+	if ((err = pread_exact(cf->fd, head, 8, table_off, "the seek table header")))
+		return err;
+	if (le32(head) != ZSTD_SKIPPABLE_SEEK_TABLE_MAGIC || le32(head + 4) != frame_size)
+		return hs_error_create(HS_ERR_FORMAT, "seek table frame header at offset 0x%llx is corrupt",
+				       (unsigned long long)table_off);
+	if (!(table = malloc(frame_size)) || !(cf->frames = calloc(nframes, sizeof(*cf->frames)))) {
+		free(table);
+		return &hs_error_nomem;
+	}
+	if ((err = pread_exact(cf->fd, table, frame_size, table_off + 8, "the seek table"))) {
+		free(table);
+		return err;
+	}
+	for (uint32_t i = 0; i < nframes; i++) {
+		uint32_t c = le32(table + (size_t)i * entry_size), d = le32(table + (size_t)i * entry_size + 4);
+
+		if (c == 0 || d == 0 || d > CORE_FILE_FRAME_MAX || c > ZSTD_compressBound(d) || comp + c > table_off) {
+			free(table);
+			return hs_error_create(HS_ERR_FORMAT, "seek table entry %u is corrupt (compressed %u, decompressed %u)",
+					       i, c, d);
+		}
+		cf->frames[i] = (struct seek_entry){ comp, c, decomp, d };
+		comp += c;
+		decomp += d;
+	}
+	free(table);
+	if (comp != table_off)
+		return hs_error_create(HS_ERR_FORMAT, "seek table covers %llu compressed bytes, the file has %llu",
+				       (unsigned long long)comp, (unsigned long long)table_off);
+	cf->nframes = nframes;
+	cf->size = decomp;
+	*found = true;
+	return NULL;
+}
+
+/* Decompresses a non-seekable zstd file into an unnamed temporary file and maps it. */
+static struct hs_error *inflate_stream(struct core_file *cf)
+{
+	const char *dir = getenv("TMPDIR");
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	size_t in_cap = ZSTD_DStreamInSize(), out_cap = ZSTD_DStreamOutSize(), hint = 1;
+	unsigned char *in = malloc(in_cap), *out = malloc(out_cap);
+	struct hs_error *err = NULL;
+	uint64_t total = 0, off = 0;
+	int tmp = -1;
+
+	if (!ds || !in || !out) {
+		err = &hs_error_nomem;
+		goto cleanup;
+	}
+	tmp = open(dir && *dir ? dir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (tmp < 0) {
+		err = hs_error_errno(errno, "cannot create a temporary file to decompress into");
+		goto cleanup;
+	}
+	while (hint != 0) {
+		ssize_t n = pread(cf->fd, in, in_cap, (off_t)off);
+		ZSTD_inBuffer ib = { in, n > 0 ? (size_t)n : 0, 0 };
+
+		if (n < 0) {
+			err = hs_error_errno(errno, "cannot read the compressed core");
+			goto cleanup;
+		}
+		if (n == 0) {
+			err = hs_error_create(HS_ERR_FORMAT, "zstd stream truncated after %llu bytes", (unsigned long long)off);
+			goto cleanup;
+		}
+		off += (uint64_t)n;
+		cf->stats.bytes_read += (uint64_t)n;
+		while (ib.pos < ib.size && hint != 0) {
+			ZSTD_outBuffer ob = { out, out_cap, 0 };
+			hint = ZSTD_decompressStream(ds, &ob, &ib);
+			if (ZSTD_isError(hint)) {
+				err = hs_error_create(HS_ERR_FORMAT, "corrupt zstd data: %s", ZSTD_getErrorName(hint));
+				goto cleanup;
+			}
+			if (total + ob.pos > CORE_FILE_ZSTD_MAX) {
+				err = hs_error_create(HS_ERR_LIMIT, "decompressed core exceeds %llu bytes",
+						      (unsigned long long)CORE_FILE_ZSTD_MAX);
+				goto cleanup;
+			}
+			for (size_t w = 0; w < ob.pos;) {
+				ssize_t m = pwrite(tmp, out + w, ob.pos - w, (off_t)(total + w));
+				if (m < 0) {
+					err = hs_error_errno(errno, "cannot write the decompressed core");
+					goto cleanup;
+				}
+				w += (size_t)m;
+			}
+			total += ob.pos;
+		}
+		/* more frames may follow (zstd -T, concatenations): keep going until EOF */
+		if (hint == 0) {
+			struct stat st;
+			if (fstat(cf->fd, &st) == 0 && off < (uint64_t)st.st_size)
+				hint = 1;
+			off -= ib.size - ib.pos;	/* re-read what the last frame did not consume */
+		}
+	}
+	cf->stats.bytes_decompressed = total;
+	if (total == 0) {
+		err = hs_error_create(HS_ERR_FORMAT, "zstd stream decompresses to nothing");
+		goto cleanup;
+	}
+	cf->map = mmap(NULL, total, PROT_READ, MAP_PRIVATE, tmp, 0);
+	if (cf->map == MAP_FAILED) {
+		cf->map = NULL;
+		err = hs_error_errno(errno, "cannot map the decompressed core");
+		goto cleanup;
+	}
+	cf->map_len = cf->size = total;
+cleanup:
+	if (tmp >= 0)
+		close(tmp);
+	ZSTD_freeDStream(ds);
+	free(in);
+	free(out);
+	return err;
+}
+
+struct hs_error *core_file_open(const char *path, struct core_file **ret)
+{
+	struct core_file *cf = calloc(1, sizeof(*cf));
+	unsigned char magic[4];
+	struct hs_error *err = NULL;
+	struct stat st;
+	bool seekable;
+
+	if (!cf)
+		return &hs_error_nomem;
+	for (unsigned i = 0; i < CORE_FILE_CACHE_FRAMES; i++)
+		cf->cache[i].index = UINT64_MAX;
+	cf->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (cf->fd < 0) {
+		err = hs_error_errno(errno, "cannot open '%s'", path);
+		goto fail;
+	}
+	if (fstat(cf->fd, &st) != 0) {
+		err = hs_error_errno(errno, "cannot stat '%s'", path);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = hs_error_create(HS_ERR_FORMAT, "'%s' is not a regular file", path);
+		goto fail;
+	}
+	if (st.st_size == 0) {
+		err = hs_error_create(HS_ERR_FORMAT, "'%s' is empty", path);
+		goto fail;
+	}
+	if (st.st_size >= 4 && (err = pread_exact(cf->fd, magic, 4, 0, "the file header")))
+		goto fail;
+	if (st.st_size >= 4 && le32(magic) == ZSTD_FRAME_MAGIC) {
+		if ((err = load_seek_table(cf, (uint64_t)st.st_size, &seekable)))
+			goto fail;
+		if (seekable) {
+			cf->kind = CORE_FILE_ZSTD_SEEKABLE;
+			if (!(cf->dctx = ZSTD_createDCtx())) {
+				err = &hs_error_nomem;
+				goto fail;
+			}
+		} else {
+			cf->kind = CORE_FILE_ZSTD_STREAM;
+			if ((err = inflate_stream(cf)))
+				goto fail;
+		}
+	} else {
+		cf->kind = CORE_FILE_PLAIN;
+		cf->size = cf->map_len = (uint64_t)st.st_size;
+		cf->map = mmap(NULL, cf->map_len, PROT_READ, MAP_PRIVATE, cf->fd, 0);
+		if (cf->map == MAP_FAILED) {
+			cf->map = NULL;
+			err = hs_error_errno(errno, "cannot map '%s'", path);
+			goto fail;
+		}
+	}
+	*ret = cf;
+	return NULL;
+fail:
+	core_file_destroy(cf);
+	return err;
+}
+
+void core_file_destroy(struct core_file *cf)
+{
+	if (!cf)
+		return;
+	if (cf->map)
+		munmap((void *)cf->map, cf->map_len);
+	if (cf->fd >= 0)
+		close(cf->fd);
+	for (unsigned i = 0; i < CORE_FILE_CACHE_FRAMES; i++)
+		free(cf->cache[i].data);
+	free(cf->frames);
+	free(cf->comp_buf);
+	free(cf->span_buf);
+	ZSTD_freeDCtx(cf->dctx);
+	free(cf);
+}
+
+enum core_file_kind core_file_kind(const struct core_file *cf) { return cf->kind; }
+uint64_t core_file_size(const struct core_file *cf) { return cf->size; }
+
+void core_file_stats(const struct core_file *cf, struct core_file_stats *ret)
+{
+	*ret = cf->stats;
+	if (cf->kind == CORE_FILE_PLAIN)
+		ret->bytes_read = 0;	/* mmap: the page cache decides; callers count what they touch */
+}
+
+/* The frame holding off: binary search over the seek table. */
+static uint64_t frame_of(const struct core_file *cf, uint64_t off)
+{
+	uint64_t lo = 0, hi = cf->nframes;
+
+	while (hi - lo > 1) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (cf->frames[mid].decomp_off <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct hs_error *get_frame(struct core_file *cf, uint64_t index, struct cached_frame **ret)
+{
+	const struct seek_entry *e = &cf->frames[index];
+	struct cached_frame *slot = &cf->cache[0];
+	struct hs_error *err;
+	size_t n;
+
+	for (unsigned i = 0; i < CORE_FILE_CACHE_FRAMES; i++) {
+		if (cf->cache[i].index == index) {
+			cf->cache[i].last_use = ++cf->clock;
+			*ret = &cf->cache[i];
+			return NULL;
+		}
+		if (cf->cache[i].last_use < slot->last_use)
+			slot = &cf->cache[i];
+	}
+	if (cf->comp_cap < e->comp_size) {
+		free(cf->comp_buf);
+		if (!(cf->comp_buf = malloc(e->comp_size))) {
+			cf->comp_cap = 0;
+			return &hs_error_nomem;
+		}
+		cf->comp_cap = e->comp_size;
+	}
+	if ((err = pread_exact(cf->fd, cf->comp_buf, e->comp_size, e->comp_off, "a compressed frame")))
+		return err;
+	cf->stats.bytes_read += e->comp_size;
+	if (slot->len < e->decomp_size) {
+		free(slot->data);
+		slot->index = UINT64_MAX;
+		if (!(slot->data = malloc(e->decomp_size))) {
+			slot->len = 0;
+			return &hs_error_nomem;
+		}
+	}
+	slot->len = e->decomp_size > slot->len ? e->decomp_size : slot->len;
+	n = ZSTD_decompressDCtx(cf->dctx, slot->data, e->decomp_size, cf->comp_buf, e->comp_size);
+	if (ZSTD_isError(n) || n != e->decomp_size) {
+		slot->index = UINT64_MAX;
+		return hs_error_create(HS_ERR_FORMAT, "compressed frame %llu at offset 0x%llx is corrupt: %s",
+				       (unsigned long long)index, (unsigned long long)e->comp_off,
+				       ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size");
+	}
+	cf->stats.bytes_decompressed += n;
+	cf->stats.frames_decompressed++;
+	slot->index = index;
+	slot->last_use = ++cf->clock;
+	*ret = slot;
+	return NULL;
+}
+
+static struct hs_error *range_error(const struct core_file *cf, size_t len, uint64_t off)
+{
+	return hs_error_create(HS_ERR_FORMAT, "read of %zu bytes at offset 0x%llx is past the end of the core (%llu bytes)",
+			       len, (unsigned long long)off, (unsigned long long)cf->size);
+}
+
+struct hs_error *core_file_pread(struct core_file *cf, void *buf, size_t len, uint64_t off)
+{
+	unsigned char *out = buf;
+
+	if (off > cf->size || len > cf->size - off)
+		return range_error(cf, len, off);
+	if (cf->map) {
+		memcpy(buf, cf->map + off, len);
+		return NULL;
+	}
+	while (len > 0) {
+		struct cached_frame *fr;
+		uint64_t index = frame_of(cf, off), in;
+		struct hs_error *err = get_frame(cf, index, &fr);
+		size_t n;
+
+		if (err)
+			return err;
+		in = off - cf->frames[index].decomp_off;
+		n = (size_t)MIN((uint64_t)len, cf->frames[index].decomp_size - in);
+		memcpy(out, fr->data + in, n);
+		out += n;
+		off += n;
+		len -= n;
+	}
+	return NULL;
+}
+
+const void *core_file_peek(struct core_file *cf, uint64_t off, size_t len, struct hs_error **err_ret)
+{
+	struct cached_frame *fr;
+	uint64_t index;
+
+	*err_ret = NULL;
+	if (off > cf->size || len > cf->size - off) {
+		*err_ret = range_error(cf, len, off);
+		return NULL;
+	}
+	if (cf->map)
+		return cf->map + off;
+	index = frame_of(cf, off);
+	if (off + len <= cf->frames[index].decomp_off + cf->frames[index].decomp_size) {
+		if ((*err_ret = get_frame(cf, index, &fr)))
+			return NULL;
+		return fr->data + (off - cf->frames[index].decomp_off);
+	}
+	/* spans frames: assemble into a scratch buffer */
+	if (cf->span_cap < len) {
+		free(cf->span_buf);
+		if (!(cf->span_buf = malloc(len))) {
+			cf->span_cap = 0;
+			*err_ret = &hs_error_nomem;
+			return NULL;
+		}
+		cf->span_cap = len;
+	}
+	if ((*err_ret = core_file_pread(cf, cf->span_buf, len, off)))
+		return NULL;
+	return cf->span_buf;
+}
