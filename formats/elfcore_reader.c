@@ -87,7 +87,13 @@ static int compare_segments(const void *a, const void *b)
 	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
 }
 
-static struct hs_error *add_note_region(VEC(Elf64_Phdr) * notes, const Elf64_Phdr *ph)
+/* PT_NOTE program headers, collected before the notes are read. */
+struct phdr_vec {
+	Elf64_Phdr *items;
+	size_t len, cap;
+};
+
+static struct hs_error *add_note_region(struct phdr_vec *notes, const Elf64_Phdr *ph)
 {
 	Elf64_Phdr *slot = VEC_PUSH(notes);
 	if (!slot)
@@ -96,9 +102,8 @@ static struct hs_error *add_note_region(VEC(Elf64_Phdr) * notes, const Elf64_Phd
 	return NULL;
 }
 
-static struct hs_error *read_phdrs(struct elfcore *core, const Elf64_Ehdr *eh, void *notes_vec)
+static struct hs_error *read_phdrs(struct elfcore *core, const Elf64_Ehdr *eh, struct phdr_vec *notes)
 {
-	VEC(Elf64_Phdr) *notes = notes_vec;
 	uint64_t phnum = eh->e_phnum, size = core_file_size(core->file);
 	struct hs_error *err;
 
@@ -125,7 +130,7 @@ static struct hs_error *read_phdrs(struct elfcore *core, const Elf64_Ehdr *eh, v
 		if ((err = core_file_pread(core->file, &ph, sizeof(ph), eh->e_phoff + i * sizeof(ph))))
 			return err;
 		if (ph.p_type == PT_NOTE) {
-			if ((err = add_note_region(notes_vec, &ph)))
+			if ((err = add_note_region(notes, &ph)))
 				return err;
 			continue;
 		}
@@ -152,7 +157,6 @@ static struct hs_error *read_phdrs(struct elfcore *core, const Elf64_Ehdr *eh, v
 			seg->filesz = keep;
 		}
 	}
-	(void)notes;
 	qsort(core->segments.items, core->segments.len, sizeof(*core->segments.items), compare_segments);
 	/* overlapping segments would make reads ambiguous: keep the first */
 	size_t out = 0;
@@ -365,7 +369,7 @@ static struct hs_error *read_notes(struct elfcore *core, const Elf64_Phdr *ph)
 struct hs_error *elfcore_open_file(struct core_file *file, struct elfcore **ret)
 {
 	struct elfcore *core = calloc(1, sizeof(*core));
-	VEC(Elf64_Phdr) notes = VEC_INIT;
+	struct phdr_vec notes = VEC_INIT;
 	struct hs_error *err;
 	Elf64_Ehdr eh;
 
