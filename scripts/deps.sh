@@ -3,7 +3,8 @@
 # Does nothing when everything is there already.
 set -euo pipefail
 packages="build-essential cmake pkg-config libdw-dev libelf-dev libzstd-dev libsqlite3-dev
-          elfutils gdb zstd clang procps util-linux time"
+          elfutils gdb zstd clang procps util-linux time
+          python3 python3-jsonschema libc6-dbg"
 missing=""
 for p in $packages; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

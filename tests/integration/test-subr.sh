@@ -5,6 +5,7 @@ set -u
 BUILD=${BUILD:?BUILD must point at the build directory}
 SRC=${SRC:?SRC must point at the source directory}
 HANGSNAP=$BUILD/hangsnap
+HANGANALYZE=$BUILD/hanganalyze
 HS_NOTES=$BUILD/tests/hs-notes
 PROGS=$BUILD/tests
 SAMPLES=$BUILD/samples
@@ -107,4 +108,29 @@ expect_grep() {
 		head -50 "$2" >&2
 		fail "${3:-expected} '$1' in $2"
 	}
+}
+
+# json_query FILE EXPR: evaluates the Python expression EXPR with `d` bound to
+# the JSON document in FILE and prints the result (lists one item per line).
+json_query() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = eval(sys.argv[2])
+if isinstance(r, (list, tuple)):
+    for x in r:
+        print(x)
+else:
+    print(r)
+PY
+}
+
+# validate_json FILE: FILE is a hanganalyze/1 document valid against the schema in docs/.
+validate_json() {
+	/usr/bin/python3 - "$SRC/docs/hanganalyze-1.schema.json" "$1" <<'PY' || fail "$1 does not match the hanganalyze/1 schema"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+doc = json.load(open(sys.argv[2]))
+jsonschema.validate(doc, schema)
+PY
 }

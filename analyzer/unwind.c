@@ -1,0 +1,713 @@
+/*
+ * See unwind.h. Why our own callbacks instead of dwfl_core_file_report() and
+ * dwfl_core_file_attach(): those need a libelf handle on the whole core
+ * (which for a compressed core means decompressing all of it) and read
+ * memory by scanning every segment for each word, which is what makes
+ * eu-stack slow on cores with thousands of threads. Here every word read is a
+ * binary search over the core's segments, and a compressed core is only
+ * decompressed where the stacks are.
+ *
+ * Symbolization is cached per program counter: threads of one pool share
+ * their return addresses, so 1000 threads cost about as much as one.
+ */
+#include "analyzer/unwind.h"
+
+#include <dwarf.h>
+#include <elf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+#define BUILD_ID_MAX 64u
+#define VDSO_MAX (1u << 20)
+#define MODULES_MAX 65536u
+#define SYMBOL_CACHE_MAX (1u << 22)	/* distinct pcs; beyond that, symbolize uncached */
+
+/* x86_64 DWARF register numbers 0..16: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip */
+static const enum x86_64_greg dwarf_regs[17] = {
+	GREG_RAX, GREG_RDX, GREG_RCX, GREG_RBX, GREG_RSI, GREG_RDI, GREG_RBP, GREG_RSP, GREG_R8, GREG_R9,
+	GREG_R10, GREG_R11, GREG_R12, GREG_R13, GREG_R14, GREG_R15, GREG_RIP,
+};
+#define DWARF_REG_SP 7
+
+/* One symbolized pc: frames[first .. first+count) of the cache's frame pool, innermost first. */
+struct cache_slot {
+	uint64_t key;		/* adjusted pc + 1 (0: empty) */
+	uint32_t first, count;
+	bool has_cfi;		/* CFI covers this pc: its caller was found through CFI */
+};
+
+/* Per-module data libdwfl hands back to find_elf. */
+struct module_data {
+	struct unwinder *u;
+	Dwfl_Module *mod;
+	bool is_exe, is_vdso;
+	bool touched;		/* a frame is in it */
+	size_t info;		/* index into m->modules */
+};
+
+struct unwinder {
+	struct model *m;
+	const struct model_options *opts;
+	Dwfl *dwfl;
+	Elf *arch_elf;		/* a bare x86_64 ELF header, for dwfl_attach_state */
+	unsigned char *vdso;	/* the vDSO image copied from the core */
+	size_t vdso_len;
+	VEC(struct module_data *) mdata;
+	/* unwinding */
+	size_t current;		/* thread being unwound */
+	/* symbol cache */
+	struct cache_slot *slots;
+	size_t nslots, used;
+	VEC(struct frame) pool;
+};
+
+static char *debuginfo_path;
+
+/* ---- modules ---------------------------------------------------------- */
+
+static bool path_is_deleted(const char *path, size_t *len_ret)
+{
+	static const char suffix[] = " (deleted)";
+	size_t len = strlen(path);
+
+	*len_ret = len;
+	if (len > sizeof(suffix) - 1 && strcmp(path + len - (sizeof(suffix) - 1), suffix) == 0) {
+		*len_ret = len - (sizeof(suffix) - 1);
+		return true;
+	}
+	return false;
+}
+
+/* Opens path as an ELF file; returns the fd and sets *elf_ret, or -1. */
+static int open_elf(const char *path, Elf **elf_ret)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *elf;
+
+	if (fd < 0)
+		return -1;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		elf_end(elf);
+		close(fd);
+		return -1;
+	}
+	*elf_ret = elf;
+	return fd;
+}
+
+static bool build_id_matches(Dwfl_Module *mod, Elf *elf)
+{
+	const unsigned char *want;
+	const void *have;
+	GElf_Addr vaddr;
+	int want_len = dwfl_module_build_id(mod, &want, &vaddr);
+	ssize_t have_len;
+
+	if (want_len <= 0)
+		return true;	/* nothing to check against */
+	have_len = dwelf_elf_gnu_build_id(elf, &have);
+	return have_len == want_len && memcmp(want, have, (size_t)want_len) == 0;
+}
+
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base, char **file_name,
+		    Elf **elfp)
+{
+	struct module_data *md = *userdata;
+	struct unwinder *u = md->u;
+	const char *sysroot = u->opts->sysroot ? u->opts->sysroot : "";
+	char *path = NULL;
+	size_t len;
+	int fd;
+	Elf *elf;
+
+	if (md->is_vdso) {
+		*elfp = elf_memory((char *)u->vdso, u->vdso_len);
+		return -1;
+	}
+	path_is_deleted(modname, &len);
+	if (md->is_exe && u->opts->exe)
+		path = strdup(u->opts->exe);
+	else if (modname[0] == '/' && asprintf(&path, "%s%.*s", sysroot, (int)len, modname) < 0)
+		path = NULL;
+	if (path && (fd = open_elf(path, &elf)) >= 0) {
+		if (build_id_matches(mod, elf)) {
+			*file_name = path;
+			*elfp = elf;
+			return fd;
+		}
+		model_warn(u->m, "'%s' does not match the build-id recorded in the core; looking it up by build-id",
+			   path);
+		elf_end(elf);
+		close(fd);
+	}
+	free(path);
+	/* by build-id: /usr/lib/debug/.build-id/xx/yyyy, debuginfod */
+	return dwfl_build_id_find_elf(mod, userdata, modname, base, file_name, elfp);
+}
+
+static const Dwfl_Callbacks dwfl_callbacks = {
+	.find_elf = find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+/*
+ * Reads the GNU build-id of the ELF image mapped at start from the core's
+ * memory: the first page holds the ELF header, the program headers and, in
+ * practice, the PT_NOTE with NT_GNU_BUILD_ID (that is why hangsnap and the
+ * kernel keep it). Returns its length, 0 when absent.
+ */
+static size_t read_build_id(struct elfcore *core, uint64_t start, unsigned char *out, uint64_t *note_addr)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[64];
+	uint64_t first_load = UINT64_MAX, bias;
+	unsigned n;
+
+	if (elfcore_read_memory(core, start, &eh, sizeof(eh)) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff > 65536)
+		return 0;
+	n = MIN(eh.e_phnum, (unsigned)ARRAY_SIZE(ph));
+	if (elfcore_read_memory(core, start + eh.e_phoff, ph, n * sizeof(ph[0])) != n * sizeof(ph[0]))
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		if (ph[i].p_type == PT_LOAD && ph[i].p_vaddr < first_load)
+			first_load = ph[i].p_vaddr;
+	if (first_load == UINT64_MAX)
+		return 0;
+	bias = start - (first_load & ~(uint64_t)4095);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned char notes[1024];
+		size_t len, off = 0;
+
+		if (ph[i].p_type != PT_NOTE)
+			continue;
+		len = elfcore_read_memory(core, bias + ph[i].p_vaddr, notes, MIN(ph[i].p_filesz, sizeof(notes)));
+		while (off + 12 <= len) {
+			uint32_t namesz, descsz, type;
+			size_t desc;
+
+			memcpy(&namesz, notes + off, 4);
+			memcpy(&descsz, notes + off + 4, 4);
+			memcpy(&type, notes + off + 8, 4);
+			if (namesz > 64 || descsz > 1024)
+				break;
+			desc = off + 12 + ((namesz + 3u) & ~3u);
+			if (desc + descsz > len)
+				break;
+			if (type == NT_GNU_BUILD_ID && namesz == 4 && memcmp(notes + off + 12, "GNU", 4) == 0 &&
+			    descsz > 0 && descsz <= BUILD_ID_MAX) {
+				memcpy(out, notes + desc, descsz);
+				*note_addr = bias + ph[i].p_vaddr + desc;
+				return descsz;
+			}
+			off = desc + ((descsz + 3u) & ~3u);
+		}
+	}
+	return 0;
+}
+
+static char *hex(const unsigned char *p, size_t n)
+{
+	char *s = malloc(2 * n + 1);
+
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		sprintf(s + 2 * i, "%02x", p[i]);
+	s[2 * n] = '\0';
+	return s;
+}
+
+static struct hs_error *report_module(struct unwinder *u, const char *name, uint64_t start, uint64_t end,
+				      bool is_exe, bool is_vdso)
+{
+	struct model *m = u->m;
+	unsigned char bid[BUILD_ID_MAX];
+	uint64_t note_addr = 0;
+	size_t bid_len;
+	struct module_data *md, **slot;
+	struct module_info *info;
+	Dwfl_Module *mod;
+	void **userdata;
+
+	if (m->modules.len >= MODULES_MAX)
+		return NULL;
+	mod = dwfl_report_module(u->dwfl, name, start, end);
+	if (!mod) {
+		model_warn(m, "cannot use module '%s' at 0x%llx: %s", name, (unsigned long long)start,
+			   dwfl_errmsg(-1));
+		return NULL;
+	}
+	if (!(md = calloc(1, sizeof(*md))) || !(slot = VEC_PUSH(&u->mdata))) {
+		free(md);
+		return &hs_error_nomem;
+	}
+	*slot = md;
+	if (!(info = VEC_PUSH(&m->modules)))
+		return &hs_error_nomem;
+	md->u = u;
+	md->mod = mod;
+	md->is_exe = is_exe;
+	md->is_vdso = is_vdso;
+	md->info = m->modules.len - 1;
+	info->name = model_intern(m, name);
+	info->start = start;
+	info->end = end;
+	dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+	*userdata = md;
+	if ((bid_len = read_build_id(m->core, start, bid, &note_addr))) {
+		dwfl_module_report_build_id(mod, bid, bid_len, note_addr);
+		if (!(info->build_id = hex(bid, bid_len)))
+			return &hs_error_nomem;
+	}
+	return NULL;
+}
+
+/* Modules from NT_FILE (consecutive mappings of one path are one module) and the vDSO. */
+static struct hs_error *report_modules(struct unwinder *u)
+{
+	struct model *m = u->m;
+	struct elfcore *core = m->core;
+	uint64_t exe_addr = elfcore_auxv(core, AT_PHDR), vdso = elfcore_auxv(core, AT_SYSINFO_EHDR);
+	struct hs_error *err = NULL;
+	size_t i = 0;
+
+	dwfl_report_begin(u->dwfl);
+	while (i < core->files.len && !err) {
+		const struct elfcore_file_mapping *f = &core->files.items[i];
+		uint64_t start = f->start, end = f->end;
+		size_t j = i + 1;
+
+		while (j < core->files.len && strcmp(core->files.items[j].path, f->path) == 0 &&
+		       core->files.items[j].start >= end && core->files.items[j].end > core->files.items[j].start)
+			end = core->files.items[j++].end;
+		/* only mappings of a file from its start hold an ELF image */
+		if (f->offset == 0 && end > start)
+			err = report_module(u, f->path, start, end, exe_addr >= start && exe_addr < end, false);
+		i = j;
+	}
+	if (core->files.len == 0)
+		model_missing(m, "no NT_FILE note: shared libraries are unknown, frames are unsymbolized");
+	if (!err && vdso) {
+		const struct elfcore_segment *s = elfcore_segment_at(core, vdso);
+		if (s && s->vaddr == vdso && s->filesz > 0 && s->filesz <= VDSO_MAX && (u->vdso = malloc(s->filesz))) {
+			u->vdso_len = elfcore_read_memory(core, vdso, u->vdso, s->filesz);
+			if (u->vdso_len == s->filesz)
+				err = report_module(u, "[vdso]", vdso, vdso + s->memsz, false, true);
+		}
+	}
+	if (dwfl_report_end(u->dwfl, NULL, NULL) != 0 && !err)
+		err = hs_error_create(HS_ERR_INTERNAL, "cannot report modules: %s", dwfl_errmsg(-1));
+	return err;
+}
+
+/* ---- thread state callbacks ------------------------------------------- */
+
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	struct unwinder *u = arg;
+	struct thread *items = u->m->threads.items;
+	size_t i = *thread_argp ? (size_t)((struct thread *)*thread_argp - items) + 1 : 0;
+
+	(void)dwfl;
+	/* threads with a tid libdwfl cannot take (0, negative) are left unwound */
+	while (i < u->m->threads.len && u->m->threads.items[i].tid <= 0)
+		i++;
+	if (i >= u->m->threads.len)
+		return 0;
+	*thread_argp = &items[i];
+	u->current = i;
+	return items[i].tid;
+}
+
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	struct unwinder *u = arg;
+
+	(void)dwfl;
+	return elfcore_read_memory(u->m->core, addr, result, sizeof(*result)) == sizeof(*result);
+}
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
+{
+	const struct thread *t = thread_arg;
+	Dwarf_Word regs[17];
+
+	for (size_t i = 0; i < ARRAY_SIZE(regs); i++)
+		regs[i] = t->regs[dwarf_regs[i]];
+	return dwfl_thread_state_registers(thread, 0, ARRAY_SIZE(regs), regs);
+}
+
+/* ---- symbolization ---------------------------------------------------- */
+
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name = NULL;
+
+	if (dwarf_attr_integrate(die, DW_AT_name, &attr))
+		name = dwarf_formstring(&attr);
+	return name;
+}
+
+static bool pc_has_cfi(Dwfl_Module *mod, Dwarf_Addr pc)
+{
+	Dwarf_CFI *cfi;
+	Dwarf_Addr bias;
+	Dwarf_Frame *frame;
+
+	if ((cfi = dwfl_module_dwarf_cfi(mod, &bias)) && dwarf_cfi_addrframe(cfi, pc - bias, &frame) == 0) {
+		free(frame);
+		return true;
+	}
+	if ((cfi = dwfl_module_eh_cfi(mod, &bias)) && dwarf_cfi_addrframe(cfi, pc - bias, &frame) == 0) {
+		free(frame);
+		return true;
+	}
+	return false;
+}
+
+static struct frame *pool_push(struct unwinder *u)
+{
+	return VEC_PUSH(&u->pool);
+}
+
+/*
+ * Symbolizes adjusted pc into the frame pool: the inlined calls at pc
+ * (innermost first), then the function that contains them. Sets *has_cfi.
+ */
+static struct hs_error *symbolize(struct unwinder *u, Dwarf_Addr pc, uint32_t *first, uint32_t *count, bool *has_cfi)
+{
+	struct model *m = u->m;
+	Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, pc);
+	const char *module = NULL, *file = NULL, *name = NULL;
+	GElf_Off offset = 0;
+	GElf_Sym sym;
+	int line = 0;
+	Dwarf_Die *scopes = NULL;
+	int nscopes = 0;
+	Dwarf_Die *cudie;
+	Dwarf_Addr bias = 0;
+	struct frame *f;
+
+	*first = (uint32_t)u->pool.len;
+	*count = 0;
+	*has_cfi = false;
+	if (mod) {
+		void **userdata;
+		const char *mname = dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+		const char *base = mname ? strrchr(mname, '/') : NULL;
+		Dwarf_Addr lbias;
+		Dwfl_Line *l;
+
+		if (*userdata)
+			((struct module_data *)*userdata)->touched = true;
+		module = model_intern(m, base ? base + 1 : mname ? mname : "?");
+		name = dwfl_module_addrinfo(mod, pc, &offset, &sym, NULL, NULL, NULL);
+		if (!name) {
+			Dwarf_Addr start;
+			dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+			offset = pc - start;
+		}
+		if ((l = dwfl_module_getsrc(mod, pc))) {
+			file = dwfl_lineinfo(l, &lbias, &line, NULL, NULL, NULL);
+		}
+		if (!u->opts->no_inline && (cudie = dwfl_module_addrdie(mod, pc, &bias)))
+			nscopes = dwarf_getscopes(cudie, pc - bias, &scopes);
+		*has_cfi = pc_has_cfi(mod, pc);
+		/* inlined calls, innermost first; each one's location is the call site of the one inside it */
+		for (int i = 0; i < nscopes; i++) {
+			Dwarf_Attribute attr;
+			Dwarf_Word call_file = 0, call_line = 0;
+			Dwarf_Files *files;
+			size_t nfiles;
+
+			if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram)
+				break;
+			if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
+				continue;
+			if (!(f = pool_push(u)))
+				goto nomem;
+			f->function = model_intern(m, die_name(&scopes[i]) ? die_name(&scopes[i]) : "??");
+			f->module = module;
+			f->file = file ? model_intern(m, file) : NULL;
+			f->line = line;
+			f->inlined = true;
+			f->how = FRAME_INLINE;
+			(*count)++;
+			file = NULL;
+			line = 0;
+			if (dwarf_attr(&scopes[i], DW_AT_call_file, &attr) && dwarf_formudata(&attr, &call_file) == 0 &&
+			    dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && call_file < nfiles)
+				file = dwarf_filesrc(files, call_file, NULL, NULL);
+			if (dwarf_attr(&scopes[i], DW_AT_call_line, &attr) && dwarf_formudata(&attr, &call_line) == 0)
+				line = (int)MIN(call_line, (Dwarf_Word)INT32_MAX);
+		}
+		free(scopes);
+	}
+	if (!(f = pool_push(u)))
+		return &hs_error_nomem;
+	f->function = name ? model_intern(m, name) : NULL;
+	f->offset = offset;
+	f->module = module;
+	f->file = file ? model_intern(m, file) : NULL;
+	f->line = line;
+	(*count)++;
+	return NULL;
+nomem:
+	free(scopes);
+	return &hs_error_nomem;
+}
+
+static struct cache_slot *cache_lookup(struct unwinder *u, uint64_t key, bool *found)
+{
+	size_t mask, i;
+
+	if (u->used * 2 >= u->nslots) {
+		size_t n = u->nslots ? u->nslots * 2 : 1024;
+		struct cache_slot *slots;
+
+		if (u->used >= SYMBOL_CACHE_MAX || !(slots = calloc(n, sizeof(*slots))))
+			return NULL;
+		for (size_t j = 0; j < u->nslots; j++) {
+			struct cache_slot *s = &u->slots[j];
+			if (!s->key)
+				continue;
+			for (i = (s->key * 0x9e3779b97f4a7c15ull) & (n - 1); slots[i].key; i = (i + 1) & (n - 1))
+				;
+			slots[i] = *s;
+		}
+		free(u->slots);
+		u->slots = slots;
+		u->nslots = n;
+	}
+	mask = u->nslots - 1;
+	for (i = (key * 0x9e3779b97f4a7c15ull) & mask; u->slots[i].key; i = (i + 1) & mask)
+		if (u->slots[i].key == key) {
+			*found = true;
+			return &u->slots[i];
+		}
+	*found = false;
+	return &u->slots[i];
+}
+
+/* ---- unwinding -------------------------------------------------------- */
+
+struct thread_unwind {
+	struct unwinder *u;
+	struct thread *t;
+	struct hs_error *err;		/* out of memory only */
+	bool prev_has_cfi;
+	uint64_t prev_sp;
+	uint64_t prev_pc;
+	size_t nphysical;
+};
+
+static void set_unwind_error(struct thread *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_unwind_error(struct thread *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->unwind_error)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&t->unwind_error, fmt, ap) < 0)
+		t->unwind_error = NULL;
+	va_end(ap);
+}
+
+static int frame_callback(Dwfl_Frame *state, void *arg)
+{
+	struct thread_unwind *tu = arg;
+	struct unwinder *u = tu->u;
+	struct thread *t = tu->t;
+	Dwarf_Addr pc, adj;
+	Dwarf_Word sp = 0;
+	bool activation, found;
+	struct cache_slot *slot;
+	uint32_t first, count;
+	bool has_cfi;
+
+	if (!dwfl_frame_pc(state, &pc, &activation)) {
+		set_unwind_error(t, "cannot get the pc of frame %zu: %s", tu->nphysical, dwfl_errmsg(-1));
+		return DWARF_CB_ABORT;
+	}
+	if (dwfl_frame_reg(state, DWARF_REG_SP, &sp) != 0)
+		sp = 0;
+	if (tu->nphysical > 0) {
+		/* a caller's frame lies above its callee's: anything else is a loop or garbage */
+		if (sp && tu->prev_sp && sp < tu->prev_sp) {
+			set_unwind_error(t, "stack pointer 0x%llx of frame %zu is below its callee's: corrupt or cyclic stack",
+					 (unsigned long long)sp, tu->nphysical);
+			return DWARF_CB_ABORT;
+		}
+		if (sp == tu->prev_sp && pc == tu->prev_pc) {
+			set_unwind_error(t, "frame %zu repeats its callee (pc 0x%llx): cyclic stack", tu->nphysical,
+					 (unsigned long long)pc);
+			return DWARF_CB_ABORT;
+		}
+	}
+	if (t->frames.len >= MODEL_MAX_FRAMES) {
+		set_unwind_error(t, "more than %u frames: the rest are not shown", MODEL_MAX_FRAMES);
+		return DWARF_CB_ABORT;
+	}
+	adj = activation ? pc : pc - 1;
+	slot = cache_lookup(u, adj + 1, &found);
+	if (slot && found) {
+		first = slot->first;
+		count = slot->count;
+		has_cfi = slot->has_cfi;
+	} else {
+		if ((tu->err = symbolize(u, adj, &first, &count, &has_cfi)))
+			return DWARF_CB_ABORT;
+		if (slot) {
+			slot->key = adj + 1;
+			slot->first = first;
+			slot->count = count;
+			slot->has_cfi = has_cfi;
+			u->used++;
+		}
+	}
+	for (uint32_t i = 0; i < count && t->frames.len < MODEL_MAX_FRAMES; i++) {
+		struct frame *f = VEC_PUSH(&t->frames);
+		if (!f) {
+			tu->err = &hs_error_nomem;
+			return DWARF_CB_ABORT;
+		}
+		*f = u->pool.items[first + i];
+		f->pc = pc;
+		f->sp = sp;
+		if (!f->inlined) {
+			/* offsets are shown from the return address, as gdb and eu-stack do */
+			f->offset += activation ? 0 : 1;
+			f->how = tu->nphysical == 0 ? FRAME_INITIAL : tu->prev_has_cfi ? FRAME_CFI : FRAME_FP;
+		}
+	}
+	if (!slot)	/* the cache is full: these frames were for this use only */
+		u->pool.len = first;
+	tu->prev_has_cfi = has_cfi;
+	tu->prev_sp = sp;
+	tu->prev_pc = pc;
+	tu->nphysical++;
+	return DWARF_CB_OK;
+}
+
+static int thread_callback(Dwfl_Thread *thread, void *arg)
+{
+	struct unwinder *u = arg;
+	struct thread *t = &u->m->threads.items[u->current];
+	struct thread_unwind tu = { .u = u, .t = t };
+	int rc;
+
+	(void)thread;
+	rc = dwfl_thread_getframes(thread, frame_callback, &tu);
+	if (tu.err) {
+		/* out of memory: stop everything, the caller reports it */
+		set_unwind_error(t, "%s", hs_error_message(tu.err));
+		return DWARF_CB_ABORT;
+	}
+	if (rc == -1 && dwfl_errno() != 0) {
+		const char *msg = dwfl_errmsg(-1);
+		/* libdwfl ends a complete stack both ways; only a stop with frames missing is worth saying */
+		if (t->frames.len == 0 || (msg && !strstr(msg, "no error")))
+			set_unwind_error(t, "%s", msg ? msg : "unwinding failed");
+	}
+	return DWARF_CB_OK;
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
+
+/* A bare ELF header saying "x86_64": all dwfl_attach_state needs to pick the backend. */
+static const Elf64_Ehdr arch_ehdr = {
+	.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT, ELFOSABI_NONE },
+	.e_type = ET_CORE,
+	.e_machine = EM_X86_64,
+	.e_version = EV_CURRENT,
+	.e_ehsize = sizeof(Elf64_Ehdr),
+	.e_phentsize = sizeof(Elf64_Phdr),
+};
+
+/* What was found for the modules that frames are in, and what was not. */
+static void module_status(struct unwinder *u)
+{
+	struct model *m = u->m;
+	struct strbuf nodebug;
+
+	strbuf_init(&nodebug);
+	for (size_t i = 0; i < u->mdata.len; i++) {
+		struct module_data *md = u->mdata.items[i];
+		struct module_info *info = &m->modules.items[md->info];
+		Dwarf_Addr bias;
+
+		info->used = md->touched;
+		if (!md->touched)
+			continue;
+		info->elf_found = dwfl_module_getelf(md->mod, &bias) != NULL;
+		info->has_debuginfo = info->elf_found && dwfl_module_getdwarf(md->mod, &bias) != NULL;
+		if (!info->elf_found)
+			model_missing(m, "no ELF file for '%s'%s%s: its frames are unsymbolized and unwound by frame pointer",
+				      info->name, info->build_id ? " with build-id " : "",
+				      info->build_id ? info->build_id : "");
+		else if (!info->has_debuginfo && !md->is_vdso)
+			strbuf_appendf(&nodebug, "%s%s", nodebug.len ? ", " : "", info->name);
+	}
+	if (nodebug.len)
+		model_missing(m, "no debug info (no file:line, no inlined frames) for %s", nodebug.buf);
+	strbuf_deinit(&nodebug);
+}
+
+struct hs_error *unwind_threads(struct model *m, const struct model_options *opts)
+{
+	struct unwinder u = { .m = m, .opts = opts };
+	struct hs_error *err = NULL;
+	static Elf64_Ehdr ehdr_copy;
+
+	elf_version(EV_CURRENT);
+	if (!(u.dwfl = dwfl_begin(&dwfl_callbacks)))
+		return hs_error_create(HS_ERR_INTERNAL, "cannot start libdwfl: %s", dwfl_errmsg(-1));
+	if ((err = report_modules(&u)))
+		goto out;
+	ehdr_copy = arch_ehdr;
+	if (!(u.arch_elf = elf_memory((char *)&ehdr_copy, sizeof(ehdr_copy)))) {
+		err = hs_error_create(HS_ERR_INTERNAL, "cannot create an ELF header in memory: %s", elf_errmsg(-1));
+		goto out;
+	}
+	if (!dwfl_attach_state(u.dwfl, u.arch_elf, m->pid > 0 ? m->pid : 1, &thread_callbacks, &u)) {
+		err = hs_error_create(HS_ERR_INTERNAL, "cannot attach libdwfl to the core: %s", dwfl_errmsg(-1));
+		goto out;
+	}
+	if (dwfl_getthreads(u.dwfl, thread_callback, &u) != 0 && !err) {
+		/* only an allocation failure aborts the walk */
+		for (size_t i = 0; i < m->threads.len; i++)
+			if (m->threads.items[i].unwind_error &&
+			    strcmp(m->threads.items[i].unwind_error, "out of memory") == 0)
+				err = &hs_error_nomem;
+	}
+	module_status(&u);
+out:
+	dwfl_end(u.dwfl);
+	elf_end(u.arch_elf);
+	for (size_t i = 0; i < u.mdata.len; i++)
+		free(u.mdata.items[i]);
+	VEC_DEINIT(&u.mdata);
+	free(u.vdso);
+	free(u.slots);
+	VEC_DEINIT(&u.pool);
+	return err;
+}

@@ -1,0 +1,25 @@
+/*
+ * Unwinding and symbolizing every thread of a model (analyzer-internal).
+ *
+ * libdwfl does the work, fed through our own callbacks: registers from the
+ * core's NT_PRSTATUS, memory from the core reader (binary search over
+ * segments), modules reported from NT_FILE with the build-ids read from the
+ * core's memory, the vDSO from the core itself. ELF files are looked up at
+ * their recorded path (under --sysroot) and accepted only when their
+ * build-id matches; otherwise, and for debug info, the standard libdwfl
+ * lookups run (/usr/lib/debug/.build-id, .gnu_debuglink, DEBUGINFOD_URLS).
+ */
+#ifndef HS_ANALYZER_UNWIND_H
+#define HS_ANALYZER_UNWIND_H
+
+#include "analyzer/model.h"
+
+/*
+ * Fills m->threads[*].frames and unwind_error, and m->modules. Damage is
+ * local: a thread whose stack cannot be read keeps what was unwound and says
+ * why in unwind_error. Fails only when memory runs out or libdwfl cannot be
+ * set up at all.
+ */
+struct hs_error *unwind_threads(struct model *m, const struct model_options *opts);
+
+#endif

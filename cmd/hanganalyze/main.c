@@ -1,0 +1,84 @@
+/*
+ * hanganalyze: post-mortem analysis of a hung process's core.
+ *
+ *   hanganalyze [OPTIONS] CORE          analyze a core (the default subcommand)
+ *   hanganalyze analyze [OPTIONS] CORE  the same, spelled out
+ *
+ * The first argument picks a subcommand from the table below; anything else
+ * is taken as the analyze subcommand's arguments (so a core literally named
+ * like a subcommand must be given as ./NAME).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/hanganalyze/hanganalyze.h"
+
+static const struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} subcommands[] = {
+	{ "analyze", cmd_analyze, "unwind every thread of a core and report it (default)" },
+};
+
+int report_error(const struct hs_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hanganalyze: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", hs_error_message(err));
+	switch (err->kind) {
+	case HS_ERR_INVALID: return EXIT_USAGE;
+	case HS_ERR_NOMEM: case HS_ERR_INTERNAL: return EXIT_INTERNAL;
+	default: return EXIT_BAD_INPUT;
+	}
+}
+
+int write_stdout(const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(STDOUT_FILENO, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* a closed pipe (| head) is the reader's choice, not our failure */
+			if (errno == EPIPE)
+				return EXIT_DONE;
+			fprintf(stderr, "hanganalyze: cannot write the report: %s\n", strerror(errno));
+			return EXIT_INTERNAL;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return EXIT_DONE;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: hanganalyze [OPTIONS] CORE\n"
+		     "       hanganalyze SUBCOMMAND [ARGS]\n\nsubcommands:\n");
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+	fprintf(out, "\n'hanganalyze SUBCOMMAND --help' describes each one; 'hanganalyze --help' the default.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2) {
+		for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+			if (strcmp(argv[1], subcommands[i].name) == 0)
+				return subcommands[i].run(argc - 1, argv + 1);
+		if (strcmp(argv[1], "help") == 0) {
+			usage(stdout);
+			return EXIT_DONE;
+		}
+	}
+	/* everything else belongs to the default subcommand, argv[0] standing in for its name */
+	return cmd_analyze(argc, argv);
+}

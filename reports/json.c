@@ -1,0 +1,225 @@
+/*
+ * The hanganalyze/1 JSON document; its schema, member by member, is
+ * docs/hanganalyze-1.schema.json. Addresses are hex strings ("0x7f..."), so
+ * no consumer loses bits above 2^53. Members are always present: a value
+ * that is unknown is null, not missing.
+ */
+#include "reports/report.h"
+
+#include "reports/json_writer.h"
+
+static const char *frame_how_name(enum frame_how how)
+{
+	switch (how) {
+	case FRAME_INITIAL: return "initial";
+	case FRAME_CFI: return "cfi";
+	case FRAME_FP: return "frame_pointer";
+	case FRAME_INLINE: return "inline";
+	}
+	return "unknown";
+}
+
+static void string_or_null(struct json_writer *w, const char *s)
+{
+	json_string(w, s && *s ? s : NULL);
+}
+
+static void write_process(struct json_writer *w, const struct model *m, const struct report_options *opts)
+{
+	char when[32];
+
+	json_key(w, "core");
+	json_object_begin(w);
+	json_key(w, "path");
+	json_string(w, opts->core_path);
+	json_key(w, "format");
+	json_string(w, report_core_format(m));
+	json_key(w, "size");
+	json_uint(w, core_file_size(m->core->file));
+	json_key(w, "producer");
+	json_string(w, m->producer == PRODUCER_HANGSNAP ? "hangsnap" : "unknown");
+	json_object_end(w);
+
+	json_key(w, "process");
+	json_object_begin(w);
+	json_key(w, "pid");
+	json_int(w, m->pid);
+	json_key(w, "comm");
+	json_string(w, m->comm);
+	json_key(w, "exe");
+	string_or_null(w, m->exe);
+	json_key(w, "build_id");
+	string_or_null(w, m->build_id);
+	json_key(w, "cmdline");
+	string_or_null(w, m->cmdline);
+	json_key(w, "host");
+	string_or_null(w, m->host);
+	json_key(w, "captured");
+	json_string(w, m->captured_real_ns ? report_time_utc(m->captured_real_ns, when, sizeof(when)) : NULL);
+	json_key(w, "frozen_ns");
+	if (m->producer == PRODUCER_HANGSNAP)
+		json_uint(w, m->freeze_ns);
+	else
+		json_null(w);
+	json_key(w, "threads");
+	json_uint(w, m->threads.len);
+	json_object_end(w);
+}
+
+static void write_frame(struct json_writer *w, const struct frame *f)
+{
+	json_object_begin(w);
+	json_key(w, "pc");
+	json_hex(w, f->pc);
+	json_key(w, "function");
+	json_string(w, f->function);
+	json_key(w, "offset");
+	if (f->inlined)
+		json_null(w);
+	else
+		json_hex(w, f->offset);
+	json_key(w, "module");
+	json_string(w, f->module);
+	json_key(w, "file");
+	json_string(w, f->file);
+	json_key(w, "line");
+	if (f->line)
+		json_int(w, f->line);
+	else
+		json_null(w);
+	json_key(w, "inlined");
+	json_bool(w, f->inlined);
+	json_key(w, "how");
+	json_string(w, frame_how_name(f->how));
+	json_object_end(w);
+}
+
+static void write_thread(struct json_writer *w, const struct thread *t)
+{
+	char state[2] = { t->state, '\0' };
+
+	json_object_begin(w);
+	json_key(w, "tid");
+	json_int(w, t->tid);
+	json_key(w, "name");
+	json_string(w, t->name);
+	json_key(w, "state");
+	string_or_null(w, state);
+	json_key(w, "stopped");
+	json_bool(w, t->has_registers);
+	json_key(w, "group");
+	json_uint(w, t->group);
+	json_key(w, "syscall");
+	if (t->syscall.nr >= 0) {
+		json_object_begin(w);
+		json_key(w, "nr");
+		json_int(w, t->syscall.nr);
+		json_key(w, "name");
+		json_string(w, t->syscall.name);
+		json_key(w, "args");
+		json_array_begin(w);
+		for (int i = 0; i < 6; i++)
+			json_hex(w, t->syscall.args[i]);
+		json_array_end(w);
+		json_key(w, "text");
+		json_string(w, t->syscall.text);
+		json_object_end(w);
+	} else {
+		json_null(w);
+	}
+	json_key(w, "wchan");
+	string_or_null(w, t->wchan);
+	json_key(w, "blocked_on");
+	json_null(w);
+	json_key(w, "frames");
+	json_array_begin(w);
+	for (size_t i = 0; i < t->frames.len; i++)
+		write_frame(w, &t->frames.items[i]);
+	json_array_end(w);
+	json_key(w, "unwind_error");
+	json_string(w, t->unwind_error);
+	json_object_end(w);
+}
+
+static void write_strings(struct json_writer *w, const char *key, const struct string_list *l)
+{
+	json_key(w, key);
+	json_array_begin(w);
+	for (size_t i = 0; i < l->len; i++)
+		json_string(w, l->items[i]);
+	json_array_end(w);
+}
+
+bool report_json(const struct model *m, const struct report_options *opts, struct strbuf *sb)
+{
+	struct json_writer w;
+
+	json_writer_init(&w, sb);
+	json_object_begin(&w);
+	json_key(&w, "schema");
+	json_string(&w, REPORT_JSON_SCHEMA);
+	write_process(&w, m, opts);
+
+	json_key(&w, "threads");
+	json_array_begin(&w);
+	for (size_t i = 0; i < m->threads.len; i++)
+		write_thread(&w, &m->threads.items[i]);
+	json_array_end(&w);
+
+	json_key(&w, "groups");
+	json_array_begin(&w);
+	for (size_t g = 0; g < m->groups.len; g++) {
+		json_object_begin(&w);
+		json_key(&w, "count");
+		json_uint(&w, m->groups.items[g].count);
+		json_key(&w, "tids");
+		json_array_begin(&w);
+		for (size_t i = m->groups.items[g].first; i < m->threads.len; i++)
+			if (m->threads.items[i].group == g)
+				json_int(&w, m->threads.items[i].tid);
+		json_array_end(&w);
+		json_object_end(&w);
+	}
+	json_array_end(&w);
+
+	json_key(&w, "modules");
+	json_array_begin(&w);
+	for (size_t i = 0; i < m->modules.len; i++) {
+		const struct module_info *mod = &m->modules.items[i];
+		if (!mod->used)
+			continue;
+		json_object_begin(&w);
+		json_key(&w, "name");
+		json_string(&w, mod->name);
+		json_key(&w, "start");
+		json_hex(&w, mod->start);
+		json_key(&w, "end");
+		json_hex(&w, mod->end);
+		json_key(&w, "build_id");
+		json_string(&w, mod->build_id);
+		json_key(&w, "elf_found");
+		json_bool(&w, mod->elf_found);
+		json_key(&w, "debuginfo");
+		json_bool(&w, mod->has_debuginfo);
+		json_object_end(&w);
+	}
+	json_array_end(&w);
+
+	/* filled by the evidence and rules stages (issue #4); empty until then */
+	json_key(&w, "waitgraph");
+	json_object_begin(&w);
+	json_key(&w, "edges");
+	json_array_begin(&w);
+	json_array_end(&w);
+	json_object_end(&w);
+	json_key(&w, "findings");
+	json_array_begin(&w);
+	json_array_end(&w);
+	json_key(&w, "signature");
+	json_null(&w);
+
+	write_strings(&w, "missing", &m->missing);
+	write_strings(&w, "warnings", &m->warnings);
+	json_object_end(&w);
+	return json_writer_ok(&w) && strbuf_append(sb, "\n", 1);
+}

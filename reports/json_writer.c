@@ -1,0 +1,182 @@
+/* See json_writer.h. */
+#include "reports/json_writer.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void json_writer_init(struct json_writer *w, struct strbuf *sb)
+{
+	memset(w, 0, sizeof(*w));
+	w->sb = sb;
+	w->first[0] = true;
+}
+
+bool json_writer_ok(const struct json_writer *w)
+{
+	return !w->failed && w->depth == 0;
+}
+
+static void put(struct json_writer *w, const char *s, size_t n)
+{
+	if (!w->failed && !strbuf_append(w->sb, s, n))
+		w->failed = true;
+}
+
+static void newline(struct json_writer *w)
+{
+	static const char spaces[2 * JSON_MAX_DEPTH] = "                                                                ";
+
+	put(w, "\n", 1);
+	put(w, spaces, 2 * (size_t)w->depth);
+}
+
+/* Separator and indentation before a value or key at the current level. */
+static void before_item(struct json_writer *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (w->depth > 0) {
+		if (!w->first[w->depth])
+			put(w, ",", 1);
+		newline(w);
+	}
+	w->first[w->depth] = false;
+}
+
+static void open_level(struct json_writer *w, const char *c)
+{
+	before_item(w);
+	put(w, c, 1);
+	if (w->depth + 1 >= JSON_MAX_DEPTH) {
+		w->failed = true;
+		return;
+	}
+	w->first[++w->depth] = true;
+}
+
+static void close_level(struct json_writer *w, const char *c)
+{
+	bool empty = w->first[w->depth];
+
+	if (w->depth == 0) {
+		w->failed = true;
+		return;
+	}
+	w->depth--;
+	if (!empty)
+		newline(w);
+	put(w, c, 1);
+}
+
+void json_object_begin(struct json_writer *w) { open_level(w, "{"); }
+void json_object_end(struct json_writer *w) { close_level(w, "}"); }
+void json_array_begin(struct json_writer *w) { open_level(w, "["); }
+void json_array_end(struct json_writer *w) { close_level(w, "]"); }
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
+static size_t utf8_sequence(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+bool json_escape(struct strbuf *sb, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s) {
+		size_t n;
+		bool ok;
+
+		switch (*s) {
+		case '"': ok = strbuf_append(sb, "\\\"", 2); n = 1; break;
+		case '\\': ok = strbuf_append(sb, "\\\\", 2); n = 1; break;
+		case '\n': ok = strbuf_append(sb, "\\n", 2); n = 1; break;
+		case '\t': ok = strbuf_append(sb, "\\t", 2); n = 1; break;
+		case '\r': ok = strbuf_append(sb, "\\r", 2); n = 1; break;
+		default:
+			if (*s < 0x20 || *s == 0x7f) {
+				ok = strbuf_appendf(sb, "\\u%04x", *s);
+				n = 1;
+			} else if ((n = utf8_sequence(s)) == 0) {
+				ok = strbuf_append(sb, "\\ufffd", 6);
+				n = 1;
+			} else {
+				/* '<' escaped too, so JSON embedded in HTML cannot close a script element */
+				ok = *s == '<' ? strbuf_append(sb, "\\u003c", 6) : strbuf_append(sb, s, n);
+			}
+		}
+		if (!ok)
+			return false;
+		s += n;
+	}
+	return true;
+}
+
+void json_key(struct json_writer *w, const char *key)
+{
+	before_item(w);
+	put(w, "\"", 1);
+	if (!w->failed && !json_escape(w->sb, key))
+		w->failed = true;
+	put(w, "\": ", 3);
+	w->after_key = true;
+}
+
+void json_string(struct json_writer *w, const char *s)
+{
+	if (!s) {
+		json_null(w);
+		return;
+	}
+	before_item(w);
+	put(w, "\"", 1);
+	if (!w->failed && !json_escape(w->sb, s))
+		w->failed = true;
+	put(w, "\"", 1);
+}
+
+static void scalar(struct json_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void scalar(struct json_writer *w, const char *fmt, ...)
+{
+	char buf[64];
+	va_list ap;
+	int n;
+
+	before_item(w);
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	put(w, buf, (size_t)n);
+}
+
+void json_int(struct json_writer *w, int64_t v) { scalar(w, "%" PRId64, v); }
+void json_uint(struct json_writer *w, uint64_t v) { scalar(w, "%" PRIu64, v); }
+void json_bool(struct json_writer *w, bool v) { scalar(w, "%s", v ? "true" : "false"); }
+void json_null(struct json_writer *w) { scalar(w, "null"); }
+void json_hex(struct json_writer *w, uint64_t v) { scalar(w, "\"0x%" PRIx64 "\"", v); }
