@@ -246,6 +246,47 @@ nomem:
 	return &hs_error_nomem;
 }
 
+/*
+ * A thread that was stopped in nanosleep, clock_nanosleep, poll or a futex
+ * wait with a timeout — by a debugger, by SIGSTOP, by an earlier snapshot —
+ * resumes through restart_syscall(2), and that is what its registers say.
+ * The argument registers still hold the original call's arguments, and the
+ * libc wrapper it came from is the innermost frame: name the real call.
+ */
+static void resolve_restarts(struct model *m)
+{
+	static const struct { const char *word; int64_t nr; } restartable[] = {
+		{ "clock_nanosleep", 230 }, { "nanosleep", 35 }, { "ppoll", 271 }, { "poll", 7 }, { "futex", 202 },
+	};
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	for (size_t i = 0; i < m->threads.len; i++) {
+		struct thread *t = &m->threads.items[i];
+		const char *fn = NULL;
+
+		if (t->syscall.nr != 219)
+			continue;
+		for (size_t f = 0; f < t->frames.len && !fn; f++)
+			if (!t->frames.items[f].inlined)
+				fn = t->frames.items[f].function;
+		for (size_t k = 0; fn && k < ARRAY_SIZE(restartable); k++) {
+			if (!strstr(fn, restartable[k].word))
+				continue;
+			sb.len = 0;
+			if (!syscall_format(&sb, restartable[k].nr, t->syscall.args, read_core_memory, m->core))
+				break;
+			free(t->syscall.text);
+			t->syscall.text = strdup(sb.buf);
+			t->syscall.nr = restartable[k].nr;
+			t->syscall.name = syscall_name(restartable[k].nr);
+			t->syscall.restarted = true;
+			break;
+		}
+	}
+	strbuf_deinit(&sb);
+}
+
 /* ---- groups ----------------------------------------------------------- */
 
 static uint64_t thread_key(const struct thread *t)
@@ -345,7 +386,10 @@ struct hs_error *model_build(struct elfcore *core, const struct model_options *o
 		model_warn(m, "%u thread(s) never stopped for the snapshot (uninterruptible sleep?): their "
 			      "registers are only the pc and sp from /proc",
 			   core->ctx.process.nthreads_unstopped);
-	if ((err = build_threads(m)) || (err = unwind_threads(m, opts)) || (err = build_groups(m)))
+	if ((err = build_threads(m)) || (err = unwind_threads(m, opts)))
+		goto fail;
+	resolve_restarts(m);
+	if ((err = build_groups(m)))
 		goto fail;
 	*ret = m;
 	return NULL;

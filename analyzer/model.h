@@ -43,7 +43,8 @@ struct syscall_call {
 	int64_t nr;		/* -1: not in a syscall */
 	const char *name;	/* "futex", or NULL for unknown numbers */
 	uint64_t args[6];
-	char *text;		/* decoded: futex(0x7f.., FUTEX_WAIT_PRIVATE, 2, NULL) */
+	char *text;		/* decoded: futex(0x7f.., FUTEX_WAIT_PRIVATE, 2, NULL); NULL only without memory */
+	bool restarted;		/* the registers said restart_syscall; nr is the call it resumes */
 };
 
 struct thread {

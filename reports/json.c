@@ -123,6 +123,8 @@ static void write_thread(struct json_writer *w, const struct thread *t)
 		json_array_end(w);
 		json_key(w, "text");
 		json_string(w, t->syscall.text);
+		json_key(w, "restarted");
+		json_bool(w, t->syscall.restarted);
 		json_object_end(w);
 	} else {
 		json_null(w);

@@ -127,7 +127,8 @@ static bool append_stack(struct strbuf *sb, const struct thread *t)
 	bool ok = true;
 
 	if (t->syscall.text)
-		ok = ok && strbuf_append(sb, "  in ", 5) && append_safe(sb, t->syscall.text) && strbuf_append(sb, "\n", 1);
+		ok = ok && strbuf_append(sb, "  in ", 5) && append_safe(sb, t->syscall.text) &&
+		     (!t->syscall.restarted || strbuf_append(sb, " [restarted]", 12)) && strbuf_append(sb, "\n", 1);
 	else if (t->syscall.nr < 0 && t->has_registers)
 		ok = ok && strbuf_append(sb, "  in user space\n", 16);
 	if (t->wchan && *t->wchan && strcmp(t->wchan, "0") != 0)
