@@ -547,6 +547,12 @@ static int frame_callback(Dwfl_Frame *state, void *arg)
 	if (dwfl_frame_reg(state, DWARF_REG_SP, &sp) != 0)
 		sp = 0;
 	if (tu->nphysical > 0) {
+		/* no code lives in the first page: a frame-pointer guess through a frame without one */
+		if (pc < 4096) {
+			set_unwind_error(t, "no caller found past frame %zu%s", tu->nphysical - 1,
+					 tu->prev_has_cfi ? "" : " (no CFI there, and the frame-pointer guess gave pc 0)");
+			return DWARF_CB_ABORT;
+		}
 		/* a caller's frame lies above its callee's: anything else is a loop or garbage */
 		if (sp && tu->prev_sp && sp < tu->prev_sp) {
 			set_unwind_error(t, "stack pointer 0x%llx of frame %zu is below its callee's: corrupt or cyclic stack",
