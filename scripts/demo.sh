@@ -1,7 +1,7 @@
 #!/bin/bash
 # The main job, end to end: build, start a sample that hangs the way the story
 # in DESIGN.md did (shutdown joins a thread stuck in connect()), snapshot it
-# with hangsnap, and show what the core holds.
+# with hangsnap, and analyze the core with hanganalyze.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -16,12 +16,9 @@ for _ in $(seq 50); do grep -q ready "$out/sample.txt" 2>/dev/null && break; sle
 echo "== a hung process: $(cat "$out/sample.txt")"
 echo
 echo "== hangsnap $sample"
-build/hangsnap -o "$out/demo.hang.zst" --plain-copy "$out/demo.core" "$sample"
+build/hangsnap -o "$out/demo.hang.zst" "$sample"
 echo
 echo "== the process runs on: $(grep State /proc/$sample/status)"
 echo
-echo "== every thread, from the core (eu-stack --core)"
-eu-stack --core "$out/demo.core" -e build/samples/join-connect-stall
-echo
-echo "== the kernel-side context in the core's HANGSNAP notes"
-build/tests/hs-notes "$out/demo.core" | grep -E '^(process|thread|socket)' | cut -c1-160
+echo "== hanganalyze $out/demo.hang.zst"
+build/hanganalyze "$out/demo.hang.zst"
