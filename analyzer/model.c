@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/rules/rules.h"
 #include "analyzer/syscalls.h"
+#include "analyzer/waitgraph.h"
 #include "analyzer/unwind.h"
 #include "common/strbuf.h"
 #include "common/util.h"
@@ -67,6 +69,21 @@ const char *model_intern(struct model *m, const char *s)
 	m->strings[i] = copy;
 	m->nstrings++;
 	return copy;
+}
+
+void string_list_deinit(struct string_list *l)
+{
+	for (size_t i = 0; i < l->len; i++)
+		free(l->items[i]);
+	VEC_DEINIT(l);
+}
+
+void finding_deinit(struct finding *f)
+{
+	free(f->summary);
+	free(f->hint);
+	VEC_DEINIT(&f->threads);
+	string_list_deinit(&f->evidence);
 }
 
 static void add_line(struct string_list *v, const char *fmt, va_list ap)
@@ -287,6 +304,49 @@ static void resolve_restarts(struct model *m)
 	strbuf_deinit(&sb);
 }
 
+/* ---- tid index ------------------------------------------------------ */
+
+static int compare_tid_index(const void *a, const void *b)
+{
+	const struct tid_index *x = a, *y = b;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+static struct hs_error *build_tid_index(struct model *m)
+{
+	if (!m->threads.len)
+		return NULL;
+	if (!(m->tid_index = malloc(m->threads.len * sizeof(*m->tid_index))))
+		return &hs_error_nomem;
+	for (size_t i = 0; i < m->threads.len; i++) {
+		m->tid_index[i].tid = m->threads.items[i].tid;
+		m->tid_index[i].index = (uint32_t)i;
+	}
+	qsort(m->tid_index, m->threads.len, sizeof(*m->tid_index), compare_tid_index);
+	return NULL;
+}
+
+struct thread *model_thread(const struct model *m, int32_t tid)
+{
+	struct tid_index key = { .tid = tid }, *found;
+
+	if (!m->tid_index || tid <= 0)
+		return NULL;
+	found = bsearch(&key, m->tid_index, m->threads.len, sizeof(key), compare_tid_index);
+	return found ? &m->threads.items[found->index] : NULL;
+}
+
+const char *model_thread_label(const struct model *m, int32_t tid, char *buf, size_t size)
+{
+	const struct thread *t = model_thread(m, tid);
+
+	if (t && t->name && *t->name)
+		snprintf(buf, size, "%s (%d)", t->name, tid);
+	else
+		snprintf(buf, size, "thread %d", tid);
+	return buf;
+}
+
 /* ---- groups ----------------------------------------------------------- */
 
 static uint64_t thread_key(const struct thread *t)
@@ -386,10 +446,11 @@ struct hs_error *model_build(struct elfcore *core, const struct model_options *o
 		model_warn(m, "%u thread(s) never stopped for the snapshot (uninterruptible sleep?): their "
 			      "registers are only the pc and sp from /proc",
 			   core->ctx.process.nthreads_unstopped);
-	if ((err = build_threads(m)) || (err = unwind_threads(m, opts)))
+	if ((err = build_threads(m)) || (err = unwind_threads(m, opts, &m->unwinder)))
 		goto fail;
 	resolve_restarts(m);
-	if ((err = build_groups(m)))
+	if ((err = build_tid_index(m)) || (err = build_groups(m)) || (err = evidence_collect(m)) ||
+	    (err = waitgraph_build(m)) || (err = rules_run(m, opts)))
 		goto fail;
 	*ret = m;
 	return NULL;
@@ -402,8 +463,13 @@ void model_destroy(struct model *m)
 {
 	if (!m)
 		return;
+	for (size_t i = 0; i < m->findings.len; i++)
+		finding_deinit(&m->findings.items[i]);
+	VEC_DEINIT(&m->findings);
+	free(m->tid_index);
 	for (size_t i = 0; i < m->threads.len; i++) {
 		struct thread *t = &m->threads.items[i];
+		free(t->waits_on);
 		VEC_DEINIT(&t->frames);
 		free(t->unwind_error);
 		free(t->syscall.text);
@@ -422,6 +488,7 @@ void model_destroy(struct model *m)
 	for (size_t i = 0; i < m->strings_cap; i++)
 		free(m->strings[i]);
 	free(m->strings);
+	unwind_destroy(m->unwinder);
 	elfcore_destroy(m->core);
 	free(m);
 }

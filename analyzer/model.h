@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "analyzer/evidence.h"
 #include "common/error.h"
 #include "common/vec.h"
 #include "formats/elfcore_reader.h"
@@ -59,6 +60,18 @@ struct thread {
 	char *unwind_error;	/* why the stack ends where it does, or NULL */
 	const struct hs_thread_info *ctx;	/* HANGSNAP record, or NULL */
 	size_t group;		/* index into model.groups */
+	struct blocked_on blocked;	/* evidence: what it waits for */
+	/* wait-for graph: at most one edge out of each thread */
+	int32_t waits_for;	/* tid this thread waits on (lock owner, join target), 0 none */
+	char *waits_on;		/* the object it waits on, described, or NULL */
+	bool in_cycle;		/* part of a cycle of thread edges */
+};
+
+enum severity { SEVERITY_LOW, SEVERITY_MEDIUM, SEVERITY_HIGH, SEVERITY_CRITICAL };
+
+struct tid_list {
+	int32_t *items;
+	size_t len, cap;
 };
 
 /* Threads with identical stacks and syscalls, shown once. */
@@ -84,6 +97,18 @@ struct string_list {
 
 enum core_producer { PRODUCER_UNKNOWN, PRODUCER_HANGSNAP };
 
+/* A diagnosis: one rule's conclusion about some threads (DESIGN.md, "Findings"). */
+struct finding {
+	const char *rule;		/* stable id: "lock-cycle" */
+	enum severity severity;
+	char *summary;			/* one sentence a person can act on */
+	struct tid_list threads;	/* every thread involved */
+	struct string_list evidence;	/* the facts it rests on */
+	char *hint;			/* what to do about it */
+};
+
+struct unwinder;
+
 struct model {
 	struct elfcore *core;
 	enum core_producer producer;
@@ -98,15 +123,24 @@ struct model {
 	uint64_t freeze_ns;		/* 0 when unknown */
 	VEC(struct thread) threads;	/* core order: the main thread first */
 	VEC(struct thread_group) groups;
+	struct tid_index { int32_t tid; uint32_t index; } *tid_index;	/* sorted by tid */
 	VEC(struct module_info) modules;
+	struct finding_list {
+		struct finding *items;
+		size_t len, cap;
+	} findings;			/* most severe first */
 	struct string_list missing;	/* evidence this core could not provide */
 	struct string_list warnings;	/* damage and fallbacks worth saying */
+	struct unwinder *unwinder;	/* the libdwfl session, for type lookups */
 	/* string interning (hash set of owned strings) */
 	char **strings;
 	size_t nstrings, strings_cap;
 };
 
+struct user_rules;
+
 struct model_options {
+	const struct user_rules *user_rules;	/* extra stack-pattern rules, or NULL */
 	const char *sysroot;		/* prefix for the paths in the core; NULL: none */
 	const char *exe;		/* the executable, when not at its recorded path */
 	bool no_inline;			/* do not expand inlined calls */
@@ -115,6 +149,15 @@ struct model_options {
 /* Builds the model from core (taken over, also on failure). */
 struct hs_error *model_build(struct elfcore *core, const struct model_options *opts, struct model **ret);
 void model_destroy(struct model *m);
+
+void string_list_deinit(struct string_list *l);
+void finding_deinit(struct finding *f);
+
+/* The thread with tid, or NULL (binary search). */
+struct thread *model_thread(const struct model *m, int32_t tid);
+
+/* "main (4711)": a thread as findings name it, into buf. */
+const char *model_thread_label(const struct model *m, int32_t tid, char *buf, size_t size);
 
 /* Returns an interned copy of s (NULL on allocation failure). */
 const char *model_intern(struct model *m, const char *s);

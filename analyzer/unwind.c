@@ -58,7 +58,9 @@ struct unwinder {
 	struct model *m;
 	const struct model_options *opts;
 	Dwfl *dwfl;
-	Elf *arch_elf;		/* a bare x86_64 ELF header, for dwfl_attach_state */
+	Elf64_Ehdr arch_ehdr;	/* a bare x86_64 ELF header, for dwfl_attach_state */
+	Elf *arch_elf;
+	struct hs_error *err;	/* out of memory while unwinding */
 	unsigned char *vdso;	/* the vDSO image copied from the core */
 	size_t vdso_len;
 	VEC(struct module_data *) mdata;
@@ -647,7 +649,7 @@ static int thread_callback(Dwfl_Thread *thread, void *arg)
 	rc = dwfl_thread_getframes(thread, frame_callback, &tu);
 	if (tu.err) {
 		/* out of memory: stop everything, the caller reports it */
-		set_unwind_error(t, "%s", hs_error_message(tu.err));
+		u->err = tu.err;
 		return DWARF_CB_ABORT;
 	}
 	if (rc == -1 && dwfl_errno() != 0) {
@@ -704,42 +706,100 @@ static void module_status(struct unwinder *u)
 	strbuf_deinit(&nodebug);
 }
 
-struct hs_error *unwind_threads(struct model *m, const struct model_options *opts)
+void unwind_destroy(struct unwinder *u)
 {
-	struct unwinder u = { .m = m, .opts = opts };
-	struct hs_error *err = NULL;
-	static Elf64_Ehdr ehdr_copy;
+	if (!u)
+		return;
+	if (u->dwfl)
+		dwfl_end(u->dwfl);
+	elf_end(u->arch_elf);
+	for (size_t i = 0; i < u->mdata.len; i++)
+		free(u->mdata.items[i]);
+	VEC_DEINIT(&u->mdata);
+	free(u->vdso);
+	free(u->slots);
+	VEC_DEINIT(&u->pool);
+	free(u);
+}
 
+struct hs_error *unwind_threads(struct model *m, const struct model_options *opts, struct unwinder **ret)
+{
+	struct unwinder *u = calloc(1, sizeof(*u));
+	struct hs_error *err = NULL;
+
+	if (!u)
+		return &hs_error_nomem;
+	u->m = m;
+	u->opts = opts;
 	elf_version(EV_CURRENT);
-	if (!(u.dwfl = dwfl_begin(&dwfl_callbacks)))
-		return hs_error_create(HS_ERR_INTERNAL, "cannot start libdwfl: %s", dwfl_errmsg(-1));
-	if ((err = report_modules(&u)))
-		goto out;
-	ehdr_copy = arch_ehdr;
-	if (!(u.arch_elf = elf_memory((char *)&ehdr_copy, sizeof(ehdr_copy)))) {
+	if (!(u->dwfl = dwfl_begin(&dwfl_callbacks))) {
+		err = hs_error_create(HS_ERR_INTERNAL, "cannot start libdwfl: %s", dwfl_errmsg(-1));
+		goto fail;
+	}
+	if ((err = report_modules(u)))
+		goto fail;
+	u->arch_ehdr = arch_ehdr;
+	if (!(u->arch_elf = elf_memory((char *)&u->arch_ehdr, sizeof(u->arch_ehdr)))) {
 		err = hs_error_create(HS_ERR_INTERNAL, "cannot create an ELF header in memory: %s", elf_errmsg(-1));
-		goto out;
+		goto fail;
 	}
-	if (!dwfl_attach_state(u.dwfl, u.arch_elf, m->pid > 0 ? m->pid : 1, &thread_callbacks, &u)) {
+	if (!dwfl_attach_state(u->dwfl, u->arch_elf, m->pid > 0 ? m->pid : 1, &thread_callbacks, u)) {
 		err = hs_error_create(HS_ERR_INTERNAL, "cannot attach libdwfl to the core: %s", dwfl_errmsg(-1));
-		goto out;
+		goto fail;
 	}
-	if (dwfl_getthreads(u.dwfl, thread_callback, &u) != 0 && !err) {
-		/* only an allocation failure aborts the walk */
-		for (size_t i = 0; i < m->threads.len; i++)
-			if (m->threads.items[i].unwind_error &&
-			    strcmp(m->threads.items[i].unwind_error, "out of memory") == 0)
-				err = &hs_error_nomem;
+	dwfl_getthreads(u->dwfl, thread_callback, u);
+	if (u->err) {
+		err = u->err;
+		goto fail;
 	}
-	module_status(&u);
-out:
-	dwfl_end(u.dwfl);
-	elf_end(u.arch_elf);
-	for (size_t i = 0; i < u.mdata.len; i++)
-		free(u.mdata.items[i]);
-	VEC_DEINIT(&u.mdata);
-	free(u.vdso);
-	free(u.slots);
-	VEC_DEINIT(&u.pool);
+	module_status(u);
+	*ret = u;
+	return NULL;
+fail:
+	unwind_destroy(u);
 	return err;
+}
+
+/* Looks for struct type_name among the children of die (and of unions/structs one level down). */
+static int64_t find_member(Dwarf_Die *parent, const char *type_name, const char *member, int depth)
+{
+	Dwarf_Die child, m;
+
+	if (dwarf_child(parent, &child) != 0)
+		return -1;
+	do {
+		int tag = dwarf_tag(&child);
+		const char *name = dwarf_diename(&child);
+
+		if (tag == DW_TAG_structure_type && name && strcmp(name, type_name) == 0 && dwarf_child(&child, &m) == 0) {
+			do {
+				Dwarf_Attribute attr;
+				Dwarf_Word off;
+				const char *mname = dwarf_diename(&m);
+
+				if (dwarf_tag(&m) == DW_TAG_member && mname && strcmp(mname, member) == 0 &&
+				    dwarf_attr(&m, DW_AT_data_member_location, &attr) && dwarf_formudata(&attr, &off) == 0)
+					return off <= INT32_MAX ? (int64_t)off : -1;
+			} while (dwarf_siblingof(&m, &m) == 0);
+		}
+		if (depth > 0 && (tag == DW_TAG_union_type || tag == DW_TAG_typedef || tag == DW_TAG_structure_type)) {
+			int64_t r = find_member(&child, type_name, member, depth - 1);
+			if (r >= 0)
+				return r;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return -1;
+}
+
+int64_t unwind_member_offset(struct unwinder *u, uint64_t pc, const char *type_name, const char *member)
+{
+	Dwfl_Module *mod;
+	Dwarf_Die storage, *cudie;
+	Dwarf_Addr bias;
+
+	if (!u || !(mod = dwfl_addrmodule(u->dwfl, pc)))
+		return -1;
+	if (!(cudie = dwfl_module_addrdie(mod, pc, &bias)) && !(cudie = cu_by_ranges(mod, pc, &storage, &bias)))
+		return -1;
+	return find_member(cudie, type_name, member, 1);
 }

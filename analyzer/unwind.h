@@ -20,6 +20,19 @@
  * why in unwind_error. Fails only when memory runs out or libdwfl cannot be
  * set up at all.
  */
-struct hs_error *unwind_threads(struct model *m, const struct model_options *opts);
+struct unwinder;
+
+struct hs_error *unwind_threads(struct model *m, const struct model_options *opts, struct unwinder **ret);
+
+/* Ends the libdwfl session (the model keeps it for type lookups); accepts NULL. */
+void unwind_destroy(struct unwinder *u);
+
+/*
+ * Byte offset of member in struct type_name, from the debug info of the
+ * module that contains pc, as declared in the compile unit of pc: give the pc
+ * of a function that uses the type (pthread_mutex_lock for a mutex). -1 when
+ * there is no debug info or no such member there.
+ */
+int64_t unwind_member_offset(struct unwinder *u, uint64_t pc, const char *type_name, const char *member);
 
 #endif

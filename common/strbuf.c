@@ -86,3 +86,8 @@ char *strbuf_detach(struct strbuf *sb, size_t *len_ret)
 	strbuf_init(sb);
 	return p;
 }
+
+bool strbuf_addstr(struct strbuf *sb, const char *s)
+{
+	return strbuf_append(sb, s, strlen(s));
+}

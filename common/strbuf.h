@@ -23,6 +23,8 @@ void strbuf_deinit(struct strbuf *sb);
 /* Makes room for at least extra more bytes (plus the terminator). */
 bool strbuf_reserve(struct strbuf *sb, size_t extra);
 bool strbuf_append(struct strbuf *sb, const void *data, size_t len);
+/* Appends the NUL-terminated string s. */
+bool strbuf_addstr(struct strbuf *sb, const char *s);
 bool strbuf_appendf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool strbuf_append_zeros(struct strbuf *sb, size_t len);
 /* Hands the buffer over to the caller (NULL when empty) and leaves sb empty. */

@@ -204,6 +204,8 @@ static struct hs_error *inflate_stream(struct core_file *cf)
 		goto cleanup;
 	}
 	cf->map = mmap(NULL, total, PROT_READ, MAP_PRIVATE, tmp, 0);
+	if (cf->map != MAP_FAILED)
+		madvise((void *)cf->map, total, MADV_RANDOM);
 	if (cf->map == MAP_FAILED) {
 		cf->map = NULL;
 		err = hs_error_errno(errno, "cannot map the decompressed core");
@@ -273,6 +275,12 @@ struct hs_error *core_file_open(const char *path, struct core_file **ret)
 			err = hs_error_errno(errno, "cannot map '%s'", path);
 			goto fail;
 		}
+		/*
+		 * Analysis touches a few pages per thread stack, scattered over the
+		 * file: without this, readahead turns each touch of a gcore core
+		 * (whole 8 MiB stacks) into an 8 MiB read, and cold runs read it all.
+		 */
+		madvise((void *)cf->map, cf->map_len, MADV_RANDOM);
 	}
 	*ret = cf;
 	return NULL;

@@ -25,8 +25,12 @@
 #define CORE_FILE_ZSTD_MAX (64ull << 30)
 /* Largest frame accepted in a seekable core. */
 #define CORE_FILE_FRAME_MAX (64u << 20)
-/* Frames kept decompressed. */
-#define CORE_FILE_CACHE_FRAMES 16u
+/*
+ * Frames kept decompressed (at most 64 x 256 KiB = 16 MiB with hangsnap's
+ * frame size): enough for the stacks of a large process to be decompressed
+ * once while unwinding and stay there for the evidence pass that reads them again.
+ */
+#define CORE_FILE_CACHE_FRAMES 64u
 
 enum core_file_kind { CORE_FILE_PLAIN, CORE_FILE_ZSTD_SEEKABLE, CORE_FILE_ZSTD_STREAM };
 

@@ -6,6 +6,8 @@
  */
 #include "reports/report.h"
 
+#include "analyzer/rules/rules.h"
+#include "analyzer/waitgraph.h"
 #include "reports/json_writer.h"
 
 static const char *frame_how_name(enum frame_how how)
@@ -94,7 +96,72 @@ static void write_frame(struct json_writer *w, const struct frame *f)
 	json_object_end(w);
 }
 
-static void write_thread(struct json_writer *w, const struct thread *t)
+static void write_blocked_on(struct json_writer *w, const struct model *m, const struct thread *t)
+{
+	const struct blocked_on *b = &t->blocked;
+	struct strbuf sb;
+
+	if (b->kind == WAIT_NONE) {
+		json_null(w);
+		return;
+	}
+	strbuf_init(&sb);
+	json_object_begin(w);
+	json_key(w, "kind");
+	json_string(w, wait_kind_name(b->kind));
+	json_key(w, "addr");
+	if (b->addr)
+		json_hex(w, b->addr);
+	else
+		json_null(w);
+	json_key(w, "owner");
+	if (b->owner > 0)
+		json_int(w, b->owner);
+	else
+		json_null(w);
+	json_key(w, "owner_alive");
+	json_bool(w, b->owner_alive);
+	json_key(w, "layout");
+	json_string(w, b->layout);
+	json_key(w, "fds");
+	json_array_begin(w);
+	for (unsigned i = 0; i < b->nfds; i++) {
+		sb.len = 0;
+		json_object_begin(w);
+		json_key(w, "fd");
+		json_int(w, b->fds[i].fd);
+		json_key(w, "what");
+		json_string(w, evidence_describe_fd(&sb, &b->fds[i]) && sb.buf ? sb.buf : NULL);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	json_key(w, "timeout_ms");
+	if (b->timeout_ms >= 0)
+		json_int(w, b->timeout_ms);
+	else
+		json_null(w);
+	json_key(w, "unbounded");
+	json_bool(w, b->timeout_ms == TIMEOUT_NONE);
+	json_key(w, "child");
+	if (b->child > 0)
+		json_int(w, b->child);
+	else
+		json_null(w);
+	json_key(w, "stalled_ns");
+	if (b->stalled_ns)
+		json_uint(w, b->stalled_ns);
+	else
+		json_null(w);
+	json_key(w, "no_progress");
+	json_bool(w, b->no_progress);
+	json_key(w, "text");
+	sb.len = 0;
+	json_string(w, waitgraph_describe_wait(&sb, m, t) && sb.buf ? sb.buf : NULL);
+	json_object_end(w);
+	strbuf_deinit(&sb);
+}
+
+static void write_thread(struct json_writer *w, const struct model *m, const struct thread *t)
 {
 	char state[2] = { t->state, '\0' };
 
@@ -132,7 +199,7 @@ static void write_thread(struct json_writer *w, const struct thread *t)
 	json_key(w, "wchan");
 	string_or_null(w, t->wchan);
 	json_key(w, "blocked_on");
-	json_null(w);
+	write_blocked_on(w, m, t);
 	json_key(w, "frames");
 	json_array_begin(w);
 	for (size_t i = 0; i < t->frames.len; i++)
@@ -165,7 +232,7 @@ bool report_json(const struct model *m, const struct report_options *opts, struc
 	json_key(&w, "threads");
 	json_array_begin(&w);
 	for (size_t i = 0; i < m->threads.len; i++)
-		write_thread(&w, &m->threads.items[i]);
+		write_thread(&w, m, &m->threads.items[i]);
 	json_array_end(&w);
 
 	json_key(&w, "groups");
@@ -207,15 +274,53 @@ bool report_json(const struct model *m, const struct report_options *opts, struc
 	}
 	json_array_end(&w);
 
-	/* filled by the evidence and rules stages (issue #4); empty until then */
 	json_key(&w, "waitgraph");
 	json_object_begin(&w);
 	json_key(&w, "edges");
 	json_array_begin(&w);
+	for (size_t i = 0; i < m->threads.len; i++) {
+		const struct thread *t = &m->threads.items[i];
+		if (!t->waits_for && !t->waits_on)
+			continue;
+		json_object_begin(&w);
+		json_key(&w, "from");
+		json_int(&w, t->tid);
+		json_key(&w, "kind");
+		json_string(&w, wait_kind_name(t->blocked.kind));
+		json_key(&w, "to_thread");
+		if (t->waits_for)
+			json_int(&w, t->waits_for);
+		else
+			json_null(&w);
+		json_key(&w, "object");
+		json_string(&w, t->waits_for ? NULL : t->waits_on);
+		json_key(&w, "in_cycle");
+		json_bool(&w, t->in_cycle);
+		json_object_end(&w);
+	}
 	json_array_end(&w);
 	json_object_end(&w);
 	json_key(&w, "findings");
 	json_array_begin(&w);
+	for (size_t i = 0; i < m->findings.len; i++) {
+		const struct finding *f = &m->findings.items[i];
+		json_object_begin(&w);
+		json_key(&w, "rule");
+		json_string(&w, f->rule);
+		json_key(&w, "severity");
+		json_string(&w, severity_name(f->severity));
+		json_key(&w, "summary");
+		json_string(&w, f->summary);
+		json_key(&w, "threads");
+		json_array_begin(&w);
+		for (size_t k = 0; k < f->threads.len; k++)
+			json_int(&w, f->threads.items[k]);
+		json_array_end(&w);
+		write_strings(&w, "evidence", &f->evidence);
+		json_key(&w, "hint");
+		json_string(&w, f->hint);
+		json_object_end(&w);
+	}
 	json_array_end(&w);
 	json_key(&w, "signature");
 	json_null(&w);

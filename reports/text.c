@@ -9,10 +9,13 @@
 #include "reports/report.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "analyzer/rules/rules.h"
+#include "analyzer/waitgraph.h"
 #include "common/util.h"
 
 #define GROUP_TIDS_SHOWN 16u
@@ -60,7 +63,7 @@ static bool append_safe(struct strbuf *sb, const char *str)
 	for (; *s; s++) {
 		bool ok;
 		if (*s < 0x20 || *s == 0x7f || *s == '\\')
-			ok = *s == '\\' ? strbuf_append(sb, "\\\\", 2) : strbuf_appendf(sb, "\\x%02x", *s);
+			ok = *s == '\\' ? strbuf_addstr(sb, "\\\\") : strbuf_appendf(sb, "\\x%02x", *s);
 		else if (*s < 0x80)
 			ok = strbuf_append(sb, s, 1);
 		else {
@@ -92,23 +95,23 @@ static bool append_frame(struct strbuf *sb, size_t index, const struct frame *f)
 		if (!f->inlined)
 			ok = ok && strbuf_appendf(sb, "+0x%" PRIx64, f->offset);
 		if (f->module)
-			ok = ok && strbuf_append(sb, " (", 2) && append_safe(sb, f->module) && strbuf_append(sb, ")", 1);
+			ok = ok && strbuf_addstr(sb, " (") && append_safe(sb, f->module) && strbuf_addstr(sb, ")");
 	} else if (f->module) {
 		ok = ok && append_safe(sb, f->module) && strbuf_appendf(sb, "+0x%" PRIx64, f->offset);
 	} else {
-		ok = ok && strbuf_append(sb, "??", 2);
+		ok = ok && strbuf_addstr(sb, "??");
 	}
 	if (f->file) {
 		const char *base = strrchr(f->file, '/');
-		ok = ok && strbuf_append(sb, " ", 1) && append_safe(sb, base ? base + 1 : f->file);
+		ok = ok && strbuf_addstr(sb, " ") && append_safe(sb, base ? base + 1 : f->file);
 		if (f->line)
 			ok = ok && strbuf_appendf(sb, ":%d", f->line);
 	}
 	if (f->inlined)
-		ok = ok && strbuf_append(sb, " [inlined]", 10);
+		ok = ok && strbuf_addstr(sb, " [inlined]");
 	else if (f->how == FRAME_FP)
-		ok = ok && strbuf_append(sb, " [frame pointer]", 16);
-	return ok && strbuf_append(sb, "\n", 1);
+		ok = ok && strbuf_addstr(sb, " [frame pointer]");
+	return ok && strbuf_addstr(sb, "\n");
 }
 
 static bool append_thread_line(struct strbuf *sb, const struct thread *t)
@@ -118,7 +121,7 @@ static bool append_thread_line(struct strbuf *sb, const struct thread *t)
 	if (t->state)
 		ok = ok && strbuf_appendf(sb, " %c (%s)", t->state, report_thread_state(t->state));
 	if (!t->has_registers)
-		ok = ok && strbuf_append(sb, " [never stopped]", 16);
+		ok = ok && strbuf_addstr(sb, " [never stopped]");
 	return ok;
 }
 
@@ -127,17 +130,17 @@ static bool append_stack(struct strbuf *sb, const struct thread *t)
 	bool ok = true;
 
 	if (t->syscall.text)
-		ok = ok && strbuf_append(sb, "  in ", 5) && append_safe(sb, t->syscall.text) &&
-		     (!t->syscall.restarted || strbuf_append(sb, " [restarted]", 12)) && strbuf_append(sb, "\n", 1);
+		ok = ok && strbuf_addstr(sb, "  in ") && append_safe(sb, t->syscall.text) &&
+		     (!t->syscall.restarted || strbuf_addstr(sb, " [restarted]")) && strbuf_addstr(sb, "\n");
 	else if (t->syscall.nr < 0 && t->has_registers)
-		ok = ok && strbuf_append(sb, "  in user space\n", 16);
+		ok = ok && strbuf_addstr(sb, "  in user space\n");
 	if (t->wchan && *t->wchan && strcmp(t->wchan, "0") != 0)
-		ok = ok && strbuf_append(sb, "  kernel wait: ", 15) && append_safe(sb, t->wchan) && strbuf_append(sb, "\n", 1);
+		ok = ok && strbuf_addstr(sb, "  kernel wait: ") && append_safe(sb, t->wchan) && strbuf_addstr(sb, "\n");
 	for (size_t i = 0; ok && i < t->frames.len; i++)
 		ok = append_frame(sb, i, &t->frames.items[i]);
 	if (t->unwind_error)
-		ok = ok && strbuf_append(sb, "  (stack ends: ", 15) && append_safe(sb, t->unwind_error) &&
-		     strbuf_append(sb, ")\n", 2);
+		ok = ok && strbuf_addstr(sb, "  (stack ends: ") && append_safe(sb, t->unwind_error) &&
+		     strbuf_addstr(sb, ")\n");
 	return ok;
 }
 
@@ -147,27 +150,124 @@ static bool append_process(struct strbuf *sb, const struct model *m, const struc
 	bool ok = true;
 
 	if (opts->core_path)
-		ok = ok && strbuf_append(sb, "core      ", 10) && append_safe(sb, opts->core_path) &&
+		ok = ok && strbuf_addstr(sb, "core      ") && append_safe(sb, opts->core_path) &&
 		     strbuf_appendf(sb, " (%s, %s, %s)\n", m->producer == PRODUCER_HANGSNAP ? "hangsnap" : "no HANGSNAP notes",
 				    report_core_format(m), hs_format_bytes(core_file_size(m->core->file), size, sizeof(size)));
 	ok = ok && strbuf_appendf(sb, "process   %d ", m->pid) && append_safe(sb, m->comm);
 	if (m->exe)
-		ok = ok && strbuf_append(sb, " ", 1) && append_safe(sb, m->exe);
-	ok = ok && strbuf_append(sb, "\n", 1);
+		ok = ok && strbuf_addstr(sb, " ") && append_safe(sb, m->exe);
+	ok = ok && strbuf_addstr(sb, "\n");
 	if (m->cmdline && *m->cmdline)
-		ok = ok && strbuf_append(sb, "cmdline   ", 10) && append_safe(sb, m->cmdline) && strbuf_append(sb, "\n", 1);
+		ok = ok && strbuf_addstr(sb, "cmdline   ") && append_safe(sb, m->cmdline) && strbuf_addstr(sb, "\n");
 	if (m->captured_real_ns) {
 		ok = ok && strbuf_appendf(sb, "captured  %s", report_time_utc(m->captured_real_ns, when, sizeof(when)));
 		if (m->host)
-			ok = ok && strbuf_append(sb, " on ", 4) && append_safe(sb, m->host);
+			ok = ok && strbuf_addstr(sb, " on ") && append_safe(sb, m->host);
 		ok = ok && strbuf_appendf(sb, ", process stopped %.1f ms\n", m->freeze_ns / 1e6);
 	}
 	return ok && strbuf_appendf(sb, "threads   %zu (%zu distinct stacks)\n", m->threads.len, m->groups.len);
 }
 
+static bool append_findings(struct strbuf *sb, const struct model *m)
+{
+	bool ok = strbuf_addstr(sb, "\nfindings:\n");
+
+	if (!m->findings.len)
+		return ok && strbuf_addstr(sb, "  none: no thread matches a known hang pattern\n");
+	for (size_t i = 0; ok && i < m->findings.len; i++) {
+		const struct finding *f = &m->findings.items[i];
+		ok = strbuf_appendf(sb, "%s  [%s] %s: ", i ? "\n" : "", severity_name(f->severity), f->rule) &&
+		     append_safe(sb, f->summary ? f->summary : "") && strbuf_addstr(sb, "\n    threads:");
+		for (size_t k = 0; ok && k < f->threads.len; k++)
+			ok = strbuf_appendf(sb, " %d", f->threads.items[k]);
+		ok = ok && strbuf_addstr(sb, "\n");
+		for (size_t k = 0; ok && k < f->evidence.len; k++)
+			ok = strbuf_addstr(sb, "    - ") && append_safe(sb, f->evidence.items[k]) && strbuf_addstr(sb, "\n");
+		if (ok && f->hint)
+			ok = strbuf_addstr(sb, "    hint: ") && append_safe(sb, f->hint) && strbuf_addstr(sb, "\n");
+	}
+	return ok;
+}
+
+static bool append_node(struct strbuf *sb, const struct thread *t)
+{
+	return (t->name && *t->name ? append_safe(sb, t->name) && strbuf_addstr(sb, " ") : true) &&
+	       strbuf_appendf(sb, "%d", t->tid);
+}
+
+/* Is t's own wait worth drawing when nothing else waits on it? Idle waits are not. */
+static bool interesting_wait(const struct thread *t)
+{
+	switch (t->blocked.kind) {
+	case WAIT_NONE: case WAIT_RUNNING: case WAIT_CONDVAR: case WAIT_SLEEP: case WAIT_SIGNAL: case WAIT_ACCEPT:
+	case WAIT_OTHER_SYSCALL:
+		return false;
+	case WAIT_POLL: case WAIT_FUTEX:
+		return t->blocked.timeout_ms == TIMEOUT_NONE && t->blocked.nfds > 0;
+	default:
+		return true;
+	}
+}
+
+/*
+ * The wait-for graph as indented chains, one per thread that nobody waits
+ * on: "main 4711 ─join→ out_metrics 4723 ─→ connect() to 127.0.0.1:8080 (SYN_SENT)".
+ * Cycles are drawn once, from their lowest tid, ending at the repeated node.
+ */
+static bool append_waitgraph(struct strbuf *sb, const struct model *m)
+{
+	bool ok = true, any = false;
+	unsigned char *waited = calloc(m->threads.len ? m->threads.len : 1, 1);
+
+	if (!waited)
+		return false;
+	for (size_t i = 0; i < m->threads.len; i++) {
+		const struct thread *to = m->threads.items[i].waits_for ? model_thread(m, m->threads.items[i].waits_for) : NULL;
+		if (to)
+			waited[to - m->threads.items] = 1;
+	}
+	for (size_t i = 0; ok && i < m->threads.len; i++) {
+		const struct thread *t = &m->threads.items[i], *start = t;
+		size_t steps = 0;
+		bool cycle_start = t->in_cycle;
+
+		if (cycle_start) {
+			/* draw a cycle once, from its lowest tid */
+			const struct thread *c = model_thread(m, t->waits_for);
+			while (c && c != t && steps++ <= m->threads.len) {
+				if (c->tid < t->tid)
+					cycle_start = false;
+				c = model_thread(m, c->waits_for);
+			}
+			steps = 0;
+		}
+		if (!cycle_start && (waited[i] || (!t->waits_for && !interesting_wait(t))))
+			continue;
+		if (!any)
+			ok = strbuf_addstr(sb, "\nwait-for graph:\n");
+		any = true;
+		ok = ok && strbuf_append(sb, cycle_start ? "  cycle: " : "  ", cycle_start ? 9 : 2) && append_node(sb, t);
+		while (ok && t && steps++ <= m->threads.len) {
+			const struct thread *next = t->waits_for ? model_thread(m, t->waits_for) : NULL;
+			if (next) {
+				ok = strbuf_appendf(sb, " \u2500%s\u2192 ", wait_kind_name(t->blocked.kind)) && append_node(sb, next);
+				if (next == start)
+					break;
+			} else if (t->waits_on) {
+				ok = strbuf_addstr(sb, " \u2500\u2192 ") && append_safe(sb, t->waits_on) &&
+				     waitgraph_describe_duration(sb, t);
+			}
+			t = next;
+		}
+		ok = ok && strbuf_addstr(sb, "\n");
+	}
+	free(waited);
+	return ok;
+}
+
 bool report_text(const struct model *m, const struct report_options *opts, struct strbuf *sb)
 {
-	bool ok = append_process(sb, m, opts);
+	bool ok = append_process(sb, m, opts) && append_findings(sb, m) && append_waitgraph(sb, m);
 
 	for (size_t g = 0; ok && g < (opts->all_threads ? m->threads.len : m->groups.len); g++) {
 		const struct thread *t;
@@ -180,9 +280,9 @@ bool report_text(const struct model *m, const struct report_options *opts, struc
 			t = &m->threads.items[m->groups.items[g].first];
 			count = m->groups.items[g].count;
 		}
-		ok = strbuf_append(sb, "\n", 1);
+		ok = strbuf_addstr(sb, "\n");
 		if (count == 1) {
-			ok = ok && strbuf_append(sb, "thread ", 7) && append_thread_line(sb, t) && strbuf_append(sb, "\n", 1);
+			ok = ok && strbuf_addstr(sb, "thread ") && append_thread_line(sb, t) && strbuf_addstr(sb, "\n");
 		} else {
 			size_t shown = 0;
 			ok = ok && strbuf_appendf(sb, "%zu threads:", count);
@@ -198,19 +298,19 @@ bool report_text(const struct model *m, const struct report_options *opts, struc
 				ok = ok && strbuf_appendf(sb, ", ... (%zu more)", count - shown);
 			if (t->state)
 				ok = ok && strbuf_appendf(sb, "; %c (%s)", t->state, report_thread_state(t->state));
-			ok = ok && strbuf_append(sb, "\n", 1);
+			ok = ok && strbuf_addstr(sb, "\n");
 		}
 		ok = ok && append_stack(sb, t);
 	}
 	if (ok && m->missing.len) {
-		ok = strbuf_append(sb, "\nmissing evidence:\n", 19);
+		ok = strbuf_addstr(sb, "\nmissing evidence:\n");
 		for (size_t i = 0; ok && i < m->missing.len; i++)
-			ok = strbuf_append(sb, "  - ", 4) && append_safe(sb, m->missing.items[i]) && strbuf_append(sb, "\n", 1);
+			ok = strbuf_addstr(sb, "  - ") && append_safe(sb, m->missing.items[i]) && strbuf_addstr(sb, "\n");
 	}
 	if (ok && m->warnings.len) {
-		ok = strbuf_append(sb, "\nwarnings:\n", 11);
+		ok = strbuf_addstr(sb, "\nwarnings:\n");
 		for (size_t i = 0; ok && i < m->warnings.len; i++)
-			ok = strbuf_append(sb, "  - ", 4) && append_safe(sb, m->warnings.items[i]) && strbuf_append(sb, "\n", 1);
+			ok = strbuf_addstr(sb, "  - ") && append_safe(sb, m->warnings.items[i]) && strbuf_addstr(sb, "\n");
 	}
 	return ok;
 }

@@ -1,0 +1,507 @@
+/*
+ * See evidence.h. Each thread is classified from its system call first
+ * (futex, connect, read, poll, wait4...), then refined with memory (lock
+ * owners, join targets, pollfd arrays) and the HANGSNAP notes (what each fd
+ * is). Stack frames are consulted only to name the kind of lock, and the
+ * names used are glibc's own exported entry points, never a program's.
+ */
+#include "analyzer/evidence.h"
+
+#include <arpa/inet.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "analyzer/model.h"
+#include "analyzer/unwind.h"
+#include "common/strbuf.h"
+#include "common/util.h"
+
+/* glibc 2.3x x86_64 offsets, used when libc's debug info is absent. */
+#define GLIBC_MUTEX_OWNER_OFF 8
+#define GLIBC_RWLOCK_CUR_WRITER_OFF 24
+#define GLIBC_IO_LOCK_OWNER_OFF 8
+#define PTHREAD_STRUCT_MAX 0x1000	/* struct pthread is ~0x900 bytes in 2.36 */
+#define FUTEX_TID_MASK_ 0x3fffffffu
+#define CLOCK_TICKS_PER_S 100u
+
+enum sys {
+	SYS_read_ = 0, SYS_write_ = 1, SYS_poll_ = 7, SYS_pread_ = 17, SYS_pwrite_ = 18, SYS_readv_ = 19,
+	SYS_writev_ = 20, SYS_select_ = 23, SYS_nanosleep_ = 35, SYS_pause_ = 34, SYS_connect_ = 42,
+	SYS_accept_ = 43, SYS_sendto_ = 44, SYS_recvfrom_ = 45, SYS_sendmsg_ = 46, SYS_recvmsg_ = 47,
+	SYS_wait4_ = 61, SYS_fcntl_ = 72, SYS_flock_ = 73, SYS_rt_sigtimedwait_ = 128,
+	SYS_rt_sigsuspend_ = 130, SYS_futex_ = 202, SYS_epoll_wait_ = 232, SYS_clock_nanosleep_ = 230,
+	SYS_waitid_ = 247, SYS_pselect6_ = 270, SYS_ppoll_ = 271, SYS_epoll_pwait_ = 281, SYS_accept4_ = 288,
+	SYS_recvmmsg_ = 299, SYS_sendmmsg_ = 307, SYS_epoll_pwait2_ = 441,
+};
+
+const char *wait_kind_name(enum wait_kind kind)
+{
+	static const char *const names[] = {
+		[WAIT_NONE] = "none", [WAIT_RUNNING] = "running", [WAIT_MUTEX] = "mutex",
+		[WAIT_RWLOCK] = "rwlock", [WAIT_STDIO_LOCK] = "stdio-lock", [WAIT_CONDVAR] = "condvar",
+		[WAIT_FUTEX] = "futex", [WAIT_JOIN] = "join", [WAIT_CONNECT] = "connect", [WAIT_ACCEPT] = "accept",
+		[WAIT_READ] = "read", [WAIT_WRITE] = "write", [WAIT_POLL] = "poll", [WAIT_SLEEP] = "sleep",
+		[WAIT_CHILD] = "child", [WAIT_FILE_LOCK] = "file-lock", [WAIT_SIGNAL] = "signal",
+		[WAIT_OTHER_SYSCALL] = "syscall",
+	};
+	return (unsigned)kind < ARRAY_SIZE(names) ? names[kind] : "?";
+}
+
+const char *tcp_state_name(unsigned state)
+{
+	static const char *const names[] = { "", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+					     "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING" };
+	return state < ARRAY_SIZE(names) ? names[state] : "";
+}
+
+static bool append_addr(struct strbuf *sb, unsigned family, const uint8_t *addr, unsigned port)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, sizeof(buf)))
+		snprintf(buf, sizeof(buf), "?");
+	return family == AF_INET6 ? strbuf_appendf(sb, "[%s]:%u", buf, port) : strbuf_appendf(sb, "%s:%u", buf, port);
+}
+
+bool evidence_describe_fd(struct strbuf *sb, const struct fd_target *ft)
+{
+	const struct hs_socket_info *s = ft->socket;
+	const struct hs_pipe_info *p = ft->pipe;
+	bool ok = strbuf_appendf(sb, "fd %d", ft->fd);
+
+	if (s && (s->family == AF_INET || s->family == AF_INET6)) {
+		ok = ok && strbuf_appendf(sb, " %s ", s->protocol == 17 ? "udp" : "tcp") &&
+		     append_addr(sb, s->family, s->local_addr, s->local_port);
+		if (s->state != 10 && s->remote_port)
+			ok = ok && strbuf_addstr(sb, " -> ") && append_addr(sb, s->family, s->remote_addr, s->remote_port);
+		if (s->protocol != 17 && *tcp_state_name(s->state))
+			ok = ok && strbuf_appendf(sb, " %s", tcp_state_name(s->state));
+		if (s->rx_queue || s->tx_queue)
+			ok = ok && strbuf_appendf(sb, " (rx %u, tx %u bytes queued)", s->rx_queue, s->tx_queue);
+	} else if (s && s->family == AF_UNIX) {
+		ok = ok && strbuf_appendf(sb, " unix %s", s->path && *s->path ? s->path : "(unnamed)");
+	} else if (p) {
+		ok = ok && strbuf_appendf(sb, " %s", p->path && *p->path ? p->path : "pipe");
+		if (p->queued != HS_PIPE_UNKNOWN && p->capacity != HS_PIPE_UNKNOWN)
+			ok = ok && strbuf_appendf(sb, " (%u of %u bytes queued)", p->queued, p->capacity);
+	} else if (ft->info && ft->info->target) {
+		ok = ok && strbuf_appendf(sb, " %s", ft->info->target);
+	}
+	return ok;
+}
+
+/* ---- lookups ---------------------------------------------------------- */
+
+static struct thread *thread_by_tid(struct model *m, int32_t tid)
+{
+	return model_thread(m, tid);
+}
+
+static struct thread *thread_by_fs_base(struct model *m, uint64_t fs)
+{
+	if (!fs)
+		return NULL;
+	for (size_t i = 0; i < m->threads.len; i++)
+		if (m->threads.items[i].has_registers && m->threads.items[i].regs[GREG_FS_BASE] == fs)
+			return &m->threads.items[i];
+	return NULL;
+}
+
+static void fill_fd(struct model *m, struct fd_target *ft, int32_t fd)
+{
+	struct hangsnap_context *ctx = &m->core->ctx;
+
+	memset(ft, 0, sizeof(*ft));
+	ft->fd = fd;
+	for (size_t i = 0; i < ctx->fds.len; i++)
+		if (ctx->fds.items[i].fd == fd) {
+			ft->info = &ctx->fds.items[i];
+			break;
+		}
+	if (!ft->info || !ft->info->inode)
+		return;
+	for (size_t i = 0; i < ctx->sockets.len; i++)
+		if (ctx->sockets.items[i].inode == ft->info->inode)
+			ft->socket = &ctx->sockets.items[i];
+	for (size_t i = 0; i < ctx->pipes.len; i++)
+		if (ctx->pipes.items[i].inode == ft->info->inode)
+			ft->pipe = &ctx->pipes.items[i];
+}
+
+static void add_fd(struct model *m, struct blocked_on *b, int32_t fd, short events)
+{
+	if (b->nfds >= EVIDENCE_MAX_FDS || fd < 0)
+		return;
+	fill_fd(m, &b->fds[b->nfds], fd);
+	b->fds[b->nfds++].events = events;
+}
+
+static bool read_u32(struct model *m, uint64_t addr, uint32_t *v)
+{
+	return elfcore_read_memory(m->core, addr, v, 4) == 4;
+}
+
+static bool read_u64(struct model *m, uint64_t addr, uint64_t *v)
+{
+	return elfcore_read_memory(m->core, addr, v, 8) == 8;
+}
+
+/* The pc of the innermost frame whose function starts with one of prefixes, or 0. */
+static uint64_t frame_with(const struct thread *t, const char *const *prefixes)
+{
+	for (size_t i = 0; i < t->frames.len; i++) {
+		const char *fn = t->frames.items[i].function;
+		if (!fn)
+			continue;
+		for (const char *const *p = prefixes; *p; p++)
+			if (strncmp(fn, *p, strlen(*p)) == 0)
+				return t->frames.items[i].pc;
+	}
+	return 0;
+}
+
+/* Offset of member in type_name from libc's DWARF (via the frame at pc), else fallback. */
+static uint64_t layout_offset(struct model *m, struct blocked_on *b, uint64_t pc, const char *type_name,
+			      const char *member, uint64_t fallback)
+{
+	int64_t off = pc ? unwind_member_offset(m->unwinder, pc, type_name, member) : -1;
+
+	if (off >= 0) {
+		b->layout = "DWARF";
+		return (uint64_t)off;
+	}
+	b->layout = "glibc 2.3x x86_64";
+	return fallback;
+}
+
+static int64_t timespec_ms(struct model *m, uint64_t addr)
+{
+	int64_t ts[2];
+
+	if (!addr)
+		return TIMEOUT_NONE;
+	if (elfcore_read_memory(m->core, addr, ts, sizeof(ts)) != sizeof(ts))
+		return TIMEOUT_UNKNOWN;
+	return ts[0] < 0 ? TIMEOUT_UNKNOWN : ts[0] * 1000 + ts[1] / 1000000;
+}
+
+/* ---- futex ------------------------------------------------------------ */
+
+static const char *const mutex_fns[] = { "__lll_lock_wait", "pthread_mutex_", "__pthread_mutex_", "___pthread_mutex_",
+					 "pthread_mutex_clocklock", NULL };
+static const char *const rwlock_fns[] = { "pthread_rwlock_", "__pthread_rwlock_", "___pthread_rwlock_", NULL };
+static const char *const cond_fns[] = { "pthread_cond_", "__pthread_cond_", "___pthread_cond_", NULL };
+static const char *const stdio_fns[] = { "_IO_", "flockfile", "__flockfile", "_IO_flockfile", NULL };
+static const char *const join_fns[] = { "pthread_join", "__pthread_join", "__pthread_clockjoin", "pthread_timedjoin",
+					"pthread_clockjoin", NULL };
+
+static void classify_futex(struct model *m, struct thread *t, struct blocked_on *b)
+{
+	uint64_t addr = t->syscall.args[0];
+	unsigned cmd = (unsigned)t->syscall.args[1] & FUTEX_CMD_MASK;
+	uint32_t val = (uint32_t)t->syscall.args[2];
+	uint64_t pc;
+	struct thread *o;
+
+	b->addr = addr;
+	b->kind = WAIT_FUTEX;
+	b->timeout_ms = timespec_ms(m, t->syscall.args[3]);
+	if (cmd == FUTEX_LOCK_PI || cmd == 13 /* FUTEX_LOCK_PI2 */ || cmd == FUTEX_WAIT_REQUEUE_PI) {
+		uint32_t word;
+		b->kind = WAIT_MUTEX;
+		if (read_u32(m, addr, &word))
+			b->owner = (int32_t)(word & FUTEX_TID_MASK_);
+		b->layout = "futex word";
+		goto owner;
+	}
+	if (cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+		return;
+
+	/* join: the word is the tid field inside the target's struct pthread, val its tid */
+	if ((o = thread_by_tid(m, (int32_t)val)) && o->has_registers &&
+	    addr - o->regs[GREG_FS_BASE] < PTHREAD_STRUCT_MAX) {
+		b->kind = WAIT_JOIN;
+		b->owner = o->tid;
+		b->owner_alive = true;
+		return;
+	}
+	if ((pc = frame_with(t, join_fns))) {
+		/* joining a thread that no longer exists in the core */
+		b->kind = WAIT_JOIN;
+		b->owner = (int32_t)val;
+		return;
+	}
+	if ((pc = frame_with(t, rwlock_fns))) {
+		uint64_t wr = layout_offset(m, b, pc, "__pthread_rwlock_arch_t", "__cur_writer", GLIBC_RWLOCK_CUR_WRITER_OFF);
+		uint32_t owner;
+		b->kind = WAIT_RWLOCK;
+		/* readers sleep on __wrphase_futex (+8), writers on __writers_futex (+12) */
+		for (uint64_t base_off = 8; base_off <= 12 && !b->owner; base_off += 4)
+			if (read_u32(m, addr - base_off + wr, &owner) && thread_by_tid(m, (int32_t)owner)) {
+				b->owner = (int32_t)owner;
+				b->addr = addr - base_off;
+			}
+		goto owner;
+	}
+	if (frame_with(t, cond_fns)) {
+		b->kind = WAIT_CONDVAR;
+		return;
+	}
+	if ((pc = frame_with(t, stdio_fns))) {
+		uint64_t owner_ptr;
+		b->kind = WAIT_STDIO_LOCK;
+		b->layout = "glibc 2.3x x86_64";
+		if (read_u64(m, addr + GLIBC_IO_LOCK_OWNER_OFF, &owner_ptr) && (o = thread_by_fs_base(m, owner_ptr)))
+			b->owner = o->tid;
+		goto owner;
+	}
+	/* a mutex: named by its frames, or the lll lock protocol's "contended" value 2 */
+	if ((pc = frame_with(t, mutex_fns)) || val == 2) {
+		uint64_t off = layout_offset(m, b, pc, "__pthread_mutex_s", "__owner", GLIBC_MUTEX_OWNER_OFF);
+		uint32_t owner;
+		b->kind = WAIT_MUTEX;
+		if (val != 2 && (val & FUTEX_TID_MASK_) && thread_by_tid(m, (int32_t)(val & FUTEX_TID_MASK_))) {
+			/* robust mutex: the word is the owner's tid */
+			b->owner = (int32_t)(val & FUTEX_TID_MASK_);
+			b->layout = "futex word";
+		} else if (read_u32(m, addr + off, &owner)) {
+			b->owner = (int32_t)owner;
+		}
+		goto owner;
+	}
+	return;
+owner:
+	if (b->owner < 0 || (uint32_t)b->owner > FUTEX_TID_MASK_)
+		b->owner = 0;
+	b->owner_alive = thread_by_tid(m, b->owner) != NULL;
+}
+
+/* ---- fds -------------------------------------------------------------- */
+
+static void classify_poll(struct model *m, struct thread *t, struct blocked_on *b, bool ppoll)
+{
+	struct { int32_t fd; int16_t events, revents; } pfd[EVIDENCE_MAX_FDS];
+	uint64_t n = MIN(t->syscall.args[1], (uint64_t)EVIDENCE_MAX_FDS);
+	size_t got;
+
+	b->kind = WAIT_POLL;
+	b->timeout_ms = ppoll ? timespec_ms(m, t->syscall.args[2])
+			      : (int32_t)t->syscall.args[2] < 0 ? TIMEOUT_NONE : (int32_t)t->syscall.args[2];
+	got = elfcore_read_memory(m->core, t->syscall.args[0], pfd, n * sizeof(pfd[0])) / sizeof(pfd[0]);
+	for (size_t i = 0; i < got; i++)
+		add_fd(m, b, pfd[i].fd, pfd[i].events);
+}
+
+static void classify_select(struct model *m, struct thread *t, struct blocked_on *b, bool pselect)
+{
+	int nfds = (int)MIN((int32_t)t->syscall.args[0], 1024);
+	uint64_t sets[2] = { t->syscall.args[1], t->syscall.args[2] };
+	uint64_t bits[16];
+
+	b->kind = WAIT_POLL;
+	if (pselect)
+		b->timeout_ms = timespec_ms(m, t->syscall.args[4]);
+	else if (!t->syscall.args[4])
+		b->timeout_ms = TIMEOUT_NONE;
+	else {
+		int64_t tv[2];
+		b->timeout_ms = elfcore_read_memory(m->core, t->syscall.args[4], tv, sizeof(tv)) == sizeof(tv)
+					? tv[0] * 1000 + tv[1] / 1000 : TIMEOUT_UNKNOWN;
+	}
+	for (int s = 0; s < 2; s++) {
+		size_t words = ((size_t)MAX(nfds, 0) + 63) / 64;
+		if (!sets[s] || elfcore_read_memory(m->core, sets[s], bits, words * 8) != words * 8)
+			continue;
+		for (int fd = 0; fd < nfds; fd++)
+			if (bits[fd / 64] >> (fd % 64) & 1)
+				add_fd(m, b, fd, s == 0 ? POLLIN : POLLOUT);
+	}
+}
+
+/* epoll: the member fds from the epoll fd's fdinfo "tfd:" lines. */
+static void classify_epoll(struct model *m, struct thread *t, struct blocked_on *b)
+{
+	struct fd_target ep;
+	const char *p;
+
+	b->kind = WAIT_POLL;
+	b->timeout_ms = (int32_t)t->syscall.args[3] < 0 ? TIMEOUT_NONE : (int32_t)t->syscall.args[3];
+	if (t->syscall.nr == SYS_epoll_pwait2_)
+		b->timeout_ms = timespec_ms(m, t->syscall.args[3]);
+	fill_fd(m, &ep, (int32_t)t->syscall.args[0]);
+	if (!ep.info || !ep.info->extra)
+		return;
+	for (p = ep.info->extra; (p = strstr(p, "tfd:")); p++) {
+		int fd;
+		unsigned events;
+		if (sscanf(p, "tfd: %d events: %x", &fd, &events) == 2)
+			add_fd(m, b, fd, (short)events);
+	}
+}
+
+static void classify_file_lock(struct model *m, struct thread *t, struct blocked_on *b)
+{
+	struct hangsnap_context *ctx = &m->core->ctx;
+	const struct hs_lock_info *wait = NULL;
+
+	b->kind = WAIT_FILE_LOCK;
+	b->timeout_ms = TIMEOUT_NONE;
+	add_fd(m, b, (int32_t)t->syscall.args[0], 0);
+	/* our "->" row on this fd's inode, then the holder row sharing its id */
+	for (size_t i = 0; i < ctx->locks.len && !wait; i++) {
+		const struct hs_lock_info *l = &ctx->locks.items[i];
+		if (l->waiting && (l->pid == m->pid || l->pid == -1) &&
+		    (!b->fds[0].info || !b->fds[0].info->inode || l->inode == b->fds[0].info->inode))
+			wait = l;
+	}
+	for (size_t i = 0; wait && i < ctx->locks.len; i++) {
+		const struct hs_lock_info *l = &ctx->locks.items[i];
+		if (!l->waiting && l->id == wait->id) {
+			b->file_lock = l;
+			break;
+		}
+	}
+	if (wait)
+		b->file_lock_path = wait->path && *wait->path ? wait->path : NULL;
+	if (!b->file_lock_path && b->fds[0].info)
+		b->file_lock_path = b->fds[0].info->target;
+}
+
+static void classify_child(struct model *m, struct thread *t, struct blocked_on *b)
+{
+	struct hangsnap_context *ctx = &m->core->ctx;
+	int32_t pid;
+
+	b->kind = WAIT_CHILD;
+	b->timeout_ms = TIMEOUT_NONE;
+	if (t->syscall.nr == SYS_wait4_) {
+		pid = (int32_t)t->syscall.args[0];
+		if ((int32_t)t->syscall.args[2] & 1 /* WNOHANG */)
+			b->timeout_ms = 0;
+	} else {
+		/* waitid(idtype, id, ...): P_ALL 0, P_PID 1 */
+		pid = t->syscall.args[0] == 1 ? (int32_t)t->syscall.args[1] : -1;
+		if ((int32_t)t->syscall.args[3] & 1)
+			b->timeout_ms = 0;
+	}
+	b->child = pid;
+	for (size_t i = 0; i < ctx->children.len; i++)
+		if (ctx->children.items[i].pid == pid || (pid <= 0 && ctx->children.len == 1)) {
+			b->child_info = &ctx->children.items[i];
+			b->child = ctx->children.items[i].pid;
+			break;
+		}
+}
+
+/* ---- per thread ------------------------------------------------------- */
+
+static const char *const resolver_fns[] = { "__res_context_send", "__res_context_query", "__res_context_search",
+					    "res_nsend", "res_nquery", "res_nsearch", "res_query", "res_search",
+					    "__libc_res_n", "send_dg", "send_vc", "getaddrinfo", "gethostbyname",
+					    "__nss_", "_nss_dns_", "gaih_inet", NULL };
+
+static void classify(struct model *m, struct thread *t)
+{
+	struct blocked_on *b = &t->blocked;
+	const struct hs_thread_info *ctx = t->ctx;
+	int64_t nr = t->syscall.nr;
+
+	b->timeout_ms = TIMEOUT_UNKNOWN;
+	b->in_resolver = frame_with(t, resolver_fns) != 0;
+	for (size_t i = 0; i < t->frames.len; i++)
+		if (t->frames.items[i].function && strcmp(t->frames.items[i].function, "__restore_rt") == 0)
+			b->signal_frame = true;
+	if (ctx && ctx->sample_ns) {
+		uint64_t ticks = (ctx->utime[1] - ctx->utime[0]) + (ctx->stime[1] - ctx->stime[0]);
+		b->sample_ns = ctx->sample_ns;
+		b->cpu_ns = (ctx->utime[1] - ctx->utime[0]) * (1000000000u / CLOCK_TICKS_PER_S);
+		b->no_progress = ticks == 0 && ctx->vcsw[1] == ctx->vcsw[0] && ctx->nvcsw[1] == ctx->nvcsw[0];
+		if (b->no_progress)
+			b->stalled_ns = ctx->sample_ns;
+	}
+	if (nr < 0) {
+		b->kind = t->state == 'R' || (t->has_registers && !t->ctx) ? WAIT_RUNNING : WAIT_NONE;
+		return;
+	}
+	switch (nr) {
+	case SYS_futex_:
+		classify_futex(m, t, b);
+		break;
+	case SYS_connect_:
+		b->kind = WAIT_CONNECT;
+		b->timeout_ms = TIMEOUT_NONE;
+		add_fd(m, b, (int32_t)t->syscall.args[0], POLLOUT);
+		break;
+	case SYS_accept_: case SYS_accept4_:
+		b->kind = WAIT_ACCEPT;
+		b->timeout_ms = TIMEOUT_NONE;
+		add_fd(m, b, (int32_t)t->syscall.args[0], POLLIN);
+		break;
+	case SYS_read_: case SYS_pread_: case SYS_readv_: case SYS_recvfrom_: case SYS_recvmsg_: case SYS_recvmmsg_:
+		b->kind = WAIT_READ;
+		b->timeout_ms = TIMEOUT_NONE;
+		add_fd(m, b, (int32_t)t->syscall.args[0], POLLIN);
+		break;
+	case SYS_write_: case SYS_pwrite_: case SYS_writev_: case SYS_sendto_: case SYS_sendmsg_: case SYS_sendmmsg_:
+		b->kind = WAIT_WRITE;
+		b->timeout_ms = TIMEOUT_NONE;
+		add_fd(m, b, (int32_t)t->syscall.args[0], POLLOUT);
+		break;
+	case SYS_poll_: classify_poll(m, t, b, false); break;
+	case SYS_ppoll_: classify_poll(m, t, b, true); break;
+	case SYS_select_: classify_select(m, t, b, false); break;
+	case SYS_pselect6_: classify_select(m, t, b, true); break;
+	case SYS_epoll_wait_: case SYS_epoll_pwait_: case SYS_epoll_pwait2_: classify_epoll(m, t, b); break;
+	case SYS_nanosleep_:
+		b->kind = WAIT_SLEEP;
+		b->timeout_ms = timespec_ms(m, t->syscall.args[0]);
+		break;
+	case SYS_clock_nanosleep_:
+		b->kind = WAIT_SLEEP;
+		b->timeout_ms = timespec_ms(m, t->syscall.args[2]);
+		break;
+	case SYS_wait4_: case SYS_waitid_: classify_child(m, t, b); break;
+	case SYS_flock_:
+		if (!((int32_t)t->syscall.args[1] & 4 /* LOCK_NB */))
+			classify_file_lock(m, t, b);
+		break;
+	case SYS_fcntl_: {
+		int cmd = (int32_t)t->syscall.args[1];
+		if (cmd == 7 /* F_SETLKW */ || cmd == 38 /* F_OFD_SETLKW */)
+			classify_file_lock(m, t, b);
+		else
+			b->kind = WAIT_OTHER_SYSCALL;
+		break;
+	}
+	case SYS_pause_: case SYS_rt_sigsuspend_:
+		b->kind = WAIT_SIGNAL;
+		b->timeout_ms = TIMEOUT_NONE;
+		break;
+	case SYS_rt_sigtimedwait_:
+		b->kind = WAIT_SIGNAL;
+		b->timeout_ms = timespec_ms(m, t->syscall.args[2]);
+		break;
+	default:
+		b->kind = WAIT_OTHER_SYSCALL;
+	}
+	/* a SYN_SENT socket is a connect in progress, whichever call waits on it */
+	for (unsigned i = 0; i < b->nfds; i++) {
+		const struct hs_socket_info *s = b->fds[i].socket;
+		if (s && s->protocol == 6 && s->state == 2 /* SYN_SENT */) {
+			/* the SYN is resent after 1, 2, 4... s: n retransmits mean at least 2^n - 1 s */
+			uint64_t at_least = s->retransmits < 31 ? ((1ull << s->retransmits) - 1) * 1000000000ull : 0;
+			b->stalled_ns = MAX(b->stalled_ns, at_least);
+		}
+	}
+}
+
+struct hs_error *evidence_collect(struct model *m)
+{
+	for (size_t i = 0; i < m->threads.len; i++)
+		classify(m, &m->threads.items[i]);
+	return NULL;
+}

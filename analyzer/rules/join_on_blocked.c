@@ -1,0 +1,67 @@
+/*
+ * join-on-blocked: a thread joins another that is itself blocked, so the
+ * joiner (often a shutdown path) waits as long as the root blocker does. The
+ * sentence follows the chain down to that root.
+ */
+#include "analyzer/rules/rules.h"
+
+#include <stdlib.h>
+
+#include "analyzer/waitgraph.h"
+
+static const char *hint_for(const struct thread *root)
+{
+	switch (root->blocked.kind) {
+	case WAIT_CONNECT:
+		return "bound the connect (non-blocking connect() and poll() with a timeout, SO_SNDTIMEO or "
+		       "TCP_USER_TIMEOUT), and let shutdown interrupt the thread (shutdown() its socket) instead of "
+		       "joining it unconditionally";
+	case WAIT_POLL:
+		return "give the poll a timeout, or a wakeup fd that shutdown signals, before joining the thread";
+	case WAIT_READ: case WAIT_WRITE: case WAIT_ACCEPT:
+		return "set a timeout on the blocking call (SO_RCVTIMEO/SO_SNDTIMEO, or poll() with a timeout), or "
+		       "shutdown() its fd before joining the thread";
+	case WAIT_MUTEX: case WAIT_RWLOCK: case WAIT_STDIO_LOCK:
+		return "the joined thread waits for a lock: find who holds it (see the other findings)";
+	default:
+		return "give the joined thread a way to stop (a timeout or a wakeup) before joining it";
+	}
+}
+
+void rule_join_on_blocked(struct rule_context *rc)
+{
+	struct model *m = rc->m;
+
+	for (size_t i = 0; i < m->threads.len; i++) {
+		const struct thread *j = &m->threads.items[i], *target, *root;
+		struct finding *f;
+		char a[64], b[64];
+		char *chain;
+		size_t steps = 0;
+
+		if (j->blocked.kind != WAIT_JOIN || !j->blocked.owner_alive || !(target = model_thread(m, j->blocked.owner)))
+			continue;
+		if (target->blocked.kind == WAIT_NONE || target->blocked.kind == WAIT_RUNNING)
+			continue;
+		root = waitgraph_root(m, target);
+		if (!(chain = rule_chain(rc, target)))
+			return;
+		if (!(f = rule_add(rc, "join-on-blocked", root->in_cycle ? SEVERITY_CRITICAL : SEVERITY_HIGH))) {
+			free(chain);
+			return;
+		}
+		finding_set_summary(rc, f, "%s is joining %s%s", rule_label(rc, j, a, sizeof(a)),
+				    rule_label(rc, target, b, sizeof(b)), chain);
+		free(chain);
+		finding_add_thread(rc, f, j->tid);
+		finding_thread_evidence(rc, f, j);
+		for (const struct thread *t = target; t && steps++ <= m->threads.len;
+		     t = t == root ? NULL : model_thread(m, t->waits_for)) {
+			finding_add_thread(rc, f, t->tid);
+			finding_thread_evidence(rc, f, t);
+		}
+		finding_set_hint(rc, f, "%s", hint_for(root));
+		if (rc->err)
+			return;
+	}
+}

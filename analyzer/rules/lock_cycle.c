@@ -1,0 +1,78 @@
+/*
+ * lock-cycle: threads wait on locks owned by each other — a deadlock. A
+ * cycle of length 1 is a thread waiting for a lock it holds itself. Reported
+ * once per cycle, starting from its lowest tid so the sentence is stable.
+ * A self-deadlock through a signal handler is left to signal-unsafe-reentry.
+ */
+#include "analyzer/rules/rules.h"
+
+#include <stdlib.h>
+
+static bool is_lock_wait(const struct thread *t)
+{
+	return t->blocked.kind == WAIT_MUTEX || t->blocked.kind == WAIT_RWLOCK || t->blocked.kind == WAIT_STDIO_LOCK;
+}
+
+void rule_lock_cycle(struct rule_context *rc)
+{
+	struct model *m = rc->m;
+
+	for (size_t i = 0; i < m->threads.len; i++) {
+		const struct thread *start = &m->threads.items[i], *t;
+		struct finding *f;
+		char label[64];
+		bool all_locks = true, lowest = true;
+		size_t len = 0;
+
+		if (!start->in_cycle)
+			continue;
+		/* walk the cycle once: is every edge a lock, and is start its lowest tid? */
+		t = start;
+		do {
+			all_locks &= is_lock_wait(t);
+			lowest &= t->tid >= start->tid;
+			t = model_thread(m, t->waits_for);
+			len++;
+		} while (t && t != start && len <= m->threads.len);
+		if (!t || !all_locks || !lowest)
+			continue;
+		if (len == 1 && start->blocked.signal_frame)
+			continue;
+		if (!(f = rule_add(rc, "lock-cycle", SEVERITY_CRITICAL)))
+			return;
+		rc->sb.len = 0;
+		if (len == 1) {
+			finding_set_summary(rc, f, "self-deadlock: %s waits for %s 0x%llx, which it already holds",
+					    rule_label(rc, start, label, sizeof(label)), wait_kind_name(start->blocked.kind),
+					    (unsigned long long)start->blocked.addr);
+			finding_set_hint(rc, f, "a non-recursive lock taken twice by one thread: release it before calling "
+					        "code that takes it again, or make it recursive");
+		} else {
+			struct strbuf s;
+			strbuf_init(&s);
+			t = start;
+			do {
+				const struct thread *next = model_thread(m, t->waits_for);
+				char l2[64];
+				strbuf_appendf(&s, "%s%s waits for %s 0x%llx held by %s", t == start ? "" : ", which",
+					       t == start ? rule_label(rc, t, label, sizeof(label)) : "",
+					       wait_kind_name(t->blocked.kind), (unsigned long long)t->blocked.addr,
+					       rule_label(rc, next, l2, sizeof(l2)));
+				t = next;
+			} while (t != start);
+			if (!s.buf || !finding_set_summary(rc, f, "deadlock of %zu threads: %s", len, s.buf))
+				rc->err = rc->err ? rc->err : &hs_error_nomem;
+			strbuf_deinit(&s);
+			finding_set_hint(rc, f, "the threads take the same locks in different orders: take them in one "
+					        "global order, or use pthread_mutex_trylock and back off");
+		}
+		t = start;
+		do {
+			finding_add_thread(rc, f, t->tid);
+			finding_thread_evidence(rc, f, t);
+			t = model_thread(m, t->waits_for);
+		} while (t && t != start && !rc->err);
+		if (rc->err)
+			return;
+	}
+}

@@ -1,0 +1,80 @@
+/*
+ * lock-held-during-io: threads wait for a lock whose holder is itself
+ * blocked in I/O or another unbounded wait — every waiter is as stuck as the
+ * holder's I/O. One finding per holder.
+ */
+#include "analyzer/rules/rules.h"
+
+#include <stdlib.h>
+
+static bool is_lock(enum wait_kind k)
+{
+	return k == WAIT_MUTEX || k == WAIT_RWLOCK || k == WAIT_STDIO_LOCK;
+}
+
+static bool is_blocking_io(const struct blocked_on *b)
+{
+	switch (b->kind) {
+	case WAIT_CONNECT: case WAIT_ACCEPT: case WAIT_READ: case WAIT_WRITE: case WAIT_CHILD: case WAIT_FILE_LOCK:
+	case WAIT_CONDVAR: case WAIT_JOIN: case WAIT_SIGNAL:
+		return true;
+	case WAIT_POLL: case WAIT_FUTEX:
+		return b->timeout_ms == TIMEOUT_NONE;
+	case WAIT_SLEEP:
+		return b->timeout_ms < 0 || b->timeout_ms >= 1000;
+	default:
+		return false;
+	}
+}
+
+void rule_lock_held_during_io(struct rule_context *rc)
+{
+	struct model *m = rc->m;
+
+	for (size_t i = 0; i < m->threads.len; i++) {
+		const struct thread *holder = &m->threads.items[i];
+		struct finding *f = NULL;
+		size_t waiters = 0;
+		uint64_t addr = 0;
+		enum wait_kind kind = WAIT_MUTEX;
+		char label[64];
+		char *what;
+
+		if (!is_blocking_io(&holder->blocked))
+			continue;
+		for (size_t j = 0; j < m->threads.len; j++) {
+			const struct thread *w = &m->threads.items[j];
+			if (!is_lock(w->blocked.kind) || w->blocked.owner != holder->tid || w == holder)
+				continue;
+			if (!f) {
+				if (!(f = rule_add(rc, "lock-held-during-io", SEVERITY_HIGH)))
+					return;
+				finding_add_thread(rc, f, holder->tid);
+				finding_thread_evidence(rc, f, holder);
+				addr = w->blocked.addr;
+				kind = w->blocked.kind;
+			}
+			finding_add_thread(rc, f, w->tid);
+			finding_thread_evidence(rc, f, w);
+			waiters++;
+		}
+		if (!f)
+			continue;
+		if (!(what = rule_describe(rc, holder)))
+			return;
+		if (waiters == 1)
+			finding_set_summary(rc, f, "%s waits for %s 0x%llx held by %s, which is blocked in %s",
+					    rule_label(rc, model_thread(m, f->threads.items[1]), label, sizeof(label)),
+					    wait_kind_name(kind), (unsigned long long)addr,
+					    model_thread_label(m, holder->tid, (char[64]){ 0 }, 64), what);
+		else
+			finding_set_summary(rc, f, "%zu threads wait for %s 0x%llx held by %s, which is blocked in %s",
+					    waiters, wait_kind_name(kind), (unsigned long long)addr,
+					    rule_label(rc, holder, label, sizeof(label)), what);
+		free(what);
+		finding_set_hint(rc, f, "do not hold a lock across blocking I/O: copy what the I/O needs, release the "
+				        "lock, then do the I/O (or bound it with a timeout)");
+		if (rc->err)
+			return;
+	}
+}

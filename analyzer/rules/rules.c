@@ -1,0 +1,250 @@
+/* See rules.h: the table, and what every rule shares. */
+#include "analyzer/rules/rules.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/waitgraph.h"
+#include "common/util.h"
+
+#define FINDINGS_MAX 10000u
+
+static const struct {
+	const char *id;
+	void (*run)(struct rule_context *rc);
+} rules[] = {
+	{ "lock-cycle", rule_lock_cycle },
+	{ "signal-unsafe-reentry", rule_signal_unsafe_reentry },
+	{ "abandoned-lock", rule_abandoned_lock },
+	{ "join-on-blocked", rule_join_on_blocked },
+	{ "lock-held-during-io", rule_lock_held_during_io },
+	{ "connect-stall", rule_connect_stall },
+	{ "dns-stall", rule_dns_stall },
+	{ "socket-read-stall", rule_socket_read_stall },
+	{ "pipe-write-full", rule_pipe_write_full },
+	{ "file-lock-wait", rule_file_lock_wait },
+	{ "child-wait", rule_child_wait },
+	{ "busy-spin", rule_busy_spin },
+};
+
+const char *severity_name(enum severity s)
+{
+	static const char *const names[] = { "low", "medium", "high", "critical" };
+	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "?";
+}
+
+struct finding *rule_add(struct rule_context *rc, const char *rule, enum severity severity)
+{
+	struct finding *f;
+
+	if (rc->err || rc->m->findings.len >= FINDINGS_MAX)
+		return NULL;
+	if (!(f = VEC_PUSH(&rc->m->findings))) {
+		rc->err = &hs_error_nomem;
+		return NULL;
+	}
+	f->rule = rule;
+	f->severity = severity;
+	return f;
+}
+
+bool finding_add_thread(struct rule_context *rc, struct finding *f, int32_t tid)
+{
+	int32_t *slot;
+
+	for (size_t i = 0; i < f->threads.len; i++)
+		if (f->threads.items[i] == tid)
+			return true;
+	if (!(slot = VEC_PUSH(&f->threads))) {
+		rc->err = &hs_error_nomem;
+		return false;
+	}
+	*slot = tid;
+	return true;
+}
+
+static char *vformat(struct rule_context *rc, const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0) {
+		rc->err = &hs_error_nomem;
+		return NULL;
+	}
+	return s;
+}
+
+bool finding_set_summary(struct rule_context *rc, struct finding *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	free(f->summary);
+	f->summary = vformat(rc, fmt, ap);
+	va_end(ap);
+	return f->summary != NULL;
+}
+
+bool finding_set_hint(struct rule_context *rc, struct finding *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	free(f->hint);
+	f->hint = vformat(rc, fmt, ap);
+	va_end(ap);
+	return f->hint != NULL;
+}
+
+bool finding_add_evidence(struct rule_context *rc, struct finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	char *s, **slot;
+
+	va_start(ap, fmt);
+	s = vformat(rc, fmt, ap);
+	va_end(ap);
+	if (!s)
+		return false;
+	if (!(slot = VEC_PUSH(&f->evidence))) {
+		free(s);
+		rc->err = &hs_error_nomem;
+		return false;
+	}
+	*slot = s;
+	return true;
+}
+
+static bool is_runtime_module(const char *module)
+{
+	static const char *const runtime[] = { "libc.so", "ld-linux", "libpthread.so", "libresolv.so", "libnss_",
+					       "[vdso]", "libstdc++.so", "libgcc_s.so", NULL };
+
+	if (!module)
+		return false;
+	for (const char *const *r = runtime; *r; r++)
+		if (strncmp(module, *r, strlen(*r)) == 0)
+			return true;
+	return false;
+}
+
+const struct frame *rule_app_frame(const struct thread *t)
+{
+	for (size_t i = 0; i < t->frames.len; i++)
+		if (!is_runtime_module(t->frames.items[i].module) && t->frames.items[i].module)
+			return &t->frames.items[i];
+	return NULL;
+}
+
+const char *rule_label(struct rule_context *rc, const struct thread *t, char *buf, size_t size)
+{
+	return model_thread_label(rc->m, t->tid, buf, size);
+}
+
+char *rule_describe(struct rule_context *rc, const struct thread *t)
+{
+	char *s;
+
+	rc->sb.len = 0;
+	if (!waitgraph_describe_wait(&rc->sb, rc->m, t) || !waitgraph_describe_duration(&rc->sb, t) ||
+	    !(s = strdup(rc->sb.buf ? rc->sb.buf : ""))) {
+		rc->err = &hs_error_nomem;
+		return NULL;
+	}
+	return s;
+}
+
+char *rule_chain(struct rule_context *rc, const struct thread *from)
+{
+	const struct model *m = rc->m;
+	const struct thread *t = from;
+	struct strbuf s;
+	char label[64];
+	size_t steps = 0;
+	char *out;
+
+	strbuf_init(&s);
+	for (;;) {
+		const struct thread *next = waitgraph_thread_edge(t) ? model_thread(m, t->waits_for) : NULL;
+		bool ok;
+
+		if (next && !t->in_cycle && steps++ <= m->threads.len) {
+			if (t->blocked.kind == WAIT_JOIN)
+				ok = strbuf_appendf(&s, ", which is joining %s",
+						    model_thread_label(m, next->tid, label, sizeof(label)));
+			else
+				ok = strbuf_appendf(&s, ", which waits for %s 0x%llx held by %s", wait_kind_name(t->blocked.kind),
+						    (unsigned long long)t->blocked.addr,
+						    model_thread_label(m, next->tid, label, sizeof(label)));
+			t = next;
+		} else if (t->in_cycle) {
+			ok = strbuf_addstr(&s, ", which is part of a deadlock cycle");
+			t = NULL;
+		} else {
+			ok = strbuf_addstr(&s, ", which is stuck in ") && waitgraph_describe_wait(&s, m, t) &&
+			     waitgraph_describe_duration(&s, t);
+			t = NULL;
+		}
+		if (!ok) {
+			strbuf_deinit(&s);
+			rc->err = &hs_error_nomem;
+			return NULL;
+		}
+		if (!t)
+			break;
+	}
+	out = strdup(s.buf ? s.buf : "");
+	strbuf_deinit(&s);
+	if (!out)
+		rc->err = &hs_error_nomem;
+	return out;
+}
+
+bool finding_thread_evidence(struct rule_context *rc, struct finding *f, const struct thread *t)
+{
+	const struct frame *app = rule_app_frame(t);
+	char label[64], where[256] = "";
+	char *what = rule_describe(rc, t);
+	bool ok;
+
+	if (!what)
+		return false;
+	if (app && app->function)
+		snprintf(where, sizeof(where), "; in %s (%s)%s%s%s", app->function, app->module ? app->module : "?",
+			 app->file ? " " : "", app->file ? (strrchr(app->file, '/') ? strrchr(app->file, '/') + 1 : app->file) : "",
+			 "");
+	else if (app)
+		snprintf(where, sizeof(where), "; in %s+0x%llx", app->module ? app->module : "?", (unsigned long long)app->offset);
+	ok = finding_add_evidence(rc, f, "%s: %s%s", rule_label(rc, t, label, sizeof(label)), what, where);
+	free(what);
+	return ok;
+}
+
+struct hs_error *rules_run(struct model *m, const struct model_options *opts)
+{
+	struct rule_context rc = { .m = m };
+	struct finding *sorted;
+
+	(void)opts;
+	strbuf_init(&rc.sb);
+	for (size_t i = 0; i < ARRAY_SIZE(rules) && !rc.err; i++)
+		rules[i].run(&rc);
+	strbuf_deinit(&rc.sb);
+	if (rc.err)
+		return rc.err;
+	/* a stable sort by severity keeps the table's order within each severity */
+	if (m->findings.len > 1) {
+		size_t n = m->findings.len, k = 0;
+		if (!(sorted = malloc(n * sizeof(*sorted))))
+			return &hs_error_nomem;
+		for (int s = SEVERITY_CRITICAL; s >= SEVERITY_LOW; s--)
+			for (size_t i = 0; i < n; i++)
+				if ((int)m->findings.items[i].severity == s)
+					sorted[k++] = m->findings.items[i];
+		memcpy(m->findings.items, sorted, n * sizeof(*sorted));
+		free(sorted);
+	}
+	return NULL;
+}

@@ -1,0 +1,74 @@
+/*
+ * The rule catalogue: each rule reads the model (threads, evidence, wait-for
+ * graph) and adds findings; nothing else. Rule ids are DESIGN.md's.
+ *
+ * How to add a rule:
+ *  1. write analyzer/rules/ID.c (dashes become underscores in C names)
+ *     defining `void rule_ID(struct rule_context *rc)`;
+ *  2. declare it below and add a row to the table in rules.c — the table's
+ *     order is the report order among findings of equal severity;
+ *  3. add the file to hs_analyzer in CMakeLists.txt, a sample that produces
+ *     the finding to samples/, and a line to tests/integration/run-rules.sh.
+ */
+#ifndef HS_ANALYZER_RULES_H
+#define HS_ANALYZER_RULES_H
+
+#include <stdbool.h>
+
+#include "analyzer/model.h"
+#include "common/strbuf.h"
+
+struct rule_context {
+	struct model *m;
+	struct hs_error *err;	/* set once memory runs out; rule_add() then returns NULL */
+	struct strbuf sb;	/* scratch for rules' sentences */
+};
+
+/* Starts a finding of rule with severity; NULL when out of memory. */
+struct finding *rule_add(struct rule_context *rc, const char *rule, enum severity severity);
+
+/* Fill a finding; each returns false (and sets rc->err) when memory runs out. */
+bool finding_add_thread(struct rule_context *rc, struct finding *f, int32_t tid);
+bool finding_set_summary(struct rule_context *rc, struct finding *f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+bool finding_set_hint(struct rule_context *rc, struct finding *f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+bool finding_add_evidence(struct rule_context *rc, struct finding *f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The standard evidence line for t: "out_metrics (4723): connect() to ... ; in output_thread (prog) prog.c:55". */
+bool finding_thread_evidence(struct rule_context *rc, struct finding *f, const struct thread *t);
+
+/* Scratch helpers: "main (4711)" and what t waits on, as text owned by the caller's buffer. */
+const char *rule_label(struct rule_context *rc, const struct thread *t, char *buf, size_t size);
+/* Returns a new string: waitgraph_describe_wait + duration; NULL when out of memory. */
+char *rule_describe(struct rule_context *rc, const struct thread *t);
+
+/*
+ * The rest of a sentence about what from waits on, down to the root blocker:
+ * ", which waits for mutex 0x55d0 held by writer (4712), which is stuck in
+ * read() on fd 5 pipe with no timeout". A new string; NULL when out of memory.
+ */
+char *rule_chain(struct rule_context *rc, const struct thread *from);
+
+/* The innermost frame outside libc/ld.so/pthread (the program's own code), or NULL. */
+const struct frame *rule_app_frame(const struct thread *t);
+
+/* Runs every rule, then the user rules of opts; sorts findings most severe first. */
+struct hs_error *rules_run(struct model *m, const struct model_options *opts);
+
+const char *severity_name(enum severity s);
+
+void rule_lock_cycle(struct rule_context *rc);
+void rule_signal_unsafe_reentry(struct rule_context *rc);
+void rule_abandoned_lock(struct rule_context *rc);
+void rule_join_on_blocked(struct rule_context *rc);
+void rule_lock_held_during_io(struct rule_context *rc);
+void rule_connect_stall(struct rule_context *rc);
+void rule_dns_stall(struct rule_context *rc);
+void rule_socket_read_stall(struct rule_context *rc);
+void rule_pipe_write_full(struct rule_context *rc);
+void rule_file_lock_wait(struct rule_context *rc);
+void rule_child_wait(struct rule_context *rc);
+void rule_busy_spin(struct rule_context *rc);
+
+#endif

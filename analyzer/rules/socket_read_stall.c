@@ -1,0 +1,72 @@
+/*
+ * socket-read-stall: a thread waits to read from a connection it opened
+ * (client side) that has nothing queued, with no timeout: the peer never
+ * answered. Server-side reads — on connections accepted from a listening
+ * port of the same process — are idle clients, not hangs, and do not count.
+ */
+#include "analyzer/rules/rules.h"
+
+#include <stdlib.h>
+#include <poll.h>
+
+static bool is_server_side(const struct model *m, const struct hs_socket_info *s)
+{
+	const struct hangsnap_context *ctx = &m->core->ctx;
+
+	for (size_t i = 0; i < ctx->sockets.len; i++) {
+		const struct hs_socket_info *l = &ctx->sockets.items[i];
+		if (l->state == 10 /* LISTEN */ && l->protocol == s->protocol && l->local_port == s->local_port)
+			return true;
+	}
+	return false;
+}
+
+static const struct hs_socket_info *stalled_socket(const struct model *m, const struct thread *t)
+{
+	const struct blocked_on *b = &t->blocked;
+
+	if (b->timeout_ms != TIMEOUT_NONE || (b->kind != WAIT_READ && b->kind != WAIT_POLL))
+		return NULL;
+	for (unsigned i = 0; i < b->nfds; i++) {
+		const struct hs_socket_info *s = b->fds[i].socket;
+		if (b->kind == WAIT_POLL && !(b->fds[i].events & POLLIN))
+			continue;
+		if (s && s->protocol == 6 && s->state == 1 /* ESTABLISHED */ && s->rx_queue == 0 &&
+		    !is_server_side(m, s))
+			return s;
+	}
+	return NULL;
+}
+
+void rule_socket_read_stall(struct rule_context *rc)
+{
+	struct model *m = rc->m;
+
+	for (size_t i = 0; i < m->threads.len; i++) {
+		const struct thread *t = &m->threads.items[i];
+		const struct hs_socket_info *s;
+		struct finding *f;
+		char label[64];
+		char *what;
+
+		if (t->blocked.in_resolver || !(s = stalled_socket(m, t)))
+			continue;
+		if (!(what = rule_describe(rc, t)))
+			return;
+		if (!(f = rule_add(rc, "socket-read-stall", SEVERITY_MEDIUM))) {
+			free(what);
+			return;
+		}
+		finding_add_thread(rc, f, t->tid);
+		finding_set_summary(rc, f, "%s waits for a reply that never comes: %s", rule_label(rc, t, label, sizeof(label)),
+				    what);
+		free(what);
+		finding_thread_evidence(rc, f, t);
+		finding_add_evidence(rc, f, "socket inode %llu: ESTABLISHED, nothing to read, %u bytes unacknowledged",
+				     (unsigned long long)s->inode, s->tx_queue);
+		finding_set_hint(rc, f, "the peer accepted the connection but does not answer: set a receive timeout "
+				        "(SO_RCVTIMEO, or poll() with a timeout) and treat expiry as a failed request");
+		if (rc->err)
+			return;
+	}
+}

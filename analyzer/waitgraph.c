@@ -1,0 +1,226 @@
+/* See waitgraph.h. */
+#include "analyzer/waitgraph.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "analyzer/syscalls.h"
+#include "common/util.h"
+
+bool waitgraph_thread_edge(const struct thread *t)
+{
+	return t->waits_for > 0;
+}
+
+static bool is_lock(enum wait_kind k)
+{
+	return k == WAIT_MUTEX || k == WAIT_RWLOCK || k == WAIT_STDIO_LOCK;
+}
+
+/* The socket of a connect in progress among t's fds, or NULL. */
+static const struct fd_target *syn_sent(const struct thread *t)
+{
+	for (unsigned i = 0; i < t->blocked.nfds; i++) {
+		const struct hs_socket_info *s = t->blocked.fds[i].socket;
+		if (s && s->protocol == 6 && s->state == 2)
+			return &t->blocked.fds[i];
+	}
+	return NULL;
+}
+
+/* "127.0.0.1:8080" for a connect: the socket's peer, else the sockaddr decoded in the syscall text. */
+static bool append_connect_peer(struct strbuf *sb, const struct thread *t)
+{
+	const struct fd_target *ft = syn_sent(t);
+	const char *text = t->syscall.text, *open, *comma, *close;
+
+	if (!ft && t->blocked.nfds && t->blocked.fds[0].socket)
+		ft = &t->blocked.fds[0];
+	if (ft && ft->socket && ft->socket->remote_port) {
+		struct strbuf tmp;
+		bool ok;
+		char *arrow;
+
+		strbuf_init(&tmp);
+		ok = evidence_describe_fd(&tmp, ft);
+		/* keep "ADDR:PORT STATE" after the arrow */
+		if (ok && tmp.buf && (arrow = strstr(tmp.buf, " -> ")))
+			ok = strbuf_append(sb, arrow + 4, strcspn(arrow + 4, " ")) &&
+			     strbuf_appendf(sb, " (%s)", tcp_state_name(ft->socket->state));
+		else if (ok && tmp.buf)
+			ok = strbuf_append(sb, tmp.buf, tmp.len);
+		strbuf_deinit(&tmp);
+		return ok;
+	}
+	if (text && (open = strchr(text, '{')) && (comma = strchr(open, ',')) && (close = strchr(comma, '}')))
+		return strbuf_append(sb, comma + 2, (size_t)(close - comma - 2));
+	return strbuf_addstr(sb, "an unknown address");
+}
+
+static bool append_timeout(struct strbuf *sb, int64_t ms)
+{
+	if (ms == TIMEOUT_NONE)
+		return strbuf_addstr(sb, " with no timeout");
+	if (ms >= 0)
+		return strbuf_appendf(sb, " with a %" PRId64 " ms timeout", ms);
+	return true;
+}
+
+static bool append_fds(struct strbuf *sb, const struct blocked_on *b)
+{
+	bool ok = true;
+
+	if (!b->nfds)
+		return true;
+	for (unsigned i = 0; ok && i < b->nfds; i++)
+		ok = strbuf_append(sb, i ? ", " : " on ", i ? 2 : 4) && evidence_describe_fd(sb, &b->fds[i]);
+	return ok;
+}
+
+bool waitgraph_describe_wait(struct strbuf *sb, const struct model *m, const struct thread *t)
+{
+	const struct blocked_on *b = &t->blocked;
+	const char *call = t->syscall.name ? t->syscall.name : "a system call";
+	char label[64];
+	bool ok = true;
+
+	switch (b->kind) {
+	case WAIT_MUTEX: case WAIT_RWLOCK: case WAIT_STDIO_LOCK:
+		ok = strbuf_appendf(sb, "%s 0x%" PRIx64, b->kind == WAIT_MUTEX ? "mutex" : b->kind == WAIT_RWLOCK ? "rwlock"
+							 : "stdio lock", b->addr);
+		if (b->owner && b->owner_alive)
+			ok = ok && strbuf_appendf(sb, " held by %s", model_thread_label(m, b->owner, label, sizeof(label)));
+		else if (b->owner)
+			ok = ok && strbuf_appendf(sb, " held by thread %d, which no longer exists", b->owner);
+		return ok;
+	case WAIT_CONDVAR:
+		return strbuf_appendf(sb, "a condition variable wait (futex 0x%" PRIx64 ")", b->addr) &&
+		       append_timeout(sb, b->timeout_ms);
+	case WAIT_FUTEX:
+		return strbuf_appendf(sb, "a futex wait on 0x%" PRIx64, b->addr) && append_timeout(sb, b->timeout_ms);
+	case WAIT_JOIN:
+		return strbuf_appendf(sb, "pthread_join() on %s", model_thread_label(m, b->owner, label, sizeof(label)));
+	case WAIT_CONNECT:
+		return strbuf_addstr(sb, "connect() to ") && append_connect_peer(sb, t) && append_timeout(sb, b->timeout_ms);
+	case WAIT_POLL:
+		if (syn_sent(t))
+			return strbuf_appendf(sb, "%s() for a connect to ", call) && append_connect_peer(sb, t) &&
+			       append_timeout(sb, b->timeout_ms);
+		return strbuf_appendf(sb, "%s()", call) && append_fds(sb, b) && append_timeout(sb, b->timeout_ms);
+	case WAIT_ACCEPT: case WAIT_READ: case WAIT_WRITE:
+		return strbuf_appendf(sb, "%s()", call) && append_fds(sb, b) && append_timeout(sb, b->timeout_ms);
+	case WAIT_SLEEP:
+		return strbuf_appendf(sb, "%s()", call) && (b->timeout_ms < 0 || strbuf_appendf(sb, " for %" PRId64 " ms", b->timeout_ms));
+	case WAIT_CHILD:
+		ok = strbuf_appendf(sb, "%s() for ", call);
+		if (b->child_info) {
+			ok = ok && strbuf_appendf(sb, "child %d (%s), state %c", b->child_info->pid,
+						  b->child_info->comm ? b->child_info->comm : "?", b->child_info->state ? b->child_info->state : '?');
+			if (b->child_info->syscall_nr >= 0)
+				ok = ok && strbuf_appendf(sb, " in %s()", syscall_name(b->child_info->syscall_nr)
+									      ? syscall_name(b->child_info->syscall_nr) : "a system call");
+		} else {
+			ok = ok && (b->child > 0 ? strbuf_appendf(sb, "child %d", b->child) : strbuf_addstr(sb, "any child"));
+		}
+		return ok;
+	case WAIT_FILE_LOCK:
+		ok = strbuf_appendf(sb, "%s() on %s", call, b->file_lock_path ? b->file_lock_path : "a file");
+		if (b->file_lock)
+			ok = ok && (b->file_lock->pid > 0 ? strbuf_appendf(sb, ", held by pid %d", b->file_lock->pid)
+							   : strbuf_addstr(sb, ", held through an open file description"));
+		return ok;
+	case WAIT_SIGNAL:
+		return strbuf_appendf(sb, "%s()", call) && append_timeout(sb, b->timeout_ms);
+	case WAIT_RUNNING:
+		ok = strbuf_addstr(sb, "running in user space");
+		if (b->sample_ns)
+			ok = ok && strbuf_appendf(sb, " (%u%% CPU in the %" PRIu64 " ms sample)",
+						  (unsigned)MIN(100u, b->cpu_ns * 100 / b->sample_ns), b->sample_ns / 1000000);
+		return ok;
+	case WAIT_OTHER_SYSCALL:
+		return strbuf_appendf(sb, "%s", t->syscall.text ? t->syscall.text : call);
+	case WAIT_NONE:
+		break;
+	}
+	return strbuf_addstr(sb, "no known wait");
+}
+
+bool waitgraph_describe_duration(struct strbuf *sb, const struct thread *t)
+{
+	const struct blocked_on *b = &t->blocked;
+
+	if (b->stalled_ns >= UINT64_C(1000000000))
+		return strbuf_appendf(sb, " for at least %" PRIu64 " s", b->stalled_ns / UINT64_C(1000000000));
+	if (b->no_progress)
+		return strbuf_appendf(sb, " (no progress in the %" PRIu64 " ms sample)", b->sample_ns / 1000000);
+	return true;
+}
+
+const struct thread *waitgraph_root(const struct model *m, const struct thread *t)
+{
+	size_t steps = 0;
+
+	/* at most one edge out of each thread: a walk longer than the thread count has looped */
+	while (waitgraph_thread_edge(t) && steps++ <= m->threads.len) {
+		const struct thread *next = model_thread(m, t->waits_for);
+		if (!next || t->in_cycle)
+			break;
+		t = next;
+	}
+	return t;
+}
+
+struct hs_error *waitgraph_build(struct model *m)
+{
+	size_t n = m->threads.len;
+	unsigned char *color;	/* 0 unvisited, 1 on the current walk, 2 done */
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	for (size_t i = 0; i < n; i++) {
+		struct thread *t = &m->threads.items[i];
+		const struct blocked_on *b = &t->blocked;
+
+		if ((is_lock(b->kind) || b->kind == WAIT_JOIN) && b->owner > 0 && b->owner_alive) {
+			t->waits_for = b->owner;
+			continue;
+		}
+		if (b->kind == WAIT_NONE)
+			continue;
+		sb.len = 0;
+		if (!waitgraph_describe_wait(&sb, m, t) || !(t->waits_on = strdup(sb.buf ? sb.buf : ""))) {
+			strbuf_deinit(&sb);
+			return &hs_error_nomem;
+		}
+	}
+	strbuf_deinit(&sb);
+
+	/* cycles: walk each unvisited thread's chain; meeting the current walk again closes a cycle */
+	if (!(color = calloc(n ? n : 1, 1)))
+		return &hs_error_nomem;
+	for (size_t i = 0; i < n; i++) {
+		struct thread *t = &m->threads.items[i];
+		size_t start = i;
+
+		while (t && color[t - m->threads.items] == 0) {
+			color[t - m->threads.items] = 1;
+			t = waitgraph_thread_edge(t) ? model_thread(m, t->waits_for) : NULL;
+		}
+		if (t && color[t - m->threads.items] == 1) {
+			struct thread *c = t;
+			do {
+				c->in_cycle = true;
+				c = model_thread(m, c->waits_for);
+			} while (c && c != t);
+		}
+		/* mark this walk done */
+		for (t = &m->threads.items[start]; t && color[t - m->threads.items] == 1;) {
+			color[t - m->threads.items] = 2;
+			t = waitgraph_thread_edge(t) ? model_thread(m, t->waits_for) : NULL;
+		}
+	}
+	free(color);
+	return NULL;
+}
