@@ -11,7 +11,9 @@
  * which is in connect() to 127.0.0.1:PORT (SYN_SENT) with no timeout — backed
  * by connect-stall on out_metrics.
  *
- * Prints "ready PID PORT" on stdout once out_metrics is connecting.
+ * Prints "ready PID PORT rule=join-on-blocked tids=MAIN,OUT port=PORT" on
+ * stdout once out_metrics is in connect(). The SYN retry count is raised
+ * (TCP_SYNCNT) so the connect stays in SYN_SENT for hours, not ~2 minutes.
  * Loopback only.
  */
 #ifndef _GNU_SOURCE
@@ -21,12 +23,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static struct sockaddr_in remote;
@@ -46,11 +51,16 @@ static int try_fill(void)
 	return poll(&pfd, 1, 200) == 1 ? 1 : 0;	/* fds stay open: they hold the queue */
 }
 
+static _Atomic pid_t out_tid;
+
 static void *output_thread(void *arg)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int syncnt = 127;
 
 	(void)arg;
+	atomic_store(&out_tid, (pid_t)syscall(SYS_gettid));
+	setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(syncnt));
 	/* the HTTP client's connect: blocking, no timeout */
 	if (connect(fd, (struct sockaddr *)&remote, sizeof(remote)) != 0)
 		perror("connect");
@@ -84,7 +94,8 @@ int main(void)
 	pthread_create(&out, NULL, output_thread, NULL);
 	pthread_setname_np(out, "out_metrics");
 	usleep(100 * 1000);
-	printf("ready %d %d\n", (int)getpid(), ntohs(remote.sin_port));
+	printf("ready %d %d rule=join-on-blocked tids=%d,%d port=%d\n", (int)getpid(), ntohs(remote.sin_port),
+	       (int)getpid(), (int)atomic_load(&out_tid), ntohs(remote.sin_port));
 	fflush(stdout);
 	/* shutdown: wait for the output thread to finish — forever */
 	pthread_join(out, NULL);

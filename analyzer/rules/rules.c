@@ -117,7 +117,7 @@ bool finding_add_evidence(struct rule_context *rc, struct finding *f, const char
 	return true;
 }
 
-static bool is_runtime_module(const char *module)
+bool rule_is_runtime_module(const char *module)
 {
 	static const char *const runtime[] = { "libc.so", "ld-linux", "libpthread.so", "libresolv.so", "libnss_",
 					       "[vdso]", "libstdc++.so", "libgcc_s.so", NULL };
@@ -133,7 +133,7 @@ static bool is_runtime_module(const char *module)
 const struct frame *rule_app_frame(const struct thread *t)
 {
 	for (size_t i = 0; i < t->frames.len; i++)
-		if (!is_runtime_module(t->frames.items[i].module) && t->frames.items[i].module)
+		if (!rule_is_runtime_module(t->frames.items[i].module) && t->frames.items[i].module)
 			return &t->frames.items[i];
 	return NULL;
 }

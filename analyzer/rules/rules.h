@@ -50,6 +50,9 @@ char *rule_describe(struct rule_context *rc, const struct thread *t);
  */
 char *rule_chain(struct rule_context *rc, const struct thread *from);
 
+/* libc, ld.so, libpthread, libstdc++...: code that is not the program's own. */
+bool rule_is_runtime_module(const char *module);
+
 /* The innermost frame outside libc/ld.so/pthread (the program's own code), or NULL. */
 const struct frame *rule_app_frame(const struct thread *t);
 

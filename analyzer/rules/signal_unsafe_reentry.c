@@ -31,7 +31,12 @@ void rule_signal_unsafe_reentry(struct rule_context *rc)
 		if (sig == 0 || sig + 1 >= t->frames.len)
 			continue;
 		handler = t->frames.items[sig - 1].function;
-		interrupted = t->frames.items[sig + 1].function;
+		/* the code the signal interrupted: the first frame below the signal frame outside libc */
+		for (size_t z = sig + 1; z < t->frames.len && !interrupted; z++)
+			if (!rule_is_runtime_module(t->frames.items[z].module))
+				interrupted = t->frames.items[z].function;
+		if (!interrupted)
+			interrupted = t->frames.items[sig + 1].function;
 		for (size_t a = 0; a < sig && !both; a++)
 			for (size_t z = sig + 1; z < t->frames.len && !both; z++)
 				if (t->frames.items[a].function && t->frames.items[z].function &&

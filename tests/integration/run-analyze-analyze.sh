@@ -66,7 +66,7 @@ assert_untraced "$pid"
 
 # --- the story sample: connect() decoded with its sockaddr ---
 start_target "$WORK/s.out" "$SAMPLES/join-connect-stall"
-read -r _ spid port <"$WORK/s.out"
+read -r _ spid port _ <"$WORK/s.out"
 expect_exit 0 "$HANGSNAP" -q -o s.hang.zst "$spid"
 expect_exit 0 "$HANGANALYZE" s.hang.zst
 cp "$WORK/stdout" s.txt
