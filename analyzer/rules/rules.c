@@ -211,12 +211,15 @@ bool finding_thread_evidence(struct rule_context *rc, struct finding *f, const s
 
 	if (!what)
 		return false;
-	if (app && app->function)
-		snprintf(where, sizeof(where), "; in %s (%s)%s%s%s", app->function, app->module ? app->module : "?",
-			 app->file ? " " : "", app->file ? (strrchr(app->file, '/') ? strrchr(app->file, '/') + 1 : app->file) : "",
-			 "");
-	else if (app)
-		snprintf(where, sizeof(where), "; in %s+0x%llx", app->module ? app->module : "?", (unsigned long long)app->offset);
+	if (app && app->function) {
+		const char *file = app->file ? strrchr(app->file, '/') ? strrchr(app->file, '/') + 1 : app->file : NULL;
+		if (file && app->line)
+			snprintf(where, sizeof(where), "; in %s (%s) %s:%d", app->function, app->module, file, app->line);
+		else
+			snprintf(where, sizeof(where), "; in %s (%s)", app->function, app->module);
+	} else if (app) {
+		snprintf(where, sizeof(where), "; in %s+0x%llx", app->module, (unsigned long long)app->offset);
+	}
 	ok = finding_add_evidence(rc, f, "%s: %s%s", rule_label(rc, t, label, sizeof(label)), what, where);
 	free(what);
 	return ok;
