@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/user_rules.h"
 #include "analyzer/waitgraph.h"
 #include "common/util.h"
 
@@ -230,10 +231,11 @@ struct hs_error *rules_run(struct model *m, const struct model_options *opts)
 	struct rule_context rc = { .m = m };
 	struct finding *sorted;
 
-	(void)opts;
 	strbuf_init(&rc.sb);
 	for (size_t i = 0; i < ARRAY_SIZE(rules) && !rc.err; i++)
 		rules[i].run(&rc);
+	if (!rc.err && opts && opts->user_rules)
+		user_rules_apply(&rc, opts->user_rules);
 	strbuf_deinit(&rc.sb);
 	if (rc.err)
 		return rc.err;

@@ -1,0 +1,56 @@
+/*
+ * User rules: stack-pattern rules written by the people who know their
+ * programs, loaded from text files. The format (also in the README):
+ *
+ *   # a comment; blank lines are ignored
+ *   rule grpc-ssl-read-stall          # starts a rule: id of [a-z0-9-], not a built-in id
+ *     severity high                   # low | medium | high | critical (default medium)
+ *     frame SSL_read*                 # a glob every matching thread has among its functions;
+ *     frame grpc_*                    #   several frame lines must all match (any order)
+ *     module libssl.so*               # a glob on the module of some frame
+ *     syscall read recvfrom           # the thread is in one of these system calls
+ *     socket ESTABLISHED SYN_SENT     # it waits on a TCP socket in one of these states
+ *     thread worker-*                 # a glob on the thread's name
+ *     summary "{thread} is blocked in {syscall} under {frame}"
+ *     hint "set a read timeout on the TLS connection"
+ *
+ * A rule needs at least one condition and a summary. Each thread that meets
+ * every condition of a rule gets a finding. Templates expand {thread} ("name
+ * (tid)"), {tid}, {name}, {syscall} (the decoded call), {wait} (what it waits
+ * on), {frame} (the function that matched the first frame glob).
+ *
+ * Strings are double-quoted, with \" and \\ as escapes. Errors name the file
+ * and line: "rules.d/ssl.rules:4: unknown key 'frmae'".
+ */
+#ifndef HS_ANALYZER_USER_RULES_H
+#define HS_ANALYZER_USER_RULES_H
+
+#include <stdbool.h>
+
+#include "common/error.h"
+
+#define USER_RULES_MAX 1000u
+#define USER_RULE_FILE_MAX (1u << 20)
+
+struct user_rules;
+
+struct hs_error *user_rules_create(struct user_rules **ret);
+void user_rules_destroy(struct user_rules *r);
+
+/* Parses one file into r. HS_ERR_INVALID "FILE:LINE: problem" on a bad rule file. */
+struct hs_error *user_rules_load_file(struct user_rules *r, const char *path);
+
+/*
+ * Loads every "*.rules" file of dir, in name order. A missing dir is not an
+ * error when missing_ok (the default directories need not exist).
+ */
+struct hs_error *user_rules_load_dir(struct user_rules *r, const char *dir, bool missing_ok);
+
+/* How many rules were loaded. */
+unsigned user_rules_count(const struct user_rules *r);
+
+struct rule_context;
+/* Adds the findings of every user rule (called by rules_run()). */
+void user_rules_apply(struct rule_context *rc, const struct user_rules *r);
+
+#endif
