@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "analyzer/rules/rules.h"
+#include "analyzer/signature.h"
 #include "analyzer/syscalls.h"
 #include "analyzer/waitgraph.h"
 #include "analyzer/unwind.h"
@@ -450,7 +451,7 @@ struct hs_error *model_build(struct elfcore *core, const struct model_options *o
 		goto fail;
 	resolve_restarts(m);
 	if ((err = build_tid_index(m)) || (err = build_groups(m)) || (err = evidence_collect(m)) ||
-	    (err = waitgraph_build(m)) || (err = rules_run(m, opts)))
+	    (err = waitgraph_build(m)) || (err = rules_run(m, opts)) || (err = signature_compute(m)))
 		goto fail;
 	*ret = m;
 	return NULL;
@@ -467,6 +468,9 @@ void model_destroy(struct model *m)
 		finding_deinit(&m->findings.items[i]);
 	VEC_DEINIT(&m->findings);
 	free(m->tid_index);
+	free(m->signature.hash);
+	free(m->signature.text);
+	free(m->signature.frames);
 	for (size_t i = 0; i < m->threads.len; i++) {
 		struct thread *t = &m->threads.items[i];
 		free(t->waits_on);

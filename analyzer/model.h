@@ -129,6 +129,13 @@ struct model {
 		struct finding *items;
 		size_t len, cap;
 	} findings;			/* most severe first */
+	struct signature {
+		char *hash;		/* 16 hex digits; NULL: no hang, no signature */
+		char *text;		/* "join-on-blocked: connect SYN_SENT @ output_thread" */
+		int version;
+		const char *rule;	/* the hang class: the top finding's rule */
+		char *frames;		/* every normalized frame of the root blocker(s), one per line */
+	} signature;
 	struct string_list missing;	/* evidence this core could not provide */
 	struct string_list warnings;	/* damage and fallbacks worth saying */
 	struct unwinder *unwinder;	/* the libdwfl session, for type lookups */

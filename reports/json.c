@@ -10,6 +10,9 @@
 #include "analyzer/waitgraph.h"
 #include "reports/json_writer.h"
 
+#include <stdio.h>
+#include <string.h>
+
 static const char *frame_how_name(enum frame_how how)
 {
 	switch (how) {
@@ -323,7 +326,30 @@ bool report_json(const struct model *m, const struct report_options *opts, struc
 	}
 	json_array_end(&w);
 	json_key(&w, "signature");
-	json_null(&w);
+	if (m->signature.hash) {
+		json_object_begin(&w);
+		json_key(&w, "hash");
+		json_string(&w, m->signature.hash);
+		json_key(&w, "text");
+		json_string(&w, m->signature.text);
+		json_key(&w, "version");
+		json_int(&w, m->signature.version);
+		json_key(&w, "rule");
+		json_string(&w, m->signature.rule);
+		json_key(&w, "frames");
+		json_array_begin(&w);
+		for (const char *l = m->signature.frames; l && *l;) {
+			size_t n = strcspn(l, "\n");
+			char buf[512];
+			snprintf(buf, sizeof(buf), "%.*s", (int)(n < sizeof(buf) ? n : sizeof(buf) - 1), l);
+			json_string(&w, buf);
+			l += n + (l[n] == '\n');
+		}
+		json_array_end(&w);
+		json_object_end(&w);
+	} else {
+		json_null(&w);
+	}
 
 	write_strings(&w, "missing", &m->missing);
 	write_strings(&w, "warnings", &m->warnings);

@@ -189,6 +189,14 @@ static bool append_findings(struct strbuf *sb, const struct model *m)
 	return ok;
 }
 
+static bool append_signature(struct strbuf *sb, const struct model *m)
+{
+	if (!m->signature.hash)
+		return true;
+	return strbuf_appendf(sb, "\nsignature %s (v%d): ", m->signature.hash, m->signature.version) &&
+	       append_safe(sb, m->signature.text) && strbuf_addstr(sb, "\n");
+}
+
 static bool append_node(struct strbuf *sb, const struct thread *t)
 {
 	return (t->name && *t->name ? append_safe(sb, t->name) && strbuf_addstr(sb, " ") : true) &&
@@ -267,7 +275,8 @@ static bool append_waitgraph(struct strbuf *sb, const struct model *m)
 
 bool report_text(const struct model *m, const struct report_options *opts, struct strbuf *sb)
 {
-	bool ok = append_process(sb, m, opts) && append_findings(sb, m) && append_waitgraph(sb, m);
+	bool ok = append_process(sb, m, opts) && append_findings(sb, m) && append_waitgraph(sb, m) &&
+		  append_signature(sb, m);
 
 	for (size_t g = 0; ok && g < (opts->all_threads ? m->threads.len : m->groups.len); g++) {
 		const struct thread *t;

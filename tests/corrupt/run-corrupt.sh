@@ -4,7 +4,7 @@
 # JSON: the exit code, one line on stderr (exit 3) or none (exit 0), a report
 # naming the damage (exit 0), no file left behind, and all within 20 seconds.
 # The committed files are also what make-corrupt.py writes today.
-. "$(dirname "$0")/../integration/test-subr.sh"
+. "${SRC:?SRC must point at the source directory}/tests/integration/test-subr.sh"
 HANGANALYZE=$BUILD/hanganalyze
 CORRUPT=$SRC/tests/corrupt
 EXPECTED=$CORRUPT/expected.txt

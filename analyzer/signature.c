@@ -1,0 +1,204 @@
+/* See signature.h. */
+#include "analyzer/signature.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/rules/rules.h"
+#include "analyzer/waitgraph.h"
+#include "common/strbuf.h"
+#include "common/util.h"
+
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+	return len >= n && memcmp(s + len - n, suffix, n) == 0;
+}
+
+/* Strips ".constprop.3"-style clone suffixes: ".NAME" or ".NAME.DIGITS" from a known set. */
+static size_t strip_clone_suffix(const char *s, size_t len)
+{
+	static const char *const clones[] = { ".constprop", ".isra", ".part", ".cold", ".lto_priv", ".localalias", NULL };
+	size_t end = len;
+
+	while (end > 0 && s[end - 1] >= '0' && s[end - 1] <= '9')
+		end--;
+	if (end > 0 && end < len && s[end - 1] == '.')
+		end--;
+	else
+		end = len;
+	for (const char *const *c = clones; *c; c++)
+		if (ends_with(s, end, *c))
+			return end - strlen(*c);
+	return len;
+}
+
+const char *signature_normalize_function(const char *name, char *buf, size_t size)
+{
+	static const char *const dispatch[] = { "_avx512_unaligned_erms", "_avx_unaligned_erms", "_evex_unaligned_erms",
+						"_unaligned_erms", "_avx512", "_avx2_rtm", "_avx2", "_avx", "_evex",
+						"_sse2_unaligned", "_sse2", "_sse4_1", "_sse4_2", "_ssse3", "_erms",
+						"_unaligned", "_rtm", NULL };
+	size_t len;
+	const char *at;
+	bool changed = true;
+
+	if (strncmp(name, "__GI_", 5) == 0)
+		name += 5;
+	len = (at = strchr(name, '@')) ? (size_t)(at - name) : strlen(name);
+	/* a demangled C++ name's parameter list */
+	if ((at = memchr(name, '(', len)) && at > name)
+		len = (size_t)(at - name);
+	while (changed) {
+		size_t before = len;
+		len = strip_clone_suffix(name, len);
+		for (const char *const *d = dispatch; *d; d++)
+			if (ends_with(name, len, *d) && len > strlen(*d)) {
+				len -= strlen(*d);
+				break;
+			}
+		changed = len != before;
+	}
+	snprintf(buf, size, "%.*s", (int)MIN(len, size - 1), name);
+	return buf;
+}
+
+/* The normalized frames of t, one per line, into sb (all of them); *kept counts them. */
+static bool normalized_frames(struct strbuf *sb, const struct thread *t)
+{
+	char prev[256] = "", buf[256];
+	bool any_app = false, ok = true;
+
+	for (size_t i = 0; i < t->frames.len; i++)
+		any_app |= t->frames.items[i].module && !rule_is_runtime_module(t->frames.items[i].module);
+	for (size_t i = 0; ok && i < t->frames.len; i++) {
+		const struct frame *f = &t->frames.items[i];
+
+		/* wait primitives and wrappers say nothing about which hang this is */
+		if (any_app && rule_is_runtime_module(f->module))
+			continue;
+		if (f->function)
+			signature_normalize_function(f->function, buf, sizeof(buf));
+		else
+			snprintf(buf, sizeof(buf), "%s+0x%llx?", f->module ? f->module : "?", (unsigned long long)f->offset);
+		if (strcmp(buf, prev) == 0)	/* recursion */
+			continue;
+		snprintf(prev, sizeof(prev), "%s", buf);
+		ok = strbuf_addstr(sb, buf) && strbuf_addstr(sb, "\n");
+	}
+	return ok;
+}
+
+/* The call and socket state the root waits in: "connect SYN_SENT", "futex", "user". */
+static bool root_wait(struct strbuf *sb, const struct thread *t)
+{
+	bool ok = strbuf_addstr(sb, t->syscall.name ? t->syscall.name : t->syscall.nr >= 0 ? "syscall" : "user");
+
+	for (unsigned i = 0; ok && i < t->blocked.nfds; i++) {
+		const struct hs_socket_info *s = t->blocked.fds[i].socket;
+		if (s && s->protocol == 6 && *tcp_state_name(s->state)) {
+			ok = strbuf_appendf(sb, " %s", tcp_state_name(s->state));
+			break;
+		}
+	}
+	return ok;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct hs_error *signature_compute(struct model *m)
+{
+	const struct finding *top;
+	const struct thread *root;
+	struct strbuf frames, key, one;
+	char **members = NULL;
+	size_t nmembers = 0;
+	bool ok = true;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	m->signature.version = SIGNATURE_VERSION;
+	if (!m->findings.len)
+		return NULL;
+	top = &m->findings.items[0];
+	m->signature.rule = top->rule;
+	if (!top->threads.len || !(root = model_thread(m, top->threads.items[0])))
+		return NULL;
+	root = waitgraph_root(m, root);
+	strbuf_init(&frames);
+	strbuf_init(&key);
+	strbuf_init(&one);
+
+	if (root->in_cycle) {
+		/* every member of the cycle, each as "wait @ frames", sorted: the same whichever thread we met first */
+		const struct thread *t = root;
+		size_t n = 0;
+		do {
+			n++;
+			t = model_thread(m, t->waits_for);
+		} while (t && t != root && n <= m->threads.len);
+		if (!(members = calloc(n, sizeof(*members))))
+			goto nomem;
+		t = root;
+		do {
+			one.len = 0;
+			if (!root_wait(&one, t) || !strbuf_addstr(&one, " @ ") || !normalized_frames(&one, t) ||
+			    !(members[nmembers++] = strdup(one.buf)))
+				goto nomem;
+			t = model_thread(m, t->waits_for);
+		} while (t && t != root && nmembers < n);
+		qsort(members, nmembers, sizeof(*members), compare_strings);
+	} else {
+		if (!root_wait(&one, root) || !strbuf_addstr(&one, " @ ") || !normalized_frames(&one, root) ||
+		    !(members = calloc(1, sizeof(*members))) || !(members[0] = strdup(one.buf)))
+			goto nomem;
+		nmembers = 1;
+	}
+
+	/* key: rule, then per member its wait and first SIGNATURE_FRAMES frames joined by " < " */
+	ok = strbuf_appendf(&key, "%s:", top->rule);
+	for (size_t i = 0; ok && i < nmembers; i++) {
+		char *at = strstr(members[i], " @ "), *line = at + 3;
+		unsigned kept = 0;
+
+		ok = strbuf_append(&key, i ? " | " : " ", i ? 3 : 1) && strbuf_append(&key, members[i], (size_t)(at - members[i])) &&
+		     strbuf_addstr(&key, " @");
+		while (ok && *line && kept < SIGNATURE_FRAMES) {
+			size_t n = strcspn(line, "\n");
+			ok = strbuf_addstr(&key, kept ? " < " : " ") && strbuf_append(&key, line, n);
+			line += n + (line[n] == '\n');
+			kept++;
+		}
+		ok = ok && strbuf_addstr(&frames, members[i]);
+	}
+	if (!ok)
+		goto nomem;
+	h = 0xcbf29ce484222325ull;
+	for (const char *c = key.buf; *c; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
+	h = (h ^ SIGNATURE_VERSION) * 0x100000001b3ull;
+	if (asprintf(&m->signature.hash, "%016llx", (unsigned long long)h) < 0) {
+		m->signature.hash = NULL;
+		goto nomem;
+	}
+	m->signature.text = strbuf_detach(&key, NULL);
+	m->signature.frames = strbuf_detach(&frames, NULL);
+	if (!m->signature.frames && !(m->signature.frames = strdup("")))
+		goto nomem;
+	for (size_t i = 0; i < nmembers; i++)
+		free(members[i]);
+	free(members);
+	strbuf_deinit(&one);
+	return NULL;
+nomem:
+	for (size_t i = 0; i < nmembers; i++)
+		free(members[i]);
+	free(members);
+	strbuf_deinit(&frames);
+	strbuf_deinit(&key);
+	strbuf_deinit(&one);
+	return &hs_error_nomem;
+}
