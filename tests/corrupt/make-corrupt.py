@@ -277,6 +277,10 @@ def cases():
                                       loads=[(STACK_VADDR, bytes(default_stack())), (0xFFFFFFFFFFFFF000, bytes(16))])
     # only a PT_NOTE: registers but no memory at all (the rest filtered out)
     c["no-load.core"] = bytes(core(loads=[])[0])
+    # clock_nanosleep's timespec says 2^62 seconds: a timeout in ms does not fit in 64 bits
+    stack = default_stack()
+    struct.pack_into("<QQ", stack, 0x180, 1 << 62, 0)
+    c["huge-timeout.core"] = bytes(core(loads=[(STACK_VADDR, bytes(stack))])[0])
     # a HANGSNAP process record that claims 2^31 threads, all of them unstopped
     # (a u32 count is the largest claim the format allows), next to one NT_PRSTATUS
     c["threads-2pow31-claim.core"] = bytes(core(notes=note("CORE", NT_PRSTATUS, prstatus(**default_regs()))
