@@ -415,7 +415,8 @@ static void classify(struct model *m, struct thread *t)
 	for (size_t i = 0; i < t->frames.len; i++)
 		if (t->frames.items[i].function && strcmp(t->frames.items[i].function, "__restore_rt") == 0)
 			b->signal_frame = true;
-	if (ctx && ctx->sample_ns) {
+	/* two samples closer than 10 ms (--interval 0) say nothing about progress */
+	if (ctx && ctx->sample_ns >= 10000000u) {
 		uint64_t ticks = (ctx->utime[1] - ctx->utime[0]) + (ctx->stime[1] - ctx->stime[0]);
 		b->sample_ns = ctx->sample_ns;
 		b->cpu_ns = (ctx->utime[1] - ctx->utime[0]) * (1000000000u / CLOCK_TICKS_PER_S);

@@ -309,6 +309,8 @@ static struct hs_error *read_notes(struct elfcore *core, const Elf64_Phdr *ph)
 		return err;
 	}
 	end = ph->p_filesz;
+	for (uint64_t i = 0; i < end; i++)
+		core->content_hash = (core->content_hash ^ buf[i]) * 0x100000001b3ull;
 	for (off = 0; off + sizeof(Elf64_Nhdr) <= end; total_notes++) {
 		Elf64_Nhdr nh;
 		uint64_t name_off, desc_off, next;
@@ -378,6 +380,9 @@ struct hs_error *elfcore_open_file(struct core_file *file, struct elfcore **ret)
 		return &hs_error_nomem;
 	}
 	core->file = file;
+	core->content_hash = 0xcbf29ce484222325ull;
+	for (uint64_t size = core_file_size(file), i = 0; i < 8; i++)
+		core->content_hash = (core->content_hash ^ ((size >> (8 * i)) & 0xff)) * 0x100000001b3ull;
 	hangsnap_context_init(&core->ctx);
 	if ((err = read_ehdr(core, &eh)) || (err = read_phdrs(core, &eh, &notes)))
 		goto fail;

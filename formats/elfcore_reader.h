@@ -68,6 +68,12 @@ struct elfcore {
 	bool has_hangsnap;
 	struct hangsnap_context ctx;		/* HANGSNAP notes, when present */
 	VEC(char *) warnings;			/* local damage, at most ELFCORE_MAX_WARNINGS */
+	/*
+	 * FNV-1a over the core's size and its note segments (every thread's
+	 * registers, pids, HANGSNAP capture time): the same snapshot, plain or
+	 * compressed, hashes the same; two snapshots do not.
+	 */
+	uint64_t content_hash;
 };
 
 /* Opens and parses path. */

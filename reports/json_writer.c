@@ -180,3 +180,11 @@ void json_uint(struct json_writer *w, uint64_t v) { scalar(w, "%" PRIu64, v); }
 void json_bool(struct json_writer *w, bool v) { scalar(w, "%s", v ? "true" : "false"); }
 void json_null(struct json_writer *w) { scalar(w, "null"); }
 void json_hex(struct json_writer *w, uint64_t v) { scalar(w, "\"0x%" PRIx64 "\"", v); }
+
+void json_raw(struct json_writer *w, const char *json, size_t len)
+{
+	while (len > 0 && json[len - 1] == '\n')
+		len--;
+	before_item(w);
+	put(w, json, len);
+}

@@ -45,6 +45,9 @@ void json_null(struct json_writer *w);
 /* "0x7f3a2c0008e0": addresses as strings, since JSON numbers lose precision above 2^53. */
 void json_hex(struct json_writer *w, uint64_t v);
 
+/* A value that is already JSON (a stored hanganalyze/1 document), written as is but for a trailing newline. */
+void json_raw(struct json_writer *w, const char *json, size_t len);
+
 /* Appends s to sb as JSON string contents (no quotes); false when memory runs out. */
 bool json_escape(struct strbuf *sb, const char *s);
 

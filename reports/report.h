@@ -26,6 +26,9 @@ bool report_json(const struct model *m, const struct report_options *opts, struc
 /* Shared by the renderers. */
 const char *report_core_format(const struct model *m);	/* "plain", "zstd-seekable", "zstd" */
 const char *report_thread_state(char state);		/* "sleeping" for 'S', "" when unknown */
+/* Appends s for a terminal: control bytes and invalid UTF-8 as \xNN, backslash doubled. */
+bool report_append_safe(struct strbuf *sb, const char *s);
+
 /* Formats ns since the epoch as "2026-11-25T11:20:03Z" into buf (>= 32 bytes). */
 const char *report_time_utc(uint64_t real_ns, char *buf, size_t size);
 

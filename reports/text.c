@@ -3,7 +3,7 @@
  * one block per group of threads with identical stacks, in core order (the
  * main thread leads), then what evidence was missing
  * and what was damaged. Every string from the core goes through
- * append_safe(): control bytes and invalid UTF-8 print as \xNN, so a hostile
+ * report_append_safe(): control bytes and invalid UTF-8 print as \xNN, so a hostile
  * thread name cannot drive the terminal.
  */
 #include "reports/report.h"
@@ -56,7 +56,7 @@ const char *report_time_utc(uint64_t real_ns, char *buf, size_t size)
 }
 
 /* Appends s with control bytes and invalid UTF-8 shown as \xNN. */
-static bool append_safe(struct strbuf *sb, const char *str)
+bool report_append_safe(struct strbuf *sb, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 
@@ -91,19 +91,19 @@ static bool append_frame(struct strbuf *sb, size_t index, const struct frame *f)
 	bool ok = strbuf_appendf(sb, "  #%-2zu 0x%016" PRIx64 " ", index, f->pc);
 
 	if (f->function) {
-		ok = ok && append_safe(sb, f->function);
+		ok = ok && report_append_safe(sb, f->function);
 		if (!f->inlined)
 			ok = ok && strbuf_appendf(sb, "+0x%" PRIx64, f->offset);
 		if (f->module)
-			ok = ok && strbuf_addstr(sb, " (") && append_safe(sb, f->module) && strbuf_addstr(sb, ")");
+			ok = ok && strbuf_addstr(sb, " (") && report_append_safe(sb, f->module) && strbuf_addstr(sb, ")");
 	} else if (f->module) {
-		ok = ok && append_safe(sb, f->module) && strbuf_appendf(sb, "+0x%" PRIx64, f->offset);
+		ok = ok && report_append_safe(sb, f->module) && strbuf_appendf(sb, "+0x%" PRIx64, f->offset);
 	} else {
 		ok = ok && strbuf_addstr(sb, "??");
 	}
 	if (f->file) {
 		const char *base = strrchr(f->file, '/');
-		ok = ok && strbuf_addstr(sb, " ") && append_safe(sb, base ? base + 1 : f->file);
+		ok = ok && strbuf_addstr(sb, " ") && report_append_safe(sb, base ? base + 1 : f->file);
 		if (f->line)
 			ok = ok && strbuf_appendf(sb, ":%d", f->line);
 	}
@@ -116,7 +116,7 @@ static bool append_frame(struct strbuf *sb, size_t index, const struct frame *f)
 
 static bool append_thread_line(struct strbuf *sb, const struct thread *t)
 {
-	bool ok = strbuf_appendf(sb, "%d ", t->tid) && append_safe(sb, t->name);
+	bool ok = strbuf_appendf(sb, "%d ", t->tid) && report_append_safe(sb, t->name);
 
 	if (t->state)
 		ok = ok && strbuf_appendf(sb, " %c (%s)", t->state, report_thread_state(t->state));
@@ -130,16 +130,16 @@ static bool append_stack(struct strbuf *sb, const struct thread *t)
 	bool ok = true;
 
 	if (t->syscall.text)
-		ok = ok && strbuf_addstr(sb, "  in ") && append_safe(sb, t->syscall.text) &&
+		ok = ok && strbuf_addstr(sb, "  in ") && report_append_safe(sb, t->syscall.text) &&
 		     (!t->syscall.restarted || strbuf_addstr(sb, " [restarted]")) && strbuf_addstr(sb, "\n");
 	else if (t->syscall.nr < 0 && t->has_registers)
 		ok = ok && strbuf_addstr(sb, "  in user space\n");
 	if (t->wchan && *t->wchan && strcmp(t->wchan, "0") != 0)
-		ok = ok && strbuf_addstr(sb, "  kernel wait: ") && append_safe(sb, t->wchan) && strbuf_addstr(sb, "\n");
+		ok = ok && strbuf_addstr(sb, "  kernel wait: ") && report_append_safe(sb, t->wchan) && strbuf_addstr(sb, "\n");
 	for (size_t i = 0; ok && i < t->frames.len; i++)
 		ok = append_frame(sb, i, &t->frames.items[i]);
 	if (t->unwind_error)
-		ok = ok && strbuf_addstr(sb, "  (stack ends: ") && append_safe(sb, t->unwind_error) &&
+		ok = ok && strbuf_addstr(sb, "  (stack ends: ") && report_append_safe(sb, t->unwind_error) &&
 		     strbuf_addstr(sb, ")\n");
 	return ok;
 }
@@ -150,19 +150,19 @@ static bool append_process(struct strbuf *sb, const struct model *m, const struc
 	bool ok = true;
 
 	if (opts->core_path)
-		ok = ok && strbuf_addstr(sb, "core      ") && append_safe(sb, opts->core_path) &&
+		ok = ok && strbuf_addstr(sb, "core      ") && report_append_safe(sb, opts->core_path) &&
 		     strbuf_appendf(sb, " (%s, %s, %s)\n", m->producer == PRODUCER_HANGSNAP ? "hangsnap" : "no HANGSNAP notes",
 				    report_core_format(m), hs_format_bytes(core_file_size(m->core->file), size, sizeof(size)));
-	ok = ok && strbuf_appendf(sb, "process   %d ", m->pid) && append_safe(sb, m->comm);
+	ok = ok && strbuf_appendf(sb, "process   %d ", m->pid) && report_append_safe(sb, m->comm);
 	if (m->exe)
-		ok = ok && strbuf_addstr(sb, " ") && append_safe(sb, m->exe);
+		ok = ok && strbuf_addstr(sb, " ") && report_append_safe(sb, m->exe);
 	ok = ok && strbuf_addstr(sb, "\n");
 	if (m->cmdline && *m->cmdline)
-		ok = ok && strbuf_addstr(sb, "cmdline   ") && append_safe(sb, m->cmdline) && strbuf_addstr(sb, "\n");
+		ok = ok && strbuf_addstr(sb, "cmdline   ") && report_append_safe(sb, m->cmdline) && strbuf_addstr(sb, "\n");
 	if (m->captured_real_ns) {
 		ok = ok && strbuf_appendf(sb, "captured  %s", report_time_utc(m->captured_real_ns, when, sizeof(when)));
 		if (m->host)
-			ok = ok && strbuf_addstr(sb, " on ") && append_safe(sb, m->host);
+			ok = ok && strbuf_addstr(sb, " on ") && report_append_safe(sb, m->host);
 		ok = ok && strbuf_appendf(sb, ", process stopped %.1f ms\n", m->freeze_ns / 1e6);
 	}
 	return ok && strbuf_appendf(sb, "threads   %zu (%zu distinct stacks)\n", m->threads.len, m->groups.len);
@@ -177,14 +177,14 @@ static bool append_findings(struct strbuf *sb, const struct model *m)
 	for (size_t i = 0; ok && i < m->findings.len; i++) {
 		const struct finding *f = &m->findings.items[i];
 		ok = strbuf_appendf(sb, "%s  [%s] %s: ", i ? "\n" : "", severity_name(f->severity), f->rule) &&
-		     append_safe(sb, f->summary ? f->summary : "") && strbuf_addstr(sb, "\n    threads:");
+		     report_append_safe(sb, f->summary ? f->summary : "") && strbuf_addstr(sb, "\n    threads:");
 		for (size_t k = 0; ok && k < f->threads.len; k++)
 			ok = strbuf_appendf(sb, " %d", f->threads.items[k]);
 		ok = ok && strbuf_addstr(sb, "\n");
 		for (size_t k = 0; ok && k < f->evidence.len; k++)
-			ok = strbuf_addstr(sb, "    - ") && append_safe(sb, f->evidence.items[k]) && strbuf_addstr(sb, "\n");
+			ok = strbuf_addstr(sb, "    - ") && report_append_safe(sb, f->evidence.items[k]) && strbuf_addstr(sb, "\n");
 		if (ok && f->hint)
-			ok = strbuf_addstr(sb, "    hint: ") && append_safe(sb, f->hint) && strbuf_addstr(sb, "\n");
+			ok = strbuf_addstr(sb, "    hint: ") && report_append_safe(sb, f->hint) && strbuf_addstr(sb, "\n");
 	}
 	return ok;
 }
@@ -194,12 +194,12 @@ static bool append_signature(struct strbuf *sb, const struct model *m)
 	if (!m->signature.hash)
 		return true;
 	return strbuf_appendf(sb, "\nsignature %s (v%d): ", m->signature.hash, m->signature.version) &&
-	       append_safe(sb, m->signature.text) && strbuf_addstr(sb, "\n");
+	       report_append_safe(sb, m->signature.text) && strbuf_addstr(sb, "\n");
 }
 
 static bool append_node(struct strbuf *sb, const struct thread *t)
 {
-	return (t->name && *t->name ? append_safe(sb, t->name) && strbuf_addstr(sb, " ") : true) &&
+	return (t->name && *t->name ? report_append_safe(sb, t->name) && strbuf_addstr(sb, " ") : true) &&
 	       strbuf_appendf(sb, "%d", t->tid);
 }
 
@@ -262,7 +262,7 @@ static bool append_waitgraph(struct strbuf *sb, const struct model *m)
 				if (next == start)
 					break;
 			} else if (t->waits_on) {
-				ok = strbuf_addstr(sb, " \u2500\u2192 ") && append_safe(sb, t->waits_on) &&
+				ok = strbuf_addstr(sb, " \u2500\u2192 ") && report_append_safe(sb, t->waits_on) &&
 				     waitgraph_describe_duration(sb, t);
 			}
 			t = next;
@@ -300,7 +300,7 @@ bool report_text(const struct model *m, const struct report_options *opts, struc
 				if (o->group != t->group)
 					continue;
 				ok = strbuf_append(sb, shown ? ", " : " ", shown ? 2 : 1) && strbuf_appendf(sb, "%d ", o->tid) &&
-				     append_safe(sb, o->name);
+				     report_append_safe(sb, o->name);
 				shown++;
 			}
 			if (count > shown)
@@ -314,12 +314,12 @@ bool report_text(const struct model *m, const struct report_options *opts, struc
 	if (ok && m->missing.len) {
 		ok = strbuf_addstr(sb, "\nmissing evidence:\n");
 		for (size_t i = 0; ok && i < m->missing.len; i++)
-			ok = strbuf_addstr(sb, "  - ") && append_safe(sb, m->missing.items[i]) && strbuf_addstr(sb, "\n");
+			ok = strbuf_addstr(sb, "  - ") && report_append_safe(sb, m->missing.items[i]) && strbuf_addstr(sb, "\n");
 	}
 	if (ok && m->warnings.len) {
 		ok = strbuf_addstr(sb, "\nwarnings:\n");
 		for (size_t i = 0; ok && i < m->warnings.len; i++)
-			ok = strbuf_addstr(sb, "  - ") && append_safe(sb, m->warnings.items[i]) && strbuf_addstr(sb, "\n");
+			ok = strbuf_addstr(sb, "  - ") && report_append_safe(sb, m->warnings.items[i]) && strbuf_addstr(sb, "\n");
 	}
 	return ok;
 }

@@ -1,4 +1,8 @@
-/* hanganalyze [analyze] [OPTIONS] CORE: see usage() and the README's hanganalyze(1). */
+/*
+ * hanganalyze [analyze] [OPTIONS] CORE: see usage() and the README's
+ * hanganalyze(1). Also the analysis pipeline that `check` shares:
+ * options → user rules → core → model → reports → case database.
+ */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,19 +11,18 @@
 
 #include "analyzer/model.h"
 #include "analyzer/user_rules.h"
+#include "casedb/casedb.h"
 #include "cmd/hanganalyze/hanganalyze.h"
 #include "common/strbuf.h"
 #include "reports/report.h"
-
-enum format { FORMAT_TEXT, FORMAT_JSON };
 
 static void usage(FILE *out)
 {
 	fputs("usage: hanganalyze [analyze] [OPTIONS] CORE\n"
 	      "\n"
 	      "Unwinds and symbolizes every thread of CORE (an ELF core from hangsnap, gdb's gcore,\n"
-	      "the kernel or systemd-coredump; plain or zstd) and reports the process, each thread's\n"
-	      "state and system call, and its stack. Threads with identical stacks are grouped.\n"
+	      "the kernel or systemd-coredump; plain or zstd), works out what each thread waits for,\n"
+	      "names the hang (findings, most severe first), and stores the case in the case database.\n"
 	      "\n"
 	      "options:\n"
 	      "  -f, --format=FORMAT  text (default) or json (the hanganalyze/1 document)\n"
@@ -30,6 +33,10 @@ static void usage(FILE *out)
 	      "      --rules=DIR      also load the user rules in DIR/*.rules (may be repeated)\n"
 	      "      --no-default-rules  skip ~/.config/hanganalyze/rules.d and /etc/hanganalyze/rules.d\n"
 	      "      --fail-on=SEVERITY  exit 1 when a finding is at least SEVERITY (low, medium, high, critical)\n"
+	      "      --db=PATH        the case database (default $HANGANALYZE_DB, else\n"
+	      "                       ${XDG_DATA_HOME:-~/.local/share}/hanganalyze/cases.db)\n"
+	      "      --no-db          do not store the case\n"
+	      "  -q, --quiet          do not say on stderr where the case was stored\n"
 	      "      --stats          print bytes read and decompressed from CORE on stderr\n"
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n"
@@ -38,11 +45,11 @@ static void usage(FILE *out)
 	      ".gnu_debuglink, and debuginfod when DEBUGINFOD_URLS is set.\n"
 	      "\n"
 	      "exit status: 0 done, 1 a finding at or above --fail-on, 2 usage error (or a bad rule file),\n"
-	      "3 the core is unreadable or corrupt, 4 internal error\n",
+	      "3 the core is unreadable or corrupt, 4 internal error (or the database cannot be written)\n",
 	      out);
 }
 
-static int parse_severity(const char *s)
+int parse_severity(const char *s)
 {
 	static const char *const names[] = { "low", "medium", "high", "critical" };
 
@@ -83,64 +90,180 @@ fail:
 	return err;
 }
 
+int analysis_parse_option(struct analysis_options *a, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'f':
+		if (strcmp(arg, "text") == 0)
+			a->format = FORMAT_TEXT;
+		else if (strcmp(arg, "json") == 0)
+			a->format = FORMAT_JSON;
+		else if (!(a->extra_formats && strcmp(arg, a->extra_formats) == 0)) {
+			fprintf(stderr, "hanganalyze: unknown format '%s': use text or json%s%s\n", arg,
+				a->extra_formats ? " or " : "", a->extra_formats ? a->extra_formats : "");
+			return EXIT_USAGE;
+		} else
+			a->format = FORMAT_EXTRA;
+		return EXIT_DONE;
+	case 'a': a->report.all_threads = true; return EXIT_DONE;
+	case 'e': a->model.exe = arg; return EXIT_DONE;
+	case 'q': a->quiet = true; return EXIT_DONE;
+	case OPT_SYSROOT: a->model.sysroot = arg; return EXIT_DONE;
+	case OPT_NO_INLINE: a->model.no_inline = true; return EXIT_DONE;
+	case OPT_STATS: a->stats = true; return EXIT_DONE;
+	case OPT_RULES:
+		if (a->nrule_dirs == sizeof(a->rule_dirs) / sizeof(a->rule_dirs[0])) {
+			fputs("hanganalyze: too many --rules directories\n", stderr);
+			return EXIT_USAGE;
+		}
+		a->rule_dirs[a->nrule_dirs++] = arg;
+		return EXIT_DONE;
+	case OPT_NO_DEFAULT_RULES: a->no_default_rules = true; return EXIT_DONE;
+	case OPT_DB: a->db_path = arg; a->no_db = false; return EXIT_DONE;
+	case OPT_NO_DB: a->no_db = true; return EXIT_DONE;
+	}
+	return -1;
+}
+
+int analysis_begin(struct analysis_options *a)
+{
+	struct hs_error *err;
+	int rc;
+
+	if ((err = load_rules(a->rule_dirs, a->nrule_dirs, !a->no_default_rules, &a->user_rules))) {
+		fprintf(stderr, "hanganalyze: %s\n", hs_error_message(err));
+		rc = err->kind == HS_ERR_NOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+		hs_error_destroy(err);
+		return rc;
+	}
+	a->model.user_rules = a->user_rules;
+	if (!a->no_db) {
+		char *path = a->db_path ? strdup(a->db_path) : casedb_default_path();
+		if (!path) {
+			fputs("hanganalyze: out of memory\n", stderr);
+			return EXIT_INTERNAL;
+		}
+		err = casedb_open(path, true, &a->db);
+		if (err) {
+			rc = report_db_error(err, path);
+			hs_error_destroy(err);
+			free(path);
+			return rc;
+		}
+		a->db_path_owned = path;
+	}
+	return EXIT_DONE;
+}
+
+void analysis_end(struct analysis_options *a)
+{
+	casedb_close(a->db);
+	a->db = NULL;
+	free(a->db_path_owned);
+	a->db_path_owned = NULL;
+	user_rules_destroy(a->user_rules);
+	a->user_rules = NULL;
+}
+
+int analysis_run(struct analysis_options *a, const char *core_path, struct model **model_ret, struct strbuf *out)
+{
+	struct report_options ropts = a->report;
+	struct elfcore *core;
+	struct model *m;
+	struct hs_error *err;
+	struct strbuf text, json;
+	int rc = EXIT_DONE;
+
+	*model_ret = NULL;
+	ropts.core_path = core_path;
+	if ((err = elfcore_open(core_path, &core))) {
+		rc = report_error(err, "cannot read core '%s'", core_path);
+		hs_error_destroy(err);
+		return rc;
+	}
+	if ((err = model_build(core, &a->model, &m))) {
+		rc = report_error(err, "cannot analyze core '%s'", core_path);
+		hs_error_destroy(err);
+		return rc;
+	}
+	strbuf_init(&text);
+	strbuf_init(&json);
+	/* both are rendered: the case keeps each, so `show` prints exactly what this run would have */
+	if (!report_text(m, &ropts, &text) || !report_json(m, &ropts, &json)) {
+		fputs("hanganalyze: cannot render the report: out of memory\n", stderr);
+		rc = EXIT_INTERNAL;
+		goto out;
+	}
+	if (out && !strbuf_append(out, a->format == FORMAT_JSON ? json.buf : text.buf,
+				  a->format == FORMAT_JSON ? json.len : text.len)) {
+		rc = EXIT_INTERNAL;
+		goto out;
+	}
+	if (a->stats) {
+		struct core_file_stats st;
+		core_file_stats(m->core->file, &st);
+		fprintf(stderr, "hanganalyze: core %" PRIu64 " bytes, read %" PRIu64 ", decompressed %" PRIu64
+				" in %" PRIu64 " frames\n",
+			core_file_size(m->core->file), st.bytes_read, st.bytes_decompressed, st.frames_decompressed);
+	}
+	if (a->db) {
+		struct casedb_report reports[] = {
+			{ "text", text.buf, text.len },
+			{ "json", json.buf, json.len },
+		};
+		struct casedb_stored stored;
+
+		if ((err = casedb_store(a->db, m, core_path, reports, 2, &stored))) {
+			rc = report_db_error(err, a->db_path_owned);
+			hs_error_destroy(err);
+			goto out;
+		}
+		if (!a->quiet && stored.existed)
+			fprintf(stderr, "hanganalyze: this core is case %lld in '%s' already\n", (long long)stored.case_id,
+				a->db_path_owned);
+		else if (!a->quiet && m->signature.hash)
+			fprintf(stderr, "hanganalyze: stored case %lld in '%s': signature %s, %s, %lld case%s%s\n",
+				(long long)stored.case_id, a->db_path_owned, m->signature.hash, stored.status,
+				(long long)stored.count, stored.count == 1 ? "" : "s",
+				stored.regressed ? " (it was fixed: REGRESSED)" : "");
+		else if (!a->quiet)
+			fprintf(stderr, "hanganalyze: stored case %lld in '%s' (no hang found)\n", (long long)stored.case_id,
+				a->db_path_owned);
+	}
+out:
+	strbuf_deinit(&text);
+	strbuf_deinit(&json);
+	if (rc != EXIT_DONE) {
+		model_destroy(m);
+		return rc;
+	}
+	*model_ret = m;
+	return EXIT_DONE;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
-	enum { OPT_SYSROOT = 256, OPT_NO_INLINE, OPT_STATS, OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_FAIL_ON };
 	static const struct option options[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "all-threads", no_argument, NULL, 'a' },
-		{ "exe", required_argument, NULL, 'e' },
-		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
-		{ "no-inline", no_argument, NULL, OPT_NO_INLINE },
-		{ "stats", no_argument, NULL, OPT_STATS },
-		{ "rules", required_argument, NULL, OPT_RULES },
-		{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },
+		ANALYSIS_LONG_OPTIONS,
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct model_options mopts = { 0 };
-	struct report_options ropts = { 0 };
-	enum format format = FORMAT_TEXT;
-	bool stats = false, ok;
-	struct elfcore *core;
+	struct analysis_options a = { .format = FORMAT_TEXT };
 	struct model *m;
-	struct hs_error *err;
 	struct strbuf out;
-	struct user_rules *urules = NULL;
-	const char *rule_dirs[32];
-	size_t nrule_dirs = 0;
-	bool default_rules = true;
 	int fail_on = -1;
 	int opt, rc;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "f:ae:hV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:ae:qhV", options, NULL)) != -1) {
+		if ((rc = analysis_parse_option(&a, opt, optarg)) >= 0) {
+			if (rc != EXIT_DONE)
+				return rc;
+			continue;
+		}
 		switch (opt) {
-		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				format = FORMAT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				format = FORMAT_JSON;
-			else {
-				fprintf(stderr, "hanganalyze: unknown format '%s': use text or json\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'a': ropts.all_threads = true; break;
-		case 'e': mopts.exe = optarg; break;
-		case OPT_SYSROOT: mopts.sysroot = optarg; break;
-		case OPT_NO_INLINE: mopts.no_inline = true; break;
-		case OPT_STATS: stats = true; break;
-		case OPT_RULES:
-			if (nrule_dirs == sizeof(rule_dirs) / sizeof(rule_dirs[0])) {
-				fputs("hanganalyze: too many --rules directories\n", stderr);
-				return EXIT_USAGE;
-			}
-			rule_dirs[nrule_dirs++] = optarg;
-			break;
-		case OPT_NO_DEFAULT_RULES: default_rules = false; break;
 		case OPT_FAIL_ON:
 			if ((fail_on = parse_severity(optarg)) < 0) {
 				fprintf(stderr, "hanganalyze: unknown severity '%s': use low, medium, high or critical\n", optarg);
@@ -159,49 +282,21 @@ int cmd_analyze(int argc, char **argv)
 			optind == argc ? "no core file given" : "more than one core file given");
 		return EXIT_USAGE;
 	}
-	ropts.core_path = argv[optind];
-
-	if ((err = load_rules(rule_dirs, nrule_dirs, default_rules, &urules))) {
-		fprintf(stderr, "hanganalyze: %s\n", hs_error_message(err));
-		rc = err->kind == HS_ERR_NOMEM ? EXIT_INTERNAL : EXIT_USAGE;
-		hs_error_destroy(err);
-		return rc;
-	}
-	mopts.user_rules = urules;
-
-	if ((err = elfcore_open(ropts.core_path, &core))) {
-		rc = report_error(err, "cannot read core '%s'", ropts.core_path);
-		hs_error_destroy(err);
-		user_rules_destroy(urules);
-		return rc;
-	}
-	if ((err = model_build(core, &mopts, &m))) {
-		rc = report_error(err, "cannot analyze core '%s'", ropts.core_path);
-		hs_error_destroy(err);
-		user_rules_destroy(urules);
+	if ((rc = analysis_begin(&a)) != EXIT_DONE) {
+		analysis_end(&a);
 		return rc;
 	}
 	strbuf_init(&out);
-	ok = format == FORMAT_JSON ? report_json(m, &ropts, &out) : report_text(m, &ropts, &out);
-	if (!ok) {
-		fputs("hanganalyze: cannot render the report: out of memory\n", stderr);
-		rc = EXIT_INTERNAL;
-	} else {
+	rc = analysis_run(&a, argv[optind], &m, &out);
+	if (rc == EXIT_DONE) {
 		rc = write_stdout(out.buf, out.len);
+		if (rc == EXIT_DONE && fail_on >= 0)
+			for (size_t i = 0; i < m->findings.len; i++)
+				if ((int)m->findings.items[i].severity >= fail_on)
+					rc = EXIT_FINDING;
+		model_destroy(m);
 	}
-	if (stats) {
-		struct core_file_stats st;
-		core_file_stats(m->core->file, &st);
-		fprintf(stderr, "hanganalyze: core %" PRIu64 " bytes, read %" PRIu64 ", decompressed %" PRIu64
-				" in %" PRIu64 " frames\n",
-			core_file_size(m->core->file), st.bytes_read, st.bytes_decompressed, st.frames_decompressed);
-	}
-	if (rc == EXIT_DONE && fail_on >= 0)
-		for (size_t i = 0; i < m->findings.len; i++)
-			if ((int)m->findings.items[i].severity >= fail_on)
-				rc = EXIT_FINDING;
 	strbuf_deinit(&out);
-	model_destroy(m);
-	user_rules_destroy(urules);
+	analysis_end(&a);
 	return rc;
 }

@@ -3,6 +3,7 @@
  *
  *   hanganalyze [OPTIONS] CORE          analyze a core (the default subcommand)
  *   hanganalyze analyze [OPTIONS] CORE  the same, spelled out
+ *   hanganalyze queue | show | triage | check ...   the case database and CI
  *
  * The first argument picks a subcommand from the table below; anything else
  * is taken as the analyze subcommand's arguments (so a core literally named
@@ -11,9 +12,11 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "casedb/casedb.h"
 #include "cmd/hanganalyze/hanganalyze.h"
 
 static const struct subcommand {
@@ -21,7 +24,11 @@ static const struct subcommand {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } subcommands[] = {
-	{ "analyze", cmd_analyze, "unwind every thread of a core and report it (default)" },
+	{ "analyze", cmd_analyze, "analyze a core, report it and store the case (default)" },
+	{ "queue", cmd_queue, "list the open hang signatures, most urgent first" },
+	{ "show", cmd_show, "print a stored case (by id) or signature group (by hash)" },
+	{ "triage", cmd_triage, "set a signature's status: triaged, fixed, ignored or new" },
+	{ "check", cmd_check, "CI: pass when every hang in the cores is a known, expected one" },
 };
 
 int report_error(const struct hs_error *err, const char *fmt, ...)
@@ -38,6 +45,35 @@ int report_error(const struct hs_error *err, const char *fmt, ...)
 	case HS_ERR_NOMEM: case HS_ERR_INTERNAL: return EXIT_INTERNAL;
 	default: return EXIT_BAD_INPUT;
 	}
+}
+
+int report_db_error(const struct hs_error *err, const char *path)
+{
+	(void)path;
+	fprintf(stderr, "hanganalyze: %s\n", hs_error_message(err));
+	switch (err->kind) {
+	case HS_ERR_INVALID: return EXIT_USAGE;
+	case HS_ERR_FORMAT: return EXIT_BAD_INPUT;
+	default: return EXIT_INTERNAL;
+	}
+}
+
+int open_database(const char *path, struct casedb **ret)
+{
+	char *p = path ? strdup(path) : casedb_default_path();
+	struct hs_error *err;
+	int rc = EXIT_DONE;
+
+	if (!p) {
+		fputs("hanganalyze: out of memory\n", stderr);
+		return EXIT_INTERNAL;
+	}
+	if ((err = casedb_open(p, false, ret))) {
+		rc = report_db_error(err, p);
+		hs_error_destroy(err);
+	}
+	free(p);
+	return rc;
 }
 
 int write_stdout(const char *buf, size_t len)

@@ -11,6 +11,8 @@ PROGS=$BUILD/tests
 SAMPLES=$BUILD/samples
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hs-test.XXXXXX")
 chmod 755 "$WORK"
+# cases go to a database of the test's own, never the user's
+export HANGANALYZE_DB=$WORK/cases.db
 STARTED_PIDS=""
 
 cleanup() {

@@ -1,0 +1,801 @@
+/* See casedb.h. */
+#include "casedb/casedb.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "common/strbuf.h"
+#include "common/util.h"
+
+/* "HSNP": tells our databases from other SQLite files */
+#define CASEDB_APPLICATION_ID 0x48534e50
+#define REPORT_MAX (256u << 20)
+
+struct casedb {
+	sqlite3 *db;
+	char *path;
+};
+
+/* ---- schema ----------------------------------------------------------- */
+
+/* migrations[i] takes a database from user_version i to i + 1. Never edit one; append. */
+static const char *const migrations[] = {
+	/* 1: the case database */
+	"CREATE TABLE signatures ("
+	"  id INTEGER PRIMARY KEY,"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  version INTEGER NOT NULL,"
+	"  rule TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  frames TEXT NOT NULL,"
+	"  severity INTEGER NOT NULL,"
+	"  summary TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'triaged', 'fixed', 'ignored', 'regressed')),"
+	"  note TEXT, ticket TEXT, fixed_in TEXT,"
+	"  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE signature_hosts ("
+	"  signature_id INTEGER NOT NULL REFERENCES signatures(id),"
+	"  host TEXT NOT NULL,"
+	"  PRIMARY KEY (signature_id, host)) WITHOUT ROWID;"
+	"CREATE TABLE cases ("
+	"  id INTEGER PRIMARY KEY,"
+	"  core_hash TEXT NOT NULL UNIQUE,"
+	"  core_path TEXT NOT NULL,"
+	"  signature_id INTEGER REFERENCES signatures(id),"
+	"  pid INTEGER, comm TEXT, exe TEXT, build_id TEXT, cmdline TEXT, host TEXT,"
+	"  captured_ns INTEGER, frozen_ns INTEGER, analyzed_ns INTEGER NOT NULL,"
+	"  nthreads INTEGER NOT NULL);"
+	"CREATE INDEX cases_signature ON cases(signature_id);"
+	"CREATE TABLE reports ("
+	"  case_id INTEGER NOT NULL REFERENCES cases(id),"
+	"  format TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  data BLOB NOT NULL,"
+	"  PRIMARY KEY (case_id, format)) WITHOUT ROWID;"
+	"CREATE TABLE threads ("
+	"  case_id INTEGER NOT NULL REFERENCES cases(id),"
+	"  tid INTEGER NOT NULL, name TEXT, state TEXT, syscall TEXT, wait_kind TEXT, waits_for INTEGER,"
+	"  PRIMARY KEY (case_id, tid)) WITHOUT ROWID;"
+	"CREATE TABLE frames ("
+	"  case_id INTEGER NOT NULL REFERENCES cases(id),"
+	"  tid INTEGER NOT NULL, idx INTEGER NOT NULL,"
+	"  pc INTEGER, function TEXT, offset INTEGER, module TEXT, file TEXT, line INTEGER, inlined INTEGER, how TEXT,"
+	"  PRIMARY KEY (case_id, tid, idx)) WITHOUT ROWID;"
+	"CREATE TABLE findings ("
+	"  case_id INTEGER NOT NULL REFERENCES cases(id),"
+	"  idx INTEGER NOT NULL, rule TEXT NOT NULL, severity INTEGER NOT NULL, summary TEXT NOT NULL, hint TEXT,"
+	"  threads TEXT NOT NULL,"
+	"  PRIMARY KEY (case_id, idx)) WITHOUT ROWID;",
+	/* 2: a log of triage decisions, and the queue's filter */
+	"CREATE TABLE triage_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  signature_id INTEGER NOT NULL REFERENCES signatures(id),"
+	"  at_ns INTEGER NOT NULL, status TEXT NOT NULL, note TEXT, ticket TEXT, fixed_in TEXT);"
+	"CREATE INDEX signatures_status ON signatures(status);",
+};
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CASEDB_SCHEMA_VERSION, "one migration per version");
+
+/* ---- errors and statements ---------------------------------------------- */
+
+/* sqlite's error, converted once: "cannot WHAT in 'PATH': MESSAGE". */
+static struct hs_error *sqlite_error(struct casedb *db, const char *what)
+{
+	int code = sqlite3_extended_errcode(db->db);
+
+	if (code == SQLITE_NOMEM)
+		return &hs_error_nomem;
+	return hs_error_create(code == SQLITE_NOTADB || code == SQLITE_CORRUPT ? HS_ERR_FORMAT : HS_ERR_OS,
+			       "cannot %s in '%s': %s", what, db->path, sqlite3_errmsg(db->db));
+}
+
+static struct hs_error *prepare(struct casedb *db, const char *sql, sqlite3_stmt **ret)
+{
+	if (sqlite3_prepare_v2(db->db, sql, -1, ret, NULL) != SQLITE_OK)
+		return sqlite_error(db, "prepare a statement");
+	return NULL;
+}
+
+/* Runs a statement without results or parameters. */
+static struct hs_error *exec1(struct casedb *db, const char *sql, const char *what)
+{
+	sqlite3_stmt *st;
+	struct hs_error *err;
+	int rc;
+
+	if ((err = prepare(db, sql, &st)))
+		return err;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	err = rc == SQLITE_DONE ? NULL : sqlite_error(db, what);
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* Runs several statements (schema scripts of ours only, never user input). */
+static struct hs_error *exec_script(struct casedb *db, const char *sql, const char *what)
+{
+	const char *tail = sql;
+
+	while (tail && *tail) {
+		sqlite3_stmt *st;
+		int rc;
+
+		if (sqlite3_prepare_v2(db->db, tail, -1, &st, &tail) != SQLITE_OK)
+			return sqlite_error(db, what);
+		if (!st)
+			break;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return sqlite_error(db, what);
+	}
+	return NULL;
+}
+
+static struct hs_error *query_int(struct casedb *db, const char *sql, int64_t *ret)
+{
+	sqlite3_stmt *st;
+	struct hs_error *err;
+
+	if ((err = prepare(db, sql, &st)))
+		return err;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*ret = sqlite3_column_int64(st, 0);
+	else
+		err = sqlite_error(db, "read the schema version");
+	sqlite3_finalize(st);
+	return err;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_nonempty(sqlite3_stmt *st, int i, const char *s)
+{
+	bind_text(st, i, s && *s ? s : NULL);
+}
+
+static char *column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	return s ? strdup((const char *)s) : NULL;
+}
+
+/* ---- open ------------------------------------------------------------- */
+
+char *casedb_default_path(void)
+{
+	const char *env = getenv("HANGANALYZE_DB"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	char *path;
+
+	if (env && *env)
+		return strdup(env);
+	if (xdg && *xdg)
+		return asprintf(&path, "%s/hanganalyze/cases.db", xdg) < 0 ? NULL : path;
+	return asprintf(&path, "%s/.local/share/hanganalyze/cases.db", home && *home ? home : ".") < 0 ? NULL : path;
+}
+
+/* mkdir -p for the directory part of path, 0700. */
+static struct hs_error *make_parent_dirs(const char *path)
+{
+	char *copy = strdup(path), *p;
+
+	if (!copy)
+		return &hs_error_nomem;
+	for (p = copy + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+			struct hs_error *err = hs_error_errno(errno, "cannot create directory '%s'", copy);
+			free(copy);
+			return err;
+		}
+		*p = '/';
+	}
+	free(copy);
+	return NULL;
+}
+
+/* Creates an empty database file 0600 unless something is there; never follows a symlink. */
+static struct hs_error *create_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd >= 0) {
+		close(fd);
+		return NULL;
+	}
+	if (errno == EEXIST)
+		return NULL;
+	return hs_error_errno(errno, "cannot create database '%s'", path);
+}
+
+static struct hs_error *migrate(struct casedb *db, int target)
+{
+	struct hs_error *err;
+	int64_t version = 0, app = 0;
+	char sql[64];
+
+	if ((err = query_int(db, "PRAGMA user_version", &version)) || (err = query_int(db, "PRAGMA application_id", &app)))
+		return err;
+	if (version > CASEDB_SCHEMA_VERSION)
+		return hs_error_create(HS_ERR_FORMAT,
+				       "database '%s' has schema version %lld, newer than this hanganalyze's %d: "
+				       "use a newer hanganalyze (the database was not modified)",
+				       db->path, (long long)version, CASEDB_SCHEMA_VERSION);
+	if (version > 0 && app != CASEDB_APPLICATION_ID)
+		return hs_error_create(HS_ERR_FORMAT, "'%s' is an SQLite database but not a hanganalyze case database",
+				       db->path);
+	if (version == 0) {
+		int64_t tables = 0;
+		if ((err = query_int(db, "SELECT count(*) FROM sqlite_schema", &tables)))
+			return err;
+		if (tables > 0)
+			return hs_error_create(HS_ERR_FORMAT, "'%s' is an SQLite database but not a hanganalyze case database",
+					       db->path);
+	}
+	if (version >= target)
+		return NULL;
+	/* one writer migrates; the others wait on the lock and then find nothing to do */
+	if ((err = exec1(db, "BEGIN IMMEDIATE", "lock the database for a schema upgrade")))
+		return err;
+	if ((err = query_int(db, "PRAGMA user_version", &version)))
+		goto rollback;
+	for (; version < target; version++)
+		if ((err = exec_script(db, migrations[version], "upgrade the schema")))
+			goto rollback;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", target);
+	if ((err = exec1(db, sql, "set the schema version")))
+		goto rollback;
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", CASEDB_APPLICATION_ID);
+	if ((err = exec1(db, sql, "set the application id")) || (err = exec1(db, "COMMIT", "commit the schema upgrade")))
+		goto rollback;
+	return NULL;
+rollback:
+	exec1(db, "ROLLBACK", "roll back");
+	return err;
+}
+
+static struct hs_error *open_at(const char *path, bool create, int target, struct casedb **ret)
+{
+	struct casedb *db = calloc(1, sizeof(*db));
+	struct hs_error *err;
+	struct stat st;
+
+	if (!db || !(db->path = strdup(path))) {
+		free(db);
+		return &hs_error_nomem;
+	}
+	if (create && ((err = make_parent_dirs(path)) || (err = create_file(path))))
+		goto fail;
+	if (!create && stat(path, &st) != 0) {
+		err = hs_error_errno(errno, "cannot open database '%s'", path);
+		goto fail;
+	}
+	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		err = db->db ? sqlite_error(db, "open the database") : &hs_error_nomem;
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->db, 1);
+	sqlite3_busy_timeout(db->db, CASEDB_BUSY_TIMEOUT_MS);
+	/* the version check comes before anything that writes (WAL mode writes the header) */
+	if ((err = migrate(db, target)) || (err = exec1(db, "PRAGMA journal_mode = WAL", "enable WAL")) ||
+	    (err = exec1(db, "PRAGMA synchronous = NORMAL", "set synchronous")) ||
+	    (err = exec1(db, "PRAGMA foreign_keys = ON", "enable foreign keys")))
+		goto fail;
+	*ret = db;
+	return NULL;
+fail:
+	casedb_close(db);
+	return err;
+}
+
+struct hs_error *casedb_open(const char *path, bool create, struct casedb **ret)
+{
+	return open_at(path, create, CASEDB_SCHEMA_VERSION, ret);
+}
+
+struct hs_error *casedb_create_at_version(const char *path, int version)
+{
+	struct casedb *db;
+	struct hs_error *err;
+
+	if (version < 1 || version > CASEDB_SCHEMA_VERSION)
+		return hs_error_create(HS_ERR_INVALID, "no schema version %d", version);
+	if ((err = open_at(path, true, version, &db)))
+		return err;
+	casedb_close(db);
+	return NULL;
+}
+
+void casedb_close(struct casedb *db)
+{
+	if (!db)
+		return;
+	sqlite3_close_v2(db->db);
+	free(db->path);
+	free(db);
+}
+
+/* ---- store ------------------------------------------------------------ */
+
+static struct hs_error *step_done(struct casedb *db, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? NULL : sqlite_error(db, what);
+}
+
+static struct hs_error *store_reports(struct casedb *db, int64_t case_id, const struct casedb_report *reports,
+				      size_t n)
+{
+	sqlite3_stmt *st;
+	struct hs_error *err;
+
+	if ((err = prepare(db, "INSERT INTO reports (case_id, format, size, data) VALUES (?, ?, ?, ?)", &st)))
+		return err;
+	for (size_t i = 0; i < n && !err; i++) {
+		size_t bound = ZSTD_compressBound(reports[i].len), clen;
+		void *buf = malloc(bound ? bound : 1);
+
+		if (!buf) {
+			err = &hs_error_nomem;
+			break;
+		}
+		clen = ZSTD_compress(buf, bound, reports[i].data, reports[i].len, 3);
+		if (ZSTD_isError(clen)) {
+			free(buf);
+			err = hs_error_create(HS_ERR_INTERNAL, "cannot compress a report: %s", ZSTD_getErrorName(clen));
+			break;
+		}
+		sqlite3_bind_int64(st, 1, case_id);
+		bind_text(st, 2, reports[i].format);
+		sqlite3_bind_int64(st, 3, (int64_t)reports[i].len);
+		sqlite3_bind_blob(st, 4, buf, (int)clen, SQLITE_TRANSIENT);
+		err = step_done(db, st, "store a report");
+		free(buf);
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+static struct hs_error *store_threads(struct casedb *db, int64_t case_id, const struct model *m)
+{
+	sqlite3_stmt *th = NULL, *fr = NULL;
+	struct hs_error *err;
+	char state[2] = { 0 };
+
+	if ((err = prepare(db, "INSERT OR IGNORE INTO threads (case_id, tid, name, state, syscall, wait_kind, waits_for) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?)", &th)) ||
+	    (err = prepare(db, "INSERT OR IGNORE INTO frames (case_id, tid, idx, pc, function, offset, module, file, line, "
+			       "inlined, how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &fr)))
+		goto out;
+	for (size_t i = 0; i < m->threads.len && !err; i++) {
+		const struct thread *t = &m->threads.items[i];
+		static const char *const hows[] = { "initial", "cfi", "frame_pointer", "inline" };
+
+		state[0] = t->state;
+		sqlite3_bind_int64(th, 1, case_id);
+		sqlite3_bind_int(th, 2, t->tid);
+		bind_text(th, 3, t->name);
+		bind_nonempty(th, 4, state);
+		bind_text(th, 5, t->syscall.text);
+		bind_text(th, 6, wait_kind_name(t->blocked.kind));
+		if (t->waits_for)
+			sqlite3_bind_int(th, 7, t->waits_for);
+		if ((err = step_done(db, th, "store a thread")))
+			break;
+		for (size_t k = 0; k < t->frames.len && !err; k++) {
+			const struct frame *f = &t->frames.items[k];
+			sqlite3_bind_int64(fr, 1, case_id);
+			sqlite3_bind_int(fr, 2, t->tid);
+			sqlite3_bind_int(fr, 3, (int)k);
+			sqlite3_bind_int64(fr, 4, (int64_t)f->pc);
+			bind_text(fr, 5, f->function);
+			sqlite3_bind_int64(fr, 6, (int64_t)f->offset);
+			bind_text(fr, 7, f->module);
+			bind_text(fr, 8, f->file);
+			sqlite3_bind_int(fr, 9, f->line);
+			sqlite3_bind_int(fr, 10, f->inlined);
+			bind_text(fr, 11, (unsigned)f->how < 4 ? hows[f->how] : "?");
+			err = step_done(db, fr, "store a frame");
+		}
+	}
+out:
+	sqlite3_finalize(th);
+	sqlite3_finalize(fr);
+	return err;
+}
+
+static struct hs_error *store_findings(struct casedb *db, int64_t case_id, const struct model *m)
+{
+	sqlite3_stmt *st;
+	struct hs_error *err;
+	struct strbuf tids;
+
+	if ((err = prepare(db, "INSERT INTO findings (case_id, idx, rule, severity, summary, hint, threads) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?)", &st)))
+		return err;
+	strbuf_init(&tids);
+	for (size_t i = 0; i < m->findings.len && !err; i++) {
+		const struct finding *f = &m->findings.items[i];
+		tids.len = 0;
+		for (size_t k = 0; k < f->threads.len; k++)
+			if (!strbuf_appendf(&tids, "%s%d", k ? " " : "", f->threads.items[k]))
+				err = &hs_error_nomem;
+		if (err)
+			break;
+		sqlite3_bind_int64(st, 1, case_id);
+		sqlite3_bind_int(st, 2, (int)i);
+		bind_text(st, 3, f->rule);
+		sqlite3_bind_int(st, 4, (int)f->severity);
+		bind_text(st, 5, f->summary ? f->summary : "");
+		bind_text(st, 6, f->hint);
+		bind_text(st, 7, tids.buf ? tids.buf : "");
+		err = step_done(db, st, "store a finding");
+	}
+	strbuf_deinit(&tids);
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* Adds the case to its signature's group: creates it, counts it, regresses a fixed one. */
+static struct hs_error *store_signature(struct casedb *db, int64_t case_id, const struct model *m, int64_t seen_ns,
+					struct casedb_stored *ret)
+{
+	const struct signature *sig = &m->signature;
+	const struct finding *top = &m->findings.items[0];
+	sqlite3_stmt *st = NULL;
+	struct hs_error *err;
+	int64_t sig_id = 0;
+	char old[16] = "";
+
+	if ((err = prepare(db, "SELECT id, status FROM signatures WHERE hash = ?", &st)))
+		return err;
+	bind_text(st, 1, sig->hash);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		sig_id = sqlite3_column_int64(st, 0);
+		snprintf(old, sizeof(old), "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (sig_id == 0) {
+		if ((err = prepare(db, "INSERT INTO signatures (hash, version, rule, text, frames, severity, summary, "
+				       "first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", &st)))
+			return err;
+		bind_text(st, 1, sig->hash);
+		sqlite3_bind_int(st, 2, sig->version);
+		bind_text(st, 3, sig->rule);
+		bind_text(st, 4, sig->text);
+		bind_text(st, 5, sig->frames ? sig->frames : "");
+		sqlite3_bind_int(st, 6, (int)top->severity);
+		bind_text(st, 7, top->summary ? top->summary : "");
+		sqlite3_bind_int64(st, 8, seen_ns);
+		sqlite3_bind_int64(st, 9, seen_ns);
+		err = step_done(db, st, "store a signature");
+		sqlite3_finalize(st);
+		if (err)
+			return err;
+		sig_id = sqlite3_last_insert_rowid(db->db);
+		snprintf(ret->status, sizeof(ret->status), "new");
+	} else {
+		ret->regressed = strcmp(old, "fixed") == 0;
+		if ((err = prepare(db, "UPDATE signatures SET count = count + 1, severity = max(severity, ?), summary = ?, "
+				       "first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), "
+				       "status = CASE status WHEN 'fixed' THEN 'regressed' ELSE status END WHERE id = ?", &st)))
+			return err;
+		sqlite3_bind_int(st, 1, (int)top->severity);
+		bind_text(st, 2, top->summary ? top->summary : "");
+		sqlite3_bind_int64(st, 3, seen_ns);
+		sqlite3_bind_int64(st, 4, seen_ns);
+		sqlite3_bind_int64(st, 5, sig_id);
+		err = step_done(db, st, "update a signature");
+		sqlite3_finalize(st);
+		if (err)
+			return err;
+		snprintf(ret->status, sizeof(ret->status), "%s", ret->regressed ? "regressed" : old);
+		if (ret->regressed) {
+			if ((err = prepare(db, "INSERT INTO triage_log (signature_id, at_ns, status, note) VALUES (?, ?, "
+					       "'regressed', 'seen again in case ' || ?)", &st)))
+				return err;
+			sqlite3_bind_int64(st, 1, sig_id);
+			sqlite3_bind_int64(st, 2, (int64_t)hs_now_real_ns());
+			sqlite3_bind_int64(st, 3, case_id);
+			err = step_done(db, st, "log a regression");
+			sqlite3_finalize(st);
+			if (err)
+				return err;
+		}
+	}
+	if (m->host) {
+		if ((err = prepare(db, "INSERT OR IGNORE INTO signature_hosts (signature_id, host) VALUES (?, ?)", &st)))
+			return err;
+		sqlite3_bind_int64(st, 1, sig_id);
+		bind_text(st, 2, m->host);
+		err = step_done(db, st, "store a host");
+		sqlite3_finalize(st);
+		if (err)
+			return err;
+	}
+	if ((err = prepare(db, "UPDATE cases SET signature_id = ? WHERE id = ?", &st)))
+		return err;
+	sqlite3_bind_int64(st, 1, sig_id);
+	sqlite3_bind_int64(st, 2, case_id);
+	err = step_done(db, st, "link a case to its signature");
+	sqlite3_finalize(st);
+	if (err)
+		return err;
+	if ((err = prepare(db, "SELECT count FROM signatures WHERE id = ?", &st)))
+		return err;
+	sqlite3_bind_int64(st, 1, sig_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ret->count = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return NULL;
+}
+
+struct hs_error *casedb_store(struct casedb *db, const struct model *m, const char *core_path,
+			      const struct casedb_report *reports, size_t nreports, struct casedb_stored *ret)
+{
+	sqlite3_stmt *st = NULL;
+	struct hs_error *err;
+	char hash[17];
+	int64_t now = (int64_t)hs_now_real_ns(), seen = m->captured_real_ns ? (int64_t)m->captured_real_ns : now;
+
+	memset(ret, 0, sizeof(*ret));
+	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)m->core->content_hash);
+	if ((err = exec1(db, "BEGIN IMMEDIATE", "start a transaction")))
+		return err;
+	if ((err = prepare(db, "INSERT INTO cases (core_hash, core_path, pid, comm, exe, build_id, cmdline, host, "
+			       "captured_ns, frozen_ns, analyzed_ns, nthreads) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+			       "ON CONFLICT (core_hash) DO NOTHING", &st)))
+		goto rollback;
+	bind_text(st, 1, hash);
+	bind_text(st, 2, core_path);
+	sqlite3_bind_int(st, 3, m->pid);
+	bind_text(st, 4, m->comm);
+	bind_text(st, 5, m->exe);
+	bind_text(st, 6, m->build_id);
+	bind_text(st, 7, m->cmdline);
+	bind_text(st, 8, m->host);
+	if (m->captured_real_ns)
+		sqlite3_bind_int64(st, 9, (int64_t)m->captured_real_ns);
+	if (m->producer == PRODUCER_HANGSNAP)
+		sqlite3_bind_int64(st, 10, (int64_t)m->freeze_ns);
+	sqlite3_bind_int64(st, 11, now);
+	sqlite3_bind_int64(st, 12, (int64_t)m->threads.len);
+	err = step_done(db, st, "store a case");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (err)
+		goto rollback;
+	if (sqlite3_changes(db->db) == 0) {
+		/* the same core again: report the stored case */
+		ret->existed = true;
+		if ((err = prepare(db, "SELECT c.id, coalesce(s.status, ''), coalesce(s.count, 0) FROM cases c "
+				       "LEFT JOIN signatures s ON s.id = c.signature_id WHERE c.core_hash = ?", &st)))
+			goto rollback;
+		bind_text(st, 1, hash);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			ret->case_id = sqlite3_column_int64(st, 0);
+			snprintf(ret->status, sizeof(ret->status), "%s", (const char *)sqlite3_column_text(st, 1));
+			ret->count = sqlite3_column_int64(st, 2);
+		}
+		sqlite3_finalize(st);
+		return exec1(db, "COMMIT", "commit");
+	}
+	ret->case_id = sqlite3_last_insert_rowid(db->db);
+	if ((err = store_reports(db, ret->case_id, reports, nreports)) || (err = store_threads(db, ret->case_id, m)) ||
+	    (err = store_findings(db, ret->case_id, m)) ||
+	    (m->signature.hash && (err = store_signature(db, ret->case_id, m, seen, ret))) ||
+	    (err = exec1(db, "COMMIT", "commit the case")))
+		goto rollback;
+	return NULL;
+rollback:
+	exec1(db, "ROLLBACK", "roll back");
+	return err;
+}
+
+/* ---- queries ---------------------------------------------------------- */
+
+#define GROUP_COLUMNS                                                                                             \
+	"s.id, s.hash, s.rule, s.summary, s.status, s.note, s.ticket, s.fixed_in, s.text, s.severity, s.count, "  \
+	"s.first_seen, s.last_seen, "                                                                             \
+	"(SELECT group_concat(host, ', ') FROM signature_hosts h WHERE h.signature_id = s.id), "                  \
+	"(SELECT max(id) FROM cases c WHERE c.signature_id = s.id)"
+
+static struct hs_error *read_groups(struct casedb *db, sqlite3_stmt *st, struct casedb_group_list *ret)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct casedb_group *g = VEC_PUSH(ret);
+		if (!g)
+			return &hs_error_nomem;
+		g->id = sqlite3_column_int64(st, 0);
+		g->hash = column_dup(st, 1);
+		g->rule = column_dup(st, 2);
+		g->summary = column_dup(st, 3);
+		g->status = column_dup(st, 4);
+		g->note = column_dup(st, 5);
+		g->ticket = column_dup(st, 6);
+		g->fixed_in = column_dup(st, 7);
+		g->text = column_dup(st, 8);
+		g->severity = sqlite3_column_int(st, 9);
+		g->count = sqlite3_column_int64(st, 10);
+		g->first_seen = sqlite3_column_int64(st, 11);
+		g->last_seen = sqlite3_column_int64(st, 12);
+		g->hosts = column_dup(st, 13);
+		g->latest_case = sqlite3_column_int64(st, 14);
+		if (!g->hash || !g->rule || !g->summary || !g->status || !g->text)
+			return &hs_error_nomem;
+	}
+	return rc == SQLITE_DONE ? NULL : sqlite_error(db, "read the signatures");
+}
+
+void casedb_group_list_deinit(struct casedb_group_list *l)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		struct casedb_group *g = &l->items[i];
+		free(g->hash);
+		free(g->rule);
+		free(g->summary);
+		free(g->status);
+		free(g->hosts);
+		free(g->note);
+		free(g->ticket);
+		free(g->fixed_in);
+		free(g->text);
+	}
+	VEC_DEINIT(l);
+}
+
+struct hs_error *casedb_queue(struct casedb *db, bool all, struct casedb_group_list *ret)
+{
+	sqlite3_stmt *st;
+	struct hs_error *err;
+
+	if ((err = prepare(db, "SELECT " GROUP_COLUMNS " FROM signatures s WHERE ? OR s.status NOT IN ('fixed', 'ignored') "
+			       "ORDER BY CASE s.status WHEN 'regressed' THEN 0 WHEN 'new' THEN 1 WHEN 'triaged' THEN 2 "
+			       "ELSE 3 END, s.severity DESC, s.count DESC, s.last_seen DESC, s.id", &st)))
+		return err;
+	sqlite3_bind_int(st, 1, all);
+	err = read_groups(db, st, ret);
+	sqlite3_finalize(st);
+	return err;
+}
+
+static bool valid_prefix(const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (n < 4 || n > 16)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((prefix[i] >= '0' && prefix[i] <= '9') || (prefix[i] >= 'a' && prefix[i] <= 'f')))
+			return false;
+	return true;
+}
+
+struct hs_error *casedb_find_group(struct casedb *db, const char *prefix, struct casedb_group_list *ret)
+{
+	sqlite3_stmt *st;
+	struct hs_error *err;
+	char pattern[20];
+
+	if (!valid_prefix(prefix))
+		return hs_error_create(HS_ERR_INVALID, "'%s' is not a signature: give 4 to 16 lowercase hex digits", prefix);
+	/* a LIKE on a hex prefix: the pattern has no wildcards of the user's */
+	snprintf(pattern, sizeof(pattern), "%s%%", prefix);
+	if ((err = prepare(db, "SELECT " GROUP_COLUMNS " FROM signatures s WHERE s.hash LIKE ? ORDER BY s.hash LIMIT 2", &st)))
+		return err;
+	bind_text(st, 1, pattern);
+	err = read_groups(db, st, ret);
+	sqlite3_finalize(st);
+	if (!err && ret->len == 0)
+		err = hs_error_create(HS_ERR_INVALID, "no signature '%s' in '%s'", prefix, db->path);
+	else if (!err && ret->len > 1)
+		err = hs_error_create(HS_ERR_INVALID, "signature prefix '%s' is ambiguous: %s, %s, ...", prefix,
+				      ret->items[0].hash, ret->items[1].hash);
+	return err;
+}
+
+struct hs_error *casedb_case_report(struct casedb *db, int64_t id, const char *format, char **data_ret,
+				    size_t *len_ret)
+{
+	sqlite3_stmt *st;
+	struct hs_error *err;
+	int64_t size;
+	const void *blob;
+	int blen;
+	char *out;
+	size_t n;
+
+	if ((err = prepare(db, "SELECT size, data FROM reports WHERE case_id = ? AND format = ?", &st)))
+		return err;
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, format);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return hs_error_create(HS_ERR_INVALID, "no case %lld with a %s report in '%s'", (long long)id, format,
+				       db->path);
+	}
+	size = sqlite3_column_int64(st, 0);
+	blob = sqlite3_column_blob(st, 1);
+	blen = sqlite3_column_bytes(st, 1);
+	if (size < 0 || (uint64_t)size > REPORT_MAX || !(out = malloc((size_t)size + 1))) {
+		sqlite3_finalize(st);
+		return size < 0 || (uint64_t)size > REPORT_MAX
+			       ? hs_error_create(HS_ERR_FORMAT, "case %lld: stored report of %lld bytes", (long long)id, (long long)size)
+			       : &hs_error_nomem;
+	}
+	n = ZSTD_decompress(out, (size_t)size, blob, (size_t)blen);
+	sqlite3_finalize(st);
+	if (ZSTD_isError(n) || n != (size_t)size) {
+		free(out);
+		return hs_error_create(HS_ERR_FORMAT, "case %lld: the stored %s report is corrupt", (long long)id, format);
+	}
+	out[n] = '\0';
+	*data_ret = out;
+	*len_ret = n;
+	return NULL;
+}
+
+struct hs_error *casedb_triage(struct casedb *db, const char *prefix, const char *status, const char *note,
+			       const char *ticket, const char *fixed_in, struct casedb_group_list *ret)
+{
+	sqlite3_stmt *st;
+	struct hs_error *err;
+	int64_t id;
+
+	if ((err = exec1(db, "BEGIN IMMEDIATE", "start a transaction")))
+		return err;
+	if ((err = casedb_find_group(db, prefix, ret)))
+		goto rollback;
+	id = ret->items[0].id;
+	if ((err = prepare(db, "UPDATE signatures SET status = ?, note = coalesce(?, note), ticket = coalesce(?, ticket), "
+			       "fixed_in = coalesce(?, fixed_in) WHERE id = ?", &st)))
+		goto rollback;
+	bind_text(st, 1, status);
+	bind_text(st, 2, note);
+	bind_text(st, 3, ticket);
+	bind_text(st, 4, fixed_in);
+	sqlite3_bind_int64(st, 5, id);
+	err = step_done(db, st, "update the signature");
+	sqlite3_finalize(st);
+	if (err)
+		goto rollback;
+	if ((err = prepare(db, "INSERT INTO triage_log (signature_id, at_ns, status, note, ticket, fixed_in) "
+			       "VALUES (?, ?, ?, ?, ?, ?)", &st)))
+		goto rollback;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (int64_t)hs_now_real_ns());
+	bind_text(st, 3, status);
+	bind_text(st, 4, note);
+	bind_text(st, 5, ticket);
+	bind_text(st, 6, fixed_in);
+	err = step_done(db, st, "log the triage");
+	sqlite3_finalize(st);
+	if (err || (err = exec1(db, "COMMIT", "commit the triage")))
+		goto rollback;
+	casedb_group_list_deinit(ret);
+	return casedb_find_group(db, prefix, ret);
+rollback:
+	exec1(db, "ROLLBACK", "roll back");
+	return err;
+}

@@ -1,0 +1,108 @@
+/*
+ * The case database: every analysis is a case; cases with the same
+ * signature form a group with a triage status. SQLite, one file.
+ *
+ * Schema (version CASEDB_SCHEMA_VERSION, in PRAGMA user_version; the
+ * migrations that lead to it are in casedb.c, applied in order on open):
+ *   signatures  one row per hang signature: rule, text, full normalized
+ *               frames, worst severity, latest summary, status
+ *               (new|triaged|fixed|ignored|regressed), note, ticket,
+ *               fixed_in, first/last seen, count
+ *   signature_hosts  the hosts a signature was seen on
+ *   cases       one row per core (unique by the core's content hash):
+ *               process identity, host, capture time, core path, and the
+ *               rendered reports (zstd) so `show` prints exactly what the
+ *               analysis printed
+ *   threads, frames, findings  every thread, frame and finding of a case
+ *   triage_log  every status change (version 2)
+ *
+ * Concurrency: WAL, a busy timeout, one IMMEDIATE transaction per case, so
+ * several hanganalyze processes can ingest into one file at once; a kill at
+ * any point leaves either the whole case or none of it. A database written
+ * by a newer hanganalyze (higher user_version) is refused before anything is
+ * written to it. New database files are created 0600.
+ *
+ * All SQL goes through prepared statements with bound parameters.
+ */
+#ifndef HS_CASEDB_CASEDB_H
+#define HS_CASEDB_CASEDB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analyzer/model.h"
+#include "common/error.h"
+#include "common/vec.h"
+
+#define CASEDB_SCHEMA_VERSION 2
+#define CASEDB_BUSY_TIMEOUT_MS 30000
+
+struct casedb;
+
+/*
+ * Opens (creating it and its directory, 0700, when create) the database at
+ * path and brings its schema up to date. HS_ERR_FORMAT for a file that is
+ * not a case database or has a newer schema.
+ */
+struct hs_error *casedb_open(const char *path, bool create, struct casedb **ret);
+void casedb_close(struct casedb *db);
+
+/* The default path: $HANGANALYZE_DB, else ${XDG_DATA_HOME:-~/.local/share}/hanganalyze/cases.db. Caller frees. */
+char *casedb_default_path(void);
+
+/* Opens a database at exactly schema version `version` (for migration tests). */
+struct hs_error *casedb_create_at_version(const char *path, int version);
+
+/* The reports a case keeps, by format name ("text", "json"). */
+struct casedb_report {
+	const char *format;
+	const char *data;
+	size_t len;
+};
+
+struct casedb_stored {
+	int64_t case_id;
+	bool existed;			/* the same core was stored before: nothing was added */
+	char status[16];		/* the group's status after this case */
+	int64_t count;			/* cases in the group */
+	bool regressed;			/* this case turned a fixed signature into regressed */
+};
+
+/* Stores m (analyzed from core_path) with its rendered reports, in one transaction. */
+struct hs_error *casedb_store(struct casedb *db, const struct model *m, const char *core_path,
+			      const struct casedb_report *reports, size_t nreports, struct casedb_stored *ret);
+
+/* One row of the triage queue. Strings are owned by the list. */
+struct casedb_group {
+	int64_t id;
+	char *hash, *rule, *summary, *status, *hosts, *note, *ticket, *fixed_in, *text;
+	int severity;			/* enum severity */
+	int64_t count, first_seen, last_seen;	/* ns since the epoch */
+	int64_t latest_case;
+};
+
+struct casedb_group_list {
+	struct casedb_group *items;
+	size_t len, cap;
+};
+
+/*
+ * The queue, most urgent first: regressed, then new, then triaged, then the
+ * rest; within each by severity, count and last seen. all=false leaves out
+ * fixed and ignored groups.
+ */
+struct hs_error *casedb_queue(struct casedb *db, bool all, struct casedb_group_list *ret);
+void casedb_group_list_deinit(struct casedb_group_list *l);
+
+/* The group whose hash starts with prefix (at least 4 hex digits; must be unambiguous). */
+struct hs_error *casedb_find_group(struct casedb *db, const char *prefix, struct casedb_group_list *ret);
+
+/* A stored report of case id in format: a new buffer (not NUL-terminated data, *len_ret bytes). */
+struct hs_error *casedb_case_report(struct casedb *db, int64_t id, const char *format, char **data_ret,
+				    size_t *len_ret);
+
+/* Sets a group's status (triaged|fixed|ignored|new) with optional note, ticket and fixed-in version. */
+struct hs_error *casedb_triage(struct casedb *db, const char *prefix, const char *status, const char *note,
+			       const char *ticket, const char *fixed_in, struct casedb_group_list *ret);
+
+#endif

@@ -1,0 +1,337 @@
+/*
+ * hanganalyze check --known FILE [--format=text|junit] [-o FILE] [analyze options] CORE...
+ *
+ * CI's question: is every hang in these cores a known, expected one? Each
+ * core is analyzed (and stored, unless --no-db) and its signature looked up
+ * in FILE:
+ *
+ *   # comments and blank lines are ignored
+ *   f0d1950a9fd69d26  expected   # shutdown join on the metrics connect, ticket OPS-12
+ *   723ebb6c          forbidden  # the ABBA deadlock fixed in 2.4: must not come back
+ *
+ * A signature (8 to 16 leading hex digits) marked "expected" passes;
+ * "forbidden" fails as regressed; one not listed fails as new. A core with
+ * no hang passes. Exit 0 when every core passes, 1 when any fails, 2 for
+ * usage errors (and a bad FILE, named with its line), 3 for an unreadable core.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/hanganalyze/hanganalyze.h"
+#include "common/outfile.h"
+#include "common/util.h"
+
+#define KNOWN_MAX 10000u
+
+struct known {
+	char prefix[17];
+	bool forbidden;
+	char *comment;
+};
+
+struct known_list {
+	struct known *items;
+	size_t len, cap;
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: hanganalyze check --known FILE [--format=text|junit] [-o OUTPUT] [analyze options] CORE...\n"
+	      "\n"
+	      "Analyzes each CORE and compares its hang signature with FILE, which lists known\n"
+	      "signatures, one per line: 'SIGNATURE expected|forbidden [# comment]' (8 to 16 leading\n"
+	      "hex digits). Exit 0 when every hang found is known and expected; 1 when one is new (not\n"
+	      "in FILE) or regressed (marked forbidden); 2 usage error; 3 unreadable core.\n"
+	      "--format=junit writes JUnit XML for CI (to OUTPUT, or stdout). Cases are stored in the\n"
+	      "case database like analyze does (--db PATH, --no-db).\n",
+	      out);
+}
+
+static void known_deinit(struct known_list *l)
+{
+	for (size_t i = 0; i < l->len; i++)
+		free(l->items[i].comment);
+	VEC_DEINIT(l);
+}
+
+/* Parses FILE; prints "FILE:LINE: problem" and returns EXIT_USAGE on a bad line. */
+static int load_known(const char *path, struct known_list *ret)
+{
+	struct hs_error *err;
+	char *buf, *line, *next;
+	size_t len;
+	unsigned lineno = 0;
+	bool truncated;
+
+	if ((err = hs_read_file(path, 16u << 20, &buf, &len, &truncated))) {
+		fprintf(stderr, "hanganalyze: cannot read known-signatures file: %s\n", hs_error_message(err));
+		hs_error_destroy(err);
+		return EXIT_USAGE;
+	}
+	for (line = buf; line; line = next) {
+		char hash[64], status[32], *hashp;
+		struct known *k;
+		int n = 0;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		hashp = line + strspn(line, " \t");
+		if (!*hashp || *hashp == '#' || *hashp == '\r')
+			continue;
+		if (sscanf(hashp, "%63s %31s%n", hash, status, &n) != 2) {
+			fprintf(stderr, "hanganalyze: %s:%u: expected 'SIGNATURE expected|forbidden'\n", path, lineno);
+			goto bad;
+		}
+		if (strlen(hash) < 8 || strlen(hash) > 16 || strspn(hash, "0123456789abcdef") != strlen(hash)) {
+			fprintf(stderr, "hanganalyze: %s:%u: '%s' is not a signature: give 8 to 16 lowercase hex digits\n",
+				path, lineno, hash);
+			goto bad;
+		}
+		if (strcmp(status, "expected") != 0 && strcmp(status, "forbidden") != 0) {
+			fprintf(stderr, "hanganalyze: %s:%u: unknown status '%s': use expected or forbidden\n", path, lineno,
+				status);
+			goto bad;
+		}
+		hashp += n;
+		hashp += strspn(hashp, " \t");
+		if (*hashp && *hashp != '#' && *hashp != '\r') {
+			fprintf(stderr, "hanganalyze: %s:%u: unexpected text after the status (comments start with #)\n",
+				path, lineno);
+			goto bad;
+		}
+		if (ret->len >= KNOWN_MAX || !(k = VEC_PUSH(ret))) {
+			fprintf(stderr, "hanganalyze: %s:%u: too many signatures\n", path, lineno);
+			goto bad;
+		}
+		snprintf(k->prefix, sizeof(k->prefix), "%s", hash);
+		k->forbidden = status[0] == 'f';
+		if (*hashp == '#') {
+			hashp += 1 + strspn(hashp + 1, " \t");
+			hashp[strcspn(hashp, "\r")] = '\0';
+			k->comment = strdup(hashp);
+		}
+	}
+	free(buf);
+	return EXIT_DONE;
+bad:
+	free(buf);
+	return EXIT_USAGE;
+}
+
+static const struct known *lookup(const struct known_list *l, const char *hash)
+{
+	for (size_t i = 0; i < l->len; i++)
+		if (strncmp(hash, l->items[i].prefix, strlen(l->items[i].prefix)) == 0)
+			return &l->items[i];
+	return NULL;
+}
+
+/* XML text: the five entities, control bytes (not allowed in XML 1.0) and invalid UTF-8 as U+FFFD. */
+static bool xml_escape(struct strbuf *sb, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	bool ok = true;
+
+	for (; ok && *s; s++) {
+		switch (*s) {
+		case '<': ok = strbuf_addstr(sb, "&lt;"); break;
+		case '>': ok = strbuf_addstr(sb, "&gt;"); break;
+		case '&': ok = strbuf_addstr(sb, "&amp;"); break;
+		case '"': ok = strbuf_addstr(sb, "&quot;"); break;
+		case '\'': ok = strbuf_addstr(sb, "&apos;"); break;
+		case '\n': case '\t': ok = strbuf_append(sb, s, 1); break;
+		default:
+			if (*s < 0x20 || *s == 0x7f) {
+				ok = strbuf_addstr(sb, "\xef\xbf\xbd");
+			} else if (*s >= 0x80) {
+				size_t n = (*s >= 0xc2 && *s <= 0xdf) ? 2 : (*s >= 0xe0 && *s <= 0xef) ? 3
+					   : (*s >= 0xf0 && *s <= 0xf4) ? 4 : 0;
+				for (size_t i = 1; n && i < n; i++)
+					if ((s[i] & 0xc0) != 0x80)
+						n = 0;
+				if (n) {
+					ok = strbuf_append(sb, s, n);
+					s += n - 1;
+				} else {
+					ok = strbuf_addstr(sb, "\xef\xbf\xbd");
+				}
+			} else {
+				ok = strbuf_append(sb, s, 1);
+			}
+		}
+	}
+	return ok;
+}
+
+enum verdict { PASS_NO_HANG, PASS_KNOWN, FAIL_NEW, FAIL_REGRESSED, FAIL_ERROR };
+
+struct result {
+	const char *core;
+	enum verdict verdict;
+	char *hash, *summary, *rule, *comment;
+	double seconds;
+};
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option options[] = {
+		ANALYSIS_LONG_OPTIONS,
+		{ "known", required_argument, NULL, OPT_KNOWN },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct analysis_options a = { .format = FORMAT_TEXT, .extra_formats = "junit", .quiet = true };
+	struct known_list known = VEC_INIT;
+	const char *known_path = NULL, *output = NULL;
+	struct result *results = NULL;
+	size_t nresults = 0, failures = 0, errors = 0;
+	struct strbuf out;
+	int opt, rc, worst = EXIT_DONE;
+	bool ok = true;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "f:ae:qo:h", options, NULL)) != -1) {
+		if ((rc = analysis_parse_option(&a, opt, optarg)) >= 0) {
+			if (rc != EXIT_DONE)
+				return rc;
+			continue;
+		}
+		switch (opt) {
+		case OPT_KNOWN: known_path = optarg; break;
+		case 'o': output = optarg; break;
+		case 'h': usage(stdout); return EXIT_DONE;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (!known_path || optind == argc) {
+		fprintf(stderr, "hanganalyze: check needs --known FILE and at least one core\n");
+		return EXIT_USAGE;
+	}
+	if (a.format == FORMAT_JSON) {
+		fprintf(stderr, "hanganalyze: check writes text or junit\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = load_known(known_path, &known)) != EXIT_DONE) {
+		known_deinit(&known);
+		return rc;
+	}
+	if ((rc = analysis_begin(&a)) != EXIT_DONE)
+		goto out;
+	if (!(results = calloc((size_t)(argc - optind), sizeof(*results)))) {
+		rc = EXIT_INTERNAL;
+		goto out;
+	}
+	for (int i = optind; i < argc; i++) {
+		struct result *r = &results[nresults++];
+		uint64_t t0 = hs_now_mono_ns();
+		struct model *m;
+		const struct known *k;
+
+		r->core = argv[i];
+		rc = analysis_run(&a, argv[i], &m, NULL);
+		r->seconds = (hs_now_mono_ns() - t0) / 1e9;
+		if (rc != EXIT_DONE) {
+			r->verdict = FAIL_ERROR;
+			errors++;
+			if (rc > worst)
+				worst = rc;
+			continue;
+		}
+		if (m->signature.hash) {
+			r->hash = strdup(m->signature.hash);
+			r->rule = strdup(m->signature.rule);
+			r->summary = strdup(m->findings.items[0].summary ? m->findings.items[0].summary : "");
+			k = lookup(&known, m->signature.hash);
+			r->verdict = !k ? FAIL_NEW : k->forbidden ? FAIL_REGRESSED : PASS_KNOWN;
+			r->comment = k && k->comment ? strdup(k->comment) : NULL;
+			failures += r->verdict == FAIL_NEW || r->verdict == FAIL_REGRESSED;
+		} else {
+			r->verdict = PASS_NO_HANG;
+		}
+		model_destroy(m);
+	}
+
+	strbuf_init(&out);
+	if (a.format == FORMAT_EXTRA) {
+		ok = strbuf_appendf(&out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+					  "<testsuites>\n<testsuite name=\"hanganalyze check\" tests=\"%zu\" failures=\"%zu\" "
+					  "errors=\"%zu\">\n", nresults, failures, errors);
+		for (size_t i = 0; ok && i < nresults; i++) {
+			const struct result *r = &results[i];
+			ok = strbuf_addstr(&out, "  <testcase classname=\"hanganalyze.check\" name=\"") &&
+			     xml_escape(&out, r->core) && strbuf_appendf(&out, "\" time=\"%.3f\"", r->seconds);
+			if (!ok)
+				break;
+			switch (r->verdict) {
+			case PASS_NO_HANG: case PASS_KNOWN:
+				ok = strbuf_addstr(&out, "/>\n");
+				break;
+			case FAIL_ERROR:
+				ok = strbuf_addstr(&out, ">\n    <error message=\"the core could not be analyzed\"/>\n  </testcase>\n");
+				break;
+			case FAIL_NEW: case FAIL_REGRESSED:
+				ok = strbuf_appendf(&out, ">\n    <failure type=\"%s\" message=\"%s hang signature %s: ",
+						    r->verdict == FAIL_NEW ? "new-hang" : "regressed-hang",
+						    r->verdict == FAIL_NEW ? "new" : "regressed", r->hash) &&
+				     xml_escape(&out, r->summary ? r->summary : "") && strbuf_addstr(&out, "\">") &&
+				     strbuf_appendf(&out, "rule %s, signature %s", r->rule ? r->rule : "?", r->hash);
+				if (ok && r->comment)
+					ok = strbuf_addstr(&out, "; known as: ") && xml_escape(&out, r->comment);
+				ok = ok && strbuf_addstr(&out, "</failure>\n  </testcase>\n");
+				break;
+			}
+		}
+		ok = ok && strbuf_addstr(&out, "</testsuite>\n</testsuites>\n");
+	} else {
+		for (size_t i = 0; ok && i < nresults; i++) {
+			const struct result *r = &results[i];
+			static const char *const words[] = { "ok (no hang)", "ok (known hang)", "FAIL: new hang",
+							     "FAIL: regressed hang", "ERROR" };
+			ok = report_append_safe(&out, r->core) && strbuf_appendf(&out, ": %s", words[r->verdict]);
+			if (ok && r->hash)
+				ok = strbuf_appendf(&out, " %s (%s): ", r->hash, r->rule) && report_append_safe(&out, r->summary);
+			if (ok && r->comment)
+				ok = strbuf_addstr(&out, " [known as: ") && report_append_safe(&out, r->comment) &&
+				     strbuf_addstr(&out, "]");
+			ok = ok && strbuf_addstr(&out, "\n");
+		}
+		ok = ok && strbuf_appendf(&out, "%zu core(s): %zu passed, %zu failed, %zu unreadable\n", nresults,
+					  nresults - failures - errors, failures, errors);
+	}
+	if (!ok) {
+		rc = EXIT_INTERNAL;
+	} else if (output) {
+		struct outfile of;
+		struct hs_error *err = outfile_open(output, true, &of);
+		if (!err && write(of.fd, out.buf, out.len) != (ssize_t)out.len)
+			err = hs_error_errno(errno, "cannot write '%s'", output);
+		if (!err)
+			err = outfile_commit(&of);
+		else
+			outfile_abort(&of);
+		rc = err ? (fprintf(stderr, "hanganalyze: %s\n", hs_error_message(err)), EXIT_INTERNAL) : EXIT_DONE;
+		hs_error_destroy(err);
+	} else {
+		rc = write_stdout(out.buf, out.len);
+	}
+	strbuf_deinit(&out);
+	if (rc == EXIT_DONE)
+		rc = worst != EXIT_DONE ? worst : failures ? EXIT_FINDING : EXIT_DONE;
+out:
+	for (size_t i = 0; i < nresults; i++) {
+		free(results[i].hash);
+		free(results[i].summary);
+		free(results[i].rule);
+		free(results[i].comment);
+	}
+	free(results);
+	known_deinit(&known);
+	analysis_end(&a);
+	return rc;
+}
