@@ -3,6 +3,9 @@
 # expected.txt keeps for it (format: the comment at its top), in text and in
 # JSON: the exit code, one line on stderr (exit 3) or none (exit 0), a report
 # naming the damage (exit 0), no file left behind, and all within 20 seconds.
+# Those runs use --no-db; one more run per core files it in a case database
+# of the test's own: the error line is still the only line for an unreadable
+# core, and a readable one is stored.
 # The committed files are also what make-corrupt.py writes today.
 . "${SRC:?SRC must point at the source directory}/tests/integration/test-subr.sh"
 HANGANALYZE=$BUILD/hanganalyze
@@ -46,15 +49,18 @@ check_json() {
 	EOF
 }
 
-# run_case FILE EXIT EXPECTED FORMAT
+# run_case FILE EXIT EXPECTED FORMAT [db]: with db, the case database is
+# $WORK/db/cases.db, else --no-db.
 run_case() {
-	local file=$1 want=$2 expect=$3 format=$4 rc=0 dir=$WORK/run tmp=$WORK/tmp
-	local what="'$file' (--format=$format)" mode text
+	local file=$1 want=$2 expect=$3 format=$4 db=${5:-} rc=0 dir=$WORK/run tmp=$WORK/tmp
+	local what="'$file' (--format=$format${db:+, stored})" mode text
+	local dbopt=--no-db
 
 	rm -rf "$dir" "$tmp"
 	mkdir "$dir" "$tmp"
 	cp "$CORRUPT/$file" "$dir/"
-	(cd "$dir" && TMPDIR=$tmp exec timeout 20 "$HANGANALYZE" --format="$format" "$file") \
+	[ -z "$db" ] || dbopt=--db=$WORK/db/cases.db
+	(cd "$dir" && TMPDIR=$tmp exec timeout 20 "$HANGANALYZE" --format="$format" "$dbopt" "$file") \
 		>"$WORK/stdout" 2>"$WORK/stderr" || rc=$?
 	[ "$rc" != 124 ] || fail "$what did not finish within 20 seconds"
 	[ "$rc" = "$want" ] || {
@@ -63,6 +69,15 @@ run_case() {
 	}
 	[ "$(ls -A "$dir")" = "$file" ] || fail "$what left files behind: $(ls -A "$dir" | tr '\n' ' ')"
 	[ -z "$(ls -A "$tmp")" ] || fail "$what left files in TMPDIR: $(ls -A "$tmp" | tr '\n' ' ')"
+	if [ -n "$db" ] && [ "$want" = 0 ]; then
+		# the case was filed, and that is all stderr says
+		grep -q "^hanganalyze: stored case \|^hanganalyze: this core is case " "$WORK/stderr" &&
+			[ "$(wc -l <"$WORK/stderr")" = 1 ] || {
+			cat "$WORK/stderr" >&2
+			fail "$what: no one line saying the case was stored"
+		}
+		: >"$WORK/stderr"
+	fi
 
 	if [ "$want" != 0 ]; then
 		[ ! -s "$WORK/stdout" ] || fail "$what printed a report as well as an error"
@@ -118,6 +133,7 @@ while IFS=$TAB read -r file want expect; do
 	for format in text json; do
 		run_case "$file" "$want" "$expect" "$format"
 	done
+	run_case "$file" "$want" "$expect" text db
 	n=$((n + 1))
 done <"$EXPECTED"
 [ "$n" -gt 0 ] || fail "no cases in $EXPECTED"
