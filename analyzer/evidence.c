@@ -186,7 +186,10 @@ static int64_t timespec_ms(struct model *m, uint64_t addr)
 		return TIMEOUT_NONE;
 	if (elfcore_read_memory(m->core, addr, ts, sizeof(ts)) != sizeof(ts))
 		return TIMEOUT_UNKNOWN;
-	return ts[0] < 0 ? TIMEOUT_UNKNOWN : ts[0] * 1000 + ts[1] / 1000000;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+		return TIMEOUT_UNKNOWN;
+	/* anything past ~292 million years is "forever" in practice, and would overflow */
+	return ts[0] > INT64_MAX / 1000 - 1 ? INT64_MAX : ts[0] * 1000 + ts[1] / 1000000;
 }
 
 /* ---- futex ------------------------------------------------------------ */
@@ -309,7 +312,8 @@ static void classify_select(struct model *m, struct thread *t, struct blocked_on
 		b->timeout_ms = TIMEOUT_NONE;
 	else {
 		int64_t tv[2];
-		b->timeout_ms = elfcore_read_memory(m->core, t->syscall.args[4], tv, sizeof(tv)) == sizeof(tv)
+		b->timeout_ms = elfcore_read_memory(m->core, t->syscall.args[4], tv, sizeof(tv)) == sizeof(tv) &&
+						tv[0] >= 0 && tv[0] < INT64_MAX / 1000 - 1 && tv[1] >= 0 && tv[1] < 1000000
 					? tv[0] * 1000 + tv[1] / 1000 : TIMEOUT_UNKNOWN;
 	}
 	for (int s = 0; s < 2; s++) {

@@ -444,9 +444,10 @@ struct hs_error *model_build(struct elfcore *core, const struct model_options *o
 	if (core->has_hangsnap && (core->ctx.process.flags & HS_PROC_PARTIAL_MEMORY))
 		model_warn(m, "hangsnap could not copy some readable memory of the process");
 	if (core->has_hangsnap && core->ctx.process.nthreads_unstopped)
-		model_warn(m, "%u thread(s) never stopped for the snapshot (uninterruptible sleep?): their "
+		/* the record's count is only a claim: no more threads than the core has */
+		model_warn(m, "%zu thread(s) never stopped for the snapshot (uninterruptible sleep?): their "
 			      "registers are only the pc and sp from /proc",
-			   core->ctx.process.nthreads_unstopped);
+			   MIN((size_t)core->ctx.process.nthreads_unstopped, core->threads.len));
 	if ((err = build_threads(m)) || (err = unwind_threads(m, opts, &m->unwinder)))
 		goto fail;
 	resolve_restarts(m);

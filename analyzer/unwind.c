@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -92,11 +93,17 @@ static bool path_is_deleted(const char *path, size_t *len_ret)
 /* Opens path as an ELF file; returns the fd and sets *elf_ret, or -1. */
 static int open_elf(const char *path, Elf **elf_ret)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a core names any path: a FIFO there must not block us, a device must not be read */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
 	Elf *elf;
 
 	if (fd < 0)
 		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		elf_end(elf);

@@ -115,7 +115,13 @@ static struct hs_error *load_seek_table(struct core_file *cf, uint64_t file_size
 	for (uint32_t i = 0; i < nframes; i++) {
 		uint32_t c = le32(table + (size_t)i * entry_size), d = le32(table + (size_t)i * entry_size + 4);
 
-		if (c == 0 || d == 0 || d > CORE_FILE_FRAME_MAX || c > ZSTD_compressBound(d) || comp + c > table_off) {
+		if (c != 0 && d != 0 && c <= ZSTD_compressBound(d) && comp + c > table_off) {
+			free(table);
+			return hs_error_create(HS_ERR_FORMAT, "seek table entry %u: frame at offset 0x%llx runs %llu bytes past "
+							      "the end of the frames: the file is truncated", i,
+					       (unsigned long long)comp, (unsigned long long)(comp + c - table_off));
+		}
+		if (c == 0 || d == 0 || d > CORE_FILE_FRAME_MAX || c > ZSTD_compressBound(d)) {
 			free(table);
 			return hs_error_create(HS_ERR_FORMAT, "seek table entry %u is corrupt (compressed %u, decompressed %u)",
 					       i, c, d);

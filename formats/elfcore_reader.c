@@ -58,9 +58,10 @@ static struct hs_error *read_ehdr(struct elfcore *core, Elf64_Ehdr *eh)
 	unsigned char ident[EI_NIDENT];
 	struct hs_error *err;
 
-	if (core_file_size(core->file) < EI_NIDENT ||
-	    (err = core_file_pread(core->file, ident, EI_NIDENT, 0)) != NULL)
+	if (core_file_size(core->file) < EI_NIDENT)
 		return hs_error_create(HS_ERR_FORMAT, "not an ELF file: shorter than an ELF header");
+	if ((err = core_file_pread(core->file, ident, EI_NIDENT, 0)))
+		return err;
 	if (memcmp(ident, ELFMAG, SELFMAG) != 0)
 		return hs_error_create(HS_ERR_FORMAT, "not an ELF file: bad magic");
 	if (ident[EI_CLASS] != ELFCLASS64)
@@ -157,7 +158,8 @@ static struct hs_error *read_phdrs(struct elfcore *core, const Elf64_Ehdr *eh, s
 			seg->filesz = keep;
 		}
 	}
-	qsort(core->segments.items, core->segments.len, sizeof(*core->segments.items), compare_segments);
+	if (core->segments.len)
+		qsort(core->segments.items, core->segments.len, sizeof(*core->segments.items), compare_segments);
 	/* overlapping segments would make reads ambiguous: keep the first */
 	size_t out = 0;
 	for (size_t i = 0; i < core->segments.len; i++) {
@@ -394,6 +396,13 @@ struct hs_error *elfcore_open_file(struct core_file *file, struct elfcore **ret)
 		if ((err = read_notes(core, &notes.items[i])))
 			goto fail;
 	if (core->threads.len == 0) {
+		/* a damaged NT_PRSTATUS was only warned about: it is the reason, say so */
+		for (size_t i = 0; i < core->warnings.len; i++)
+			if (strstr(core->warnings.items[i], "NT_PRSTATUS")) {
+				err = hs_error_create(HS_ERR_FORMAT, "core has no readable NT_PRSTATUS note: %s",
+						      core->warnings.items[i]);
+				goto fail;
+			}
 		err = hs_error_create(HS_ERR_FORMAT, "core has no NT_PRSTATUS note: no threads to show");
 		goto fail;
 	}

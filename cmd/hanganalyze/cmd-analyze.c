@@ -130,6 +130,10 @@ int analysis_begin(struct analysis_options *a)
 	struct hs_error *err;
 	int rc;
 
+	if (!a->no_db && a->db_path && !*a->db_path) {
+		fputs("hanganalyze: --db needs a path\n", stderr);
+		return EXIT_USAGE;
+	}
 	if ((err = load_rules(a->rule_dirs, a->nrule_dirs, !a->no_default_rules, &a->user_rules))) {
 		fprintf(stderr, "hanganalyze: %s\n", hs_error_message(err));
 		rc = err->kind == HS_ERR_NOMEM ? EXIT_INTERNAL : EXIT_USAGE;
@@ -137,21 +141,29 @@ int analysis_begin(struct analysis_options *a)
 		return rc;
 	}
 	a->model.user_rules = a->user_rules;
-	if (!a->no_db) {
-		char *path = a->db_path ? strdup(a->db_path) : casedb_default_path();
-		if (!path) {
-			fputs("hanganalyze: out of memory\n", stderr);
-			return EXIT_INTERNAL;
-		}
-		err = casedb_open(path, true, &a->db);
-		if (err) {
-			rc = report_db_error(err, path);
-			hs_error_destroy(err);
-			free(path);
-			return rc;
-		}
-		a->db_path_owned = path;
+	return EXIT_DONE;
+}
+
+/* Opens (creating) the database on the first case to store: an unreadable core leaves no database behind. */
+static int open_db_once(struct analysis_options *a)
+{
+	struct hs_error *err;
+	char *path;
+	int rc;
+
+	if (a->db || a->no_db)
+		return EXIT_DONE;
+	if (!(path = a->db_path ? strdup(a->db_path) : casedb_default_path())) {
+		fputs("hanganalyze: out of memory\n", stderr);
+		return EXIT_INTERNAL;
 	}
+	if ((err = casedb_open(path, true, &a->db))) {
+		rc = report_db_error(err, path);
+		hs_error_destroy(err);
+		free(path);
+		return rc;
+	}
+	a->db_path_owned = path;
 	return EXIT_DONE;
 }
 
@@ -206,6 +218,8 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 				" in %" PRIu64 " frames\n",
 			core_file_size(m->core->file), st.bytes_read, st.bytes_decompressed, st.frames_decompressed);
 	}
+	if (!a->no_db && (rc = open_db_once(a)) != EXIT_DONE)
+		goto out;
 	if (a->db) {
 		struct casedb_report reports[] = {
 			{ "text", text.buf, text.len },

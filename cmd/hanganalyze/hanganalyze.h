@@ -94,7 +94,7 @@ struct analysis_options {
 
 /* Handles one of the shared options: EXIT_DONE, an error exit code, or -1 when opt is not one of them. */
 int analysis_parse_option(struct analysis_options *a, int opt, const char *arg);
-/* Loads the user rules and opens the case database; returns an exit code. */
+/* Loads the user rules (the case database is opened with the first case to store); returns an exit code. */
 int analysis_begin(struct analysis_options *a);
 void analysis_end(struct analysis_options *a);
 /*
