@@ -45,35 +45,9 @@
 static struct sockaddr_in remote;
 static _Atomic pid_t block_tid, poll_tid;
 
-/* Connects without blocking; returns 1 if the handshake completed within 200 ms. */
-static int try_fill(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	struct pollfd pfd = { fd, POLLOUT, 0 };
-
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&remote, sizeof(remote)) == 0)
-		return 1;
-	if (errno != EINPROGRESS)
-		return -1;
-	return poll(&pfd, 1, 200) == 1 ? 1 : 0;	/* fds stay open: they hold the queue */
-}
-
-/* A TCP socket that keeps retrying its SYN for hours. */
-static int stubborn_socket(int flags)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | flags, 0);
-	int syncnt = 127;
-
-	if (fd >= 0)
-		setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(syncnt));
-	return fd;
-}
-
 static void *blocking_connect_thread(void *arg)
 {
-	int fd = stubborn_socket(0);
+	int fd = sample_stubborn_socket(0);
 
 	(void)arg;
 	pthread_setname_np(pthread_self(), "conn_block");
@@ -85,7 +59,7 @@ static void *blocking_connect_thread(void *arg)
 
 static void *polling_connect_thread(void *arg)
 {
-	int fd = stubborn_socket(SOCK_NONBLOCK);
+	int fd = sample_stubborn_socket(SOCK_NONBLOCK);
 	struct pollfd pfd = { fd, POLLOUT, 0 };
 
 	(void)arg;
@@ -102,27 +76,11 @@ static void *polling_connect_thread(void *arg)
 
 int main(void)
 {
-	socklen_t len = sizeof(remote);
 	pthread_t t;
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
 
-	memset(&remote, 0, sizeof(remote));
-	remote.sin_family = AF_INET;
-	remote.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&remote, sizeof(remote)) != 0 || listen(lfd, 0) != 0 ||
-	    getsockname(lfd, (struct sockaddr *)&remote, &len) != 0) {
+	if (sample_full_listener(&remote) != 0) {
 		perror("listener");
 		return 1;
-	}
-	/* fill the accept queue until a handshake no longer completes */
-	for (int i = 0; i < 64; i++) {
-		int r = try_fill();
-		if (r < 0) {
-			perror("fill");
-			return 1;
-		}
-		if (r == 0)
-			break;
 	}
 	if (pthread_create(&t, NULL, blocking_connect_thread, NULL) != 0 ||
 	    pthread_create(&t, NULL, polling_connect_thread, NULL) != 0) {

@@ -34,33 +34,18 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sample.h"
+
 static struct sockaddr_in remote;
-
-/* Connects without blocking; returns 1 if the handshake completed within 200 ms. */
-static int try_fill(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	struct pollfd pfd = { fd, POLLOUT, 0 };
-
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&remote, sizeof(remote)) == 0)
-		return 1;
-	if (errno != EINPROGRESS)
-		return -1;
-	return poll(&pfd, 1, 200) == 1 ? 1 : 0;	/* fds stay open: they hold the queue */
-}
 
 static _Atomic pid_t out_tid;
 
 static void *output_thread(void *arg)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	int syncnt = 127;
+	int fd = sample_stubborn_socket(0);
 
 	(void)arg;
 	atomic_store(&out_tid, (pid_t)syscall(SYS_gettid));
-	setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(syncnt));
 	/* the HTTP client's connect: blocking, no timeout */
 	if (connect(fd, (struct sockaddr *)&remote, sizeof(remote)) != 0)
 		perror("connect");
@@ -69,27 +54,11 @@ static void *output_thread(void *arg)
 
 int main(void)
 {
-	socklen_t len = sizeof(remote);
 	pthread_t out;
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
 
-	memset(&remote, 0, sizeof(remote));
-	remote.sin_family = AF_INET;
-	remote.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&remote, sizeof(remote)) != 0 || listen(lfd, 0) != 0 ||
-	    getsockname(lfd, (struct sockaddr *)&remote, &len) != 0) {
+	if (sample_full_listener(&remote) != 0) {
 		perror("listener");
 		return 1;
-	}
-	/* fill the accept queue until a handshake no longer completes */
-	for (int i = 0; i < 64; i++) {
-		int r = try_fill();
-		if (r < 0) {
-			perror("fill");
-			return 1;
-		}
-		if (r == 0)
-			break;
 	}
 	pthread_create(&out, NULL, output_thread, NULL);
 	pthread_setname_np(out, "out_metrics");

@@ -14,7 +14,13 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +151,52 @@ static inline void sample_sleep_forever(void)
 {
 	for (;;)
 		sleep(3600);
+}
+
+/*
+ * A loopback TCP listener whose accept queue is full: backlog 0, filled with
+ * our own non-blocking connects until a handshake no longer completes. The
+ * next SYN to *addr is dropped, so a connect() to it sits in SYN_SENT. The
+ * listener and the filling sockets stay open (they hold the queue). Returns
+ * -1 (with errno) on failure.
+ */
+static inline int sample_full_listener(struct sockaddr_in *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)addr, sizeof(*addr)) != 0 || listen(lfd, 0) != 0 ||
+	    getsockname(lfd, (struct sockaddr *)addr, &len) != 0)
+		return -1;
+	for (int i = 0; i < 64; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		struct pollfd pfd = { fd, POLLOUT, 0 };
+
+		if (fd < 0)
+			return -1;
+		if (connect(fd, (struct sockaddr *)addr, sizeof(*addr)) == 0)
+			continue;
+		if (errno != EINPROGRESS)
+			return -1;
+		if (poll(&pfd, 1, 200) != 1)
+			return 0;	/* this handshake did not complete: the queue is full */
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+/* A TCP socket that keeps retrying its SYN for hours (TCP_SYNCNT), not ~2 minutes. */
+static inline int sample_stubborn_socket(int flags)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | flags, 0);
+	int syncnt = 127;
+
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(syncnt));
+	return fd;
 }
 
 #endif
