@@ -224,37 +224,44 @@ static struct hs_error *create_file(const char *path)
 	return hs_error_errno(errno, "cannot create database '%s'", path);
 }
 
-static struct hs_error *migrate(struct casedb *db, int target)
+/* Refuses what is not ours to change: a newer schema, another application's database. */
+static struct hs_error *check_version(struct casedb *db, int64_t version, int64_t app, int64_t tables)
 {
-	struct hs_error *err;
-	int64_t version = 0, app = 0;
-	char sql[64];
-
-	if ((err = query_int(db, "PRAGMA user_version", &version)) || (err = query_int(db, "PRAGMA application_id", &app)))
-		return err;
 	if (version > CASEDB_SCHEMA_VERSION)
 		return hs_error_create(HS_ERR_FORMAT,
 				       "database '%s' has schema version %lld, newer than this hanganalyze's %d: "
 				       "use a newer hanganalyze (the database was not modified)",
 				       db->path, (long long)version, CASEDB_SCHEMA_VERSION);
-	if (version > 0 && app != CASEDB_APPLICATION_ID)
+	if ((version > 0 && app != CASEDB_APPLICATION_ID) || (version == 0 && tables > 0))
 		return hs_error_create(HS_ERR_FORMAT, "'%s' is an SQLite database but not a hanganalyze case database",
 				       db->path);
-	if (version == 0) {
-		int64_t tables = 0;
-		if ((err = query_int(db, "SELECT count(*) FROM sqlite_schema", &tables)))
-			return err;
-		if (tables > 0)
-			return hs_error_create(HS_ERR_FORMAT, "'%s' is an SQLite database but not a hanganalyze case database",
-					       db->path);
-	}
+	return NULL;
+}
+
+static struct hs_error *migrate(struct casedb *db, int target)
+{
+	struct hs_error *err;
+	int64_t version = 0, app = 0, tables = 0;
+	char sql[64];
+
+	if ((err = query_int(db, "PRAGMA user_version", &version)) || (err = query_int(db, "PRAGMA application_id", &app)))
+		return err;
+	/* an empty file may be getting its schema from another process right now: decide under the lock */
+	if (version > 0 && (err = check_version(db, version, app, 0)))
+		return err;
 	if (version >= target)
 		return NULL;
 	/* one writer migrates; the others wait on the lock and then find nothing to do */
 	if ((err = exec1(db, "BEGIN IMMEDIATE", "lock the database for a schema upgrade")))
 		return err;
-	if ((err = query_int(db, "PRAGMA user_version", &version)))
+	if ((err = query_int(db, "PRAGMA user_version", &version)) || (err = query_int(db, "PRAGMA application_id", &app)) ||
+	    (err = query_int(db, "SELECT count(*) FROM sqlite_schema", &tables)) ||
+	    (err = check_version(db, version, app, tables)))
 		goto rollback;
+	if (version >= target) {
+		exec1(db, "ROLLBACK", "roll back");
+		return NULL;
+	}
 	for (; version < target; version++)
 		if ((err = exec_script(db, migrations[version], "upgrade the schema")))
 			goto rollback;
