@@ -186,6 +186,11 @@ static struct hs_error *inflate_stream(struct core_file *cf)
 						      (unsigned long long)CORE_FILE_ZSTD_MAX);
 				goto cleanup;
 			}
+			/* a stream that does not start like an ELF file is not a core: stop before writing gigabytes */
+			if (total == 0 && ob.pos >= 4 && memcmp(out, "\177ELF", 4) != 0) {
+				err = hs_error_create(HS_ERR_FORMAT, "not an ELF file: the zstd stream does not hold an ELF core");
+				goto cleanup;
+			}
 			for (size_t w = 0; w < ob.pos;) {
 				ssize_t m = pwrite(tmp, out + w, ob.pos - w, (off_t)(total + w));
 				if (m < 0) {

@@ -304,6 +304,8 @@ def cases():
     c["bad-zstd.core.zst"] = struct.pack("<I", ZSTD_MAGIC) + b"\xde\xad\xbe\xef garbage, not a frame header" * 2
     c["truncated-zstd.core.zst"] = zstd_raw_frame(valid)[:len(valid) // 2]
     c["empty-zstd.core.zst"] = zstd_raw_frame(b"")
+    # a valid zstd stream of something that is not a core: refused at its first bytes
+    c["zstd-not-elf.core.zst"] = zstd_raw_frame(b"#!/bin/sh\necho not a core\n" * 64)
     # seekable, two frames: the second frame lost its last 200 bytes but the
     # seek table still says it is whole, so its entry points past the end
     frames, entries = seekable(valid, 512)
