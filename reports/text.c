@@ -203,8 +203,7 @@ static bool append_node(struct strbuf *sb, const struct thread *t)
 	       strbuf_appendf(sb, "%d", t->tid);
 }
 
-/* Is t's own wait worth drawing when nothing else waits on it? Idle waits are not. */
-static bool interesting_wait(const struct thread *t)
+bool report_wait_is_interesting(const struct thread *t)
 {
 	switch (t->blocked.kind) {
 	case WAIT_NONE: case WAIT_RUNNING: case WAIT_CONDVAR: case WAIT_SLEEP: case WAIT_SIGNAL: case WAIT_ACCEPT:
@@ -249,7 +248,7 @@ static bool append_waitgraph(struct strbuf *sb, const struct model *m)
 			}
 			steps = 0;
 		}
-		if (!cycle_start && (waited[i] || (!t->waits_for && !interesting_wait(t))))
+		if (!cycle_start && (waited[i] || (!t->waits_for && !report_wait_is_interesting(t))))
 			continue;
 		if (!any)
 			ok = strbuf_addstr(sb, "\nwait-for graph:\n");
