@@ -25,7 +25,10 @@ static void usage(FILE *out)
 	      "names the hang (findings, most severe first), and stores the case in the case database.\n"
 	      "\n"
 	      "options:\n"
-	      "  -f, --format=FORMAT  text (default) or json (the hanganalyze/1 document)\n"
+	      "  -f, --format=FORMAT  text (default); json (the hanganalyze/1 document); html (one\n"
+	      "                       self-contained page: the wait-for graph drawn, threads grouped,\n"
+	      "                       findings with evidence; loads nothing from the network); dot (the\n"
+	      "                       wait-for graph for Graphviz: | dot -Tsvg)\n"
 	      "  -a, --all-threads    text: one block per thread instead of per group of identical stacks\n"
 	      "  -e, --exe=PATH       the executable, when it is not at the path recorded in the core\n"
 	      "      --sysroot=DIR    look up the core's file paths under DIR\n"
@@ -98,8 +101,12 @@ int analysis_parse_option(struct analysis_options *a, int opt, const char *arg)
 			a->format = FORMAT_TEXT;
 		else if (strcmp(arg, "json") == 0)
 			a->format = FORMAT_JSON;
+		else if (strcmp(arg, "html") == 0)
+			a->format = FORMAT_HTML;
+		else if (strcmp(arg, "dot") == 0)
+			a->format = FORMAT_DOT;
 		else if (!(a->extra_formats && strcmp(arg, a->extra_formats) == 0)) {
-			fprintf(stderr, "hanganalyze: unknown format '%s': use text or json%s%s\n", arg,
+			fprintf(stderr, "hanganalyze: unknown format '%s': use text, json, html or dot%s%s\n", arg,
 				a->extra_formats ? " or " : "", a->extra_formats ? a->extra_formats : "");
 			return EXIT_USAGE;
 		} else
@@ -183,7 +190,8 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 	struct elfcore *core;
 	struct model *m;
 	struct hs_error *err;
-	struct strbuf text, json;
+	struct strbuf text, json, html, dot;
+	const struct strbuf *chosen;
 	int rc = EXIT_DONE;
 
 	*model_ret = NULL;
@@ -200,14 +208,17 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 	}
 	strbuf_init(&text);
 	strbuf_init(&json);
-	/* both are rendered: the case keeps each, so `show` prints exactly what this run would have */
-	if (!report_text(m, &ropts, &text) || !report_json(m, &ropts, &json)) {
+	strbuf_init(&html);
+	strbuf_init(&dot);
+	/* text, JSON and HTML are all rendered: the case keeps each, so `show` prints exactly what this run would have */
+	if (!report_text(m, &ropts, &text) || !report_json(m, &ropts, &json) || !report_html(m, &ropts, &html) ||
+	    (a->format == FORMAT_DOT && !report_dot(m, &ropts, &dot))) {
 		fputs("hanganalyze: cannot render the report: out of memory\n", stderr);
 		rc = EXIT_INTERNAL;
 		goto out;
 	}
-	if (out && !strbuf_append(out, a->format == FORMAT_JSON ? json.buf : text.buf,
-				  a->format == FORMAT_JSON ? json.len : text.len)) {
+	chosen = a->format == FORMAT_JSON ? &json : a->format == FORMAT_HTML ? &html : a->format == FORMAT_DOT ? &dot : &text;
+	if (out && !strbuf_append(out, chosen->buf, chosen->len)) {
 		rc = EXIT_INTERNAL;
 		goto out;
 	}
@@ -224,10 +235,11 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 		struct casedb_report reports[] = {
 			{ "text", text.buf, text.len },
 			{ "json", json.buf, json.len },
+			{ "html", html.buf, html.len },
 		};
 		struct casedb_stored stored;
 
-		if ((err = casedb_store(a->db, m, core_path, reports, 2, &stored))) {
+		if ((err = casedb_store(a->db, m, core_path, reports, 3, &stored))) {
 			rc = report_db_error(err, a->db_path_owned);
 			hs_error_destroy(err);
 			goto out;
@@ -247,6 +259,8 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 out:
 	strbuf_deinit(&text);
 	strbuf_deinit(&json);
+	strbuf_deinit(&html);
+	strbuf_deinit(&dot);
 	if (rc != EXIT_DONE) {
 		model_destroy(m);
 		return rc;

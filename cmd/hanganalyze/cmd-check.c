@@ -213,7 +213,7 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, "hanganalyze: check needs --known FILE and at least one core\n");
 		return EXIT_USAGE;
 	}
-	if (a.format == FORMAT_JSON) {
+	if (a.format != FORMAT_TEXT && a.format != FORMAT_EXTRA) {
 		fprintf(stderr, "hanganalyze: check writes text or junit\n");
 		return EXIT_USAGE;
 	}

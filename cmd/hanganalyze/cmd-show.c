@@ -1,7 +1,8 @@
 /*
- * hanganalyze show [--format=text|json] [--db PATH] ID|SIGNATURE: a stored
- * case, byte for byte as its analysis printed it, or a signature group: its
- * triage state, then its latest case.
+ * hanganalyze show [--format=text|json|html] [--db PATH] ID|SIGNATURE: a
+ * stored case, byte for byte as its analysis printed it, or a signature
+ * group: its triage state, then its latest case (html: the latest case's
+ * page alone).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +14,12 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: hanganalyze show [--format=text|json] [--db PATH] ID|SIGNATURE\n"
+	fputs("usage: hanganalyze show [--format=text|json|html] [--db PATH] ID|SIGNATURE\n"
 	      "\n"
 	      "ID (a case number, as analyze and queue print it): the case's report, exactly as its\n"
 	      "analysis printed it in that format. SIGNATURE (4 to 16 leading hex digits of a hash):\n"
-	      "the group's triage state, then its latest case.\n",
+	      "the group's triage state, then its latest case; with --format=html, the latest case's\n"
+	      "page alone. Cases stored by a hanganalyze older than the HTML report have no html.\n",
 	      out);
 }
 
@@ -54,8 +56,8 @@ int cmd_show(int argc, char **argv)
 		switch (opt) {
 		case OPT_DB: db_path = optarg; break;
 		case 'f':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-				fprintf(stderr, "hanganalyze: unknown format '%s': use text or json\n", optarg);
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0 && strcmp(optarg, "html") != 0) {
+				fprintf(stderr, "hanganalyze: unknown format '%s': use text, json or html\n", optarg);
 				return EXIT_USAGE;
 			}
 			format = optarg;
@@ -78,7 +80,11 @@ int cmd_show(int argc, char **argv)
 		const struct casedb_group *g = &groups.items[0];
 		if (g->latest_case && (err = casedb_case_report(db, g->latest_case, format, &report, &len)))
 			goto out;
-		if (strcmp(format, "json") == 0) {
+		if (strcmp(format, "html") == 0) {
+			/* a page is one case: the group's state is in the queue page */
+			if (report)
+				ok = strbuf_append(&out, report, len);
+		} else if (strcmp(format, "json") == 0) {
 			struct json_writer w;
 			json_writer_init(&w, &out);
 			json_object_begin(&w);

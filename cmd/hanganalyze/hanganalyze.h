@@ -61,7 +61,7 @@ void queue_group_json(struct json_writer *w, const struct casedb_group *g);
 
 /* ---- the analysis pipeline (analyze, check) ---------------------------- */
 
-enum analysis_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_EXTRA };
+enum analysis_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_HTML, FORMAT_DOT, FORMAT_EXTRA };
 
 enum {
 	OPT_SYSROOT = 256, OPT_NO_INLINE, OPT_STATS, OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_FAIL_ON, OPT_DB, OPT_NO_DB,
@@ -99,7 +99,8 @@ int analysis_begin(struct analysis_options *a);
 void analysis_end(struct analysis_options *a);
 /*
  * Analyzes core_path, appends the report in a->format to out (when not NULL),
- * stores the case; on EXIT_DONE *model_ret is the caller's to destroy.
+ * stores the case (with its text, JSON and HTML reports); on EXIT_DONE
+ * *model_ret is the caller's to destroy.
  */
 int analysis_run(struct analysis_options *a, const char *core_path, struct model **model_ret, struct strbuf *out);
 

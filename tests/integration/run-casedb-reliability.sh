@@ -39,7 +39,8 @@ wait $ingesters
 cat par.*.err >par.err
 [ ! -s par.err ] || fail "concurrent ingest failed: $(cat par.err)"
 [ "$(sql par.db 'SELECT count(*) FROM cases')" = 24 ] || fail "concurrent ingest stored $(sql par.db 'SELECT count(*) FROM cases') of 24 cases"
-[ "$(sql par.db 'SELECT count(*) FROM reports')" = 48 ] || fail "reports missing after concurrent ingest"
+# text, JSON and HTML for each case
+[ "$(sql par.db 'SELECT count(*) FROM reports')" = 72 ] || fail "reports missing after concurrent ingest: $(sql par.db 'SELECT count(*) FROM reports') of 72"
 note "4 concurrent ingesters: 24 of 24 cases"
 
 # --- kill -9 in the middle of ingests ---
@@ -51,7 +52,7 @@ for i in $(seq 24); do
 	wait "$victim" 2>/dev/null
 done
 [ "$(sql kill.db 'PRAGMA integrity_check')" = ok ] || fail "integrity_check after kill -9: $(sql kill.db 'PRAGMA integrity_check')"
-half=$(sql kill.db "SELECT count(*) FROM cases c WHERE (SELECT count(*) FROM reports r WHERE r.case_id = c.id) != 2
+half=$(sql kill.db "SELECT count(*) FROM cases c WHERE (SELECT count(*) FROM reports r WHERE r.case_id = c.id) != 3
 	OR NOT EXISTS (SELECT 1 FROM threads t WHERE t.case_id = c.id)")
 [ "$half" = 0 ] || fail "$half half-written case(s) after kill -9"
 stored=$(sql kill.db 'SELECT count(*) FROM cases')
