@@ -230,7 +230,7 @@ static const char page_script[] =
 	"th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();sort();}});"
 	"});});"
 	"})();";
-#define PAGE_SCRIPT_SHA256 "sha256-rlKKm9x3TvexzKbixzMuQePqNo7pqSm4BtzRzwn1FRQ="
+#define PAGE_SCRIPT_SHA256 "sha256-FstuMYfKJUHoNbkpXAhfpMivpIC4nFG9uq7M1q9koik="
 
 static const char page_style[] =
 	":root{--fg:#1b1f24;--muted:#5b636d;--line:#d0d7de;--bg:#fff;--soft:#f6f8fa;--crit:#a40e26;--high:#cf222e;"
