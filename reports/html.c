@@ -282,7 +282,7 @@ static const char page_style[] =
 	"#queue{width:100%}#queue th,#queue td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;"
 	"vertical-align:top}#queue th{cursor:pointer;user-select:none;background:var(--soft)}"
 	"#queue th[aria-sort=ascending]::after{content:' \\25B2'}#queue th[aria-sort=descending]::after{content:' \\25BC'}"
-	"#queue td.num{text-align:right}"
+	"#queue td.num{text-align:right}#queue td time,#queue td code{white-space:nowrap}"
 	"button{font:inherit;padding:2px 10px}"
 	"footer{margin-top:32px;color:var(--muted);font-size:12px}";
 
@@ -812,6 +812,17 @@ const char *report_html_case_file(int64_t case_id, char *buf, size_t size)
 	return buf;
 }
 
+/* The queue's own order of urgency, for sorting by status. */
+static int status_rank(const char *status)
+{
+	static const char *const order[] = { "regressed", "new", "triaged", "fixed", "ignored" };
+
+	for (int i = 0; i < (int)ARRAY_SIZE(order); i++)
+		if (status && strcmp(status, order[i]) == 0)
+			return i;
+	return (int)ARRAY_SIZE(order);
+}
+
 static bool time_cell(struct strbuf *sb, int64_t ns)
 {
 	char when[32];
@@ -845,7 +856,7 @@ bool report_html_queue(const struct report_queue_row *rows, size_t nrows, bool l
 			   "<th data-key=\"count\" data-type=\"number\">count</th>"
 			   "<th data-key=\"first_seen\" data-type=\"number\">first seen</th>"
 			   "<th data-key=\"last_seen\" data-type=\"number\">last seen</th>"
-			   "<th data-key=\"status\" data-type=\"text\">status</th>"
+			   "<th data-key=\"status\" data-type=\"number\">status</th>"
 			   "<th data-key=\"summary\" data-type=\"text\">summary</th>"
 			   "<th data-key=\"rule\" data-type=\"text\">rule</th>"
 			   "<th data-key=\"hosts\" data-type=\"text\">hosts</th>"
@@ -860,7 +871,8 @@ bool report_html_queue(const struct report_queue_row *rows, size_t nrows, bool l
 				    r->severity_rank) &&
 		     esc(sb, r->severity) && add(sb, "\">") && esc(sb, r->severity) && add(sb, "</span></td>") &&
 		     strbuf_appendf(sb, "<td class=\"num\" data-sort=\"%" PRId64 "\">%" PRId64 "</td>", r->count, r->count) &&
-		     time_cell(sb, r->first_seen_ns) && time_cell(sb, r->last_seen_ns) && add(sb, "<td>") && esc(sb, r->status) &&
+		     time_cell(sb, r->first_seen_ns) && time_cell(sb, r->last_seen_ns) &&
+		     strbuf_appendf(sb, "<td data-sort=\"%d\">", status_rank(r->status)) && esc(sb, r->status) &&
 		     add(sb, "</td><td>");
 		if (ok && links && r->has_page)
 			ok = add(sb, "<a href=\"") && esc(sb, report_html_case_file(r->case_id, file, sizeof(file))) &&

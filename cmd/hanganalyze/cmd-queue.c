@@ -1,20 +1,43 @@
-/* hanganalyze queue [--all] [--format=text|json] [--db PATH]: the triage queue, most urgent first. */
+/*
+ * hanganalyze queue [--all] [--format=text|json|html] [--out DIR [--force]]
+ * [--db PATH]: the triage queue, most urgent first.
+ *
+ * --format=html --out DIR writes a small static site: DIR/index.html (the
+ * queue, sortable) and DIR/case-ID.html for each listed signature's latest
+ * case (its stored HTML report, byte for byte), linked relatively so DIR can
+ * be copied anywhere or served as is. DIR is created (0700) when missing;
+ * files are written whole or not at all (common/outfile.h: 0600, a
+ * temporary then a rename, never through a symlink). A page that exists
+ * already is replaced only with --force, so a cron job regenerating the
+ * site passes --force and a typo in DIR cannot overwrite someone's files.
+ */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "analyzer/rules/rules.h"
 #include "casedb/casedb.h"
 #include "cmd/hanganalyze/hanganalyze.h"
+#include "common/outfile.h"
 #include "reports/json_writer.h"
+
+enum { OPT_OUT = 300, OPT_FORCE };
 
 static void usage(FILE *out)
 {
-	fputs("usage: hanganalyze queue [--all] [--format=text|json] [--db PATH]\n"
+	fputs("usage: hanganalyze queue [--all] [--format=text|json|html] [--out DIR [--force]] [--db PATH]\n"
 	      "\n"
 	      "Lists the hang signatures of the case database, most urgent first: regressed (a fixed\n"
 	      "hang seen again), then new, then triaged; within each, by severity, count and last seen.\n"
-	      "Fixed and ignored signatures are left out unless --all is given.\n",
+	      "Fixed and ignored signatures are left out unless --all is given.\n"
+	      "\n"
+	      "--format=html prints one self-contained page, the queue as a sortable table. With\n"
+	      "--out DIR it writes DIR/index.html instead, and beside it DIR/case-ID.html, the HTML\n"
+	      "report of each signature's latest case, linked from the table (without --out nothing\n"
+	      "is linked). DIR is created when missing; existing pages are replaced only with --force.\n",
 	      out);
 }
 
@@ -70,18 +93,171 @@ bool queue_group_line(struct strbuf *sb, const struct casedb_group *g)
 	       report_append_safe(sb, g->summary) && strbuf_addstr(sb, "\n");
 }
 
+static int write_file(const char *path, const char *data, size_t len, bool force)
+{
+	struct outfile of;
+	struct hs_error *err;
+	int rc;
+
+	if ((err = outfile_open(path, force, &of)))
+		goto fail;
+	while (len > 0) {
+		ssize_t n = write(of.fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = hs_error_errno(n < 0 ? errno : EIO, "cannot write '%s'", path);
+			outfile_abort(&of);
+			goto fail;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	if (!(err = outfile_commit(&of)))
+		return EXIT_DONE;
+	outfile_abort(&of);
+fail:
+	fprintf(stderr, "hanganalyze: %s\n", hs_error_message(err));
+	rc = err->kind == HS_ERR_EXISTS ? EXIT_USAGE : EXIT_INTERNAL;
+	hs_error_destroy(err);
+	return rc;
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+	char *p;
+
+	return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
+}
+
+/* The queue page, and with out_dir the case pages beside it; returns an exit code. */
+static int queue_html(struct casedb *db, const struct casedb_group_list *groups, const char *out_dir, bool force,
+		      const char *source)
+{
+	struct report_queue_row *rows = calloc(groups->len + 1, sizeof(*rows));
+	struct strbuf page;
+	size_t pages = 0;
+	char *path = NULL;
+	int rc = EXIT_DONE;
+
+	strbuf_init(&page);
+	if (!rows) {
+		fputs("hanganalyze: out of memory\n", stderr);
+		return EXIT_INTERNAL;
+	}
+	if (out_dir) {
+		struct stat st;
+		if (mkdir(out_dir, 0700) != 0 && errno != EEXIST) {
+			fprintf(stderr, "hanganalyze: cannot create '%s': %s\n", out_dir, strerror(errno));
+			rc = EXIT_INTERNAL;
+			goto out;
+		}
+		if (stat(out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "hanganalyze: '%s' is not a directory\n", out_dir);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		/* refuse before writing anything, rather than halfway */
+		if (!force) {
+			for (size_t i = 0; i <= groups->len && rc == EXIT_DONE; i++) {
+				char file[32];
+				const char *name = i == groups->len ? "index.html"
+					: report_html_case_file(groups->items[i].latest_case, file, sizeof(file));
+				if (i < groups->len && !groups->items[i].latest_case)
+					continue;
+				if (!(path = join_path(out_dir, name))) {
+					rc = EXIT_INTERNAL;
+					break;
+				}
+				if (lstat(path, &st) == 0) {
+					fprintf(stderr, "hanganalyze: '%s' already exists (use --force to replace it)\n", path);
+					rc = EXIT_USAGE;
+				}
+				free(path);
+				path = NULL;
+			}
+			if (rc != EXIT_DONE)
+				goto out;
+		}
+	}
+	for (size_t i = 0; i < groups->len; i++) {
+		const struct casedb_group *g = &groups->items[i];
+		struct report_queue_row *r = &rows[i];
+
+		*r = (struct report_queue_row){
+			.signature = g->hash, .rule = g->rule, .severity = severity_name((enum severity)g->severity),
+			.status = g->status, .summary = g->summary, .hosts = g->hosts ? g->hosts : "",
+			.severity_rank = g->severity, .count = g->count, .first_seen_ns = g->first_seen,
+			.last_seen_ns = g->last_seen, .case_id = g->latest_case,
+		};
+		if (out_dir && g->latest_case) {
+			struct hs_error *err;
+			char *report = NULL, file[32];
+			size_t len = 0;
+
+			if ((err = casedb_case_report(db, g->latest_case, "html", &report, &len))) {
+				if (err->kind != HS_ERR_INVALID) {
+					rc = report_db_error(err, NULL);
+					hs_error_destroy(err);
+					goto out;
+				}
+				/* stored before cases kept their HTML report: listed, not linked */
+				fprintf(stderr, "hanganalyze: case %lld has no HTML report (analyze its core again to get one); "
+						"not linked\n", (long long)g->latest_case);
+				hs_error_destroy(err);
+				continue;
+			}
+			if (!(path = join_path(out_dir, report_html_case_file(g->latest_case, file, sizeof(file))))) {
+				free(report);
+				rc = EXIT_INTERNAL;
+				goto out;
+			}
+			rc = write_file(path, report, len, force);
+			free(report);
+			free(path);
+			path = NULL;
+			if (rc != EXIT_DONE)
+				goto out;
+			r->has_page = true;
+			pages++;
+		}
+	}
+	if (!report_html_queue(rows, groups->len, out_dir != NULL, source, &page)) {
+		fputs("hanganalyze: cannot render the queue: out of memory\n", stderr);
+		rc = EXIT_INTERNAL;
+		goto out;
+	}
+	if (!out_dir) {
+		rc = write_stdout(page.buf, page.len);
+		goto out;
+	}
+	if (!(path = join_path(out_dir, "index.html"))) {
+		rc = EXIT_INTERNAL;
+		goto out;
+	}
+	if ((rc = write_file(path, page.buf, page.len, force)) == EXIT_DONE)
+		fprintf(stderr, "hanganalyze: wrote '%s' and %zu case page%s\n", path, pages, pages == 1 ? "" : "s");
+out:
+	free(path);
+	free(rows);
+	strbuf_deinit(&page);
+	return rc;
+}
+
 int cmd_queue(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "format", required_argument, NULL, 'f' },
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct casedb_group_list groups = VEC_INIT;
-	const char *db_path = NULL;
-	bool all = false, json = false, ok = true;
+	const char *db_path = NULL, *format = "text", *out_dir = NULL;
+	bool all = false, json = false, force = false, ok = true;
 	struct casedb *db;
 	struct hs_error *err;
 	struct strbuf out;
@@ -94,18 +270,31 @@ int cmd_queue(int argc, char **argv)
 		case OPT_ALL: all = true; break;
 		case OPT_DB: db_path = optarg; break;
 		case 'f':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-				fprintf(stderr, "hanganalyze: unknown format '%s': use text or json\n", optarg);
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0 && strcmp(optarg, "html") != 0) {
+				fprintf(stderr, "hanganalyze: unknown format '%s': use text, json or html\n", optarg);
 				return EXIT_USAGE;
 			}
+			format = optarg;
 			json = strcmp(optarg, "json") == 0;
 			break;
+		case OPT_OUT:
+			if (!*optarg) {
+				fputs("hanganalyze: --out needs a directory\n", stderr);
+				return EXIT_USAGE;
+			}
+			out_dir = optarg;
+			break;
+		case OPT_FORCE: force = true; break;
 		case 'h': usage(stdout); return EXIT_DONE;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
 		fprintf(stderr, "hanganalyze: queue takes no arguments\n");
+		return EXIT_USAGE;
+	}
+	if ((out_dir || force) && strcmp(format, "html") != 0) {
+		fprintf(stderr, "hanganalyze: %s goes with --format=html\n", out_dir ? "--out" : "--force");
 		return EXIT_USAGE;
 	}
 	/* an empty queue is not an error: the database is created on first use */
@@ -119,13 +308,22 @@ int cmd_queue(int argc, char **argv)
 		free(path);
 		return rc;
 	}
-	free(path);
 	if ((err = casedb_queue(db, all, &groups))) {
 		rc = report_db_error(err, NULL);
 		hs_error_destroy(err);
 		casedb_close(db);
+		free(path);
 		return rc;
 	}
+	if (strcmp(format, "html") == 0) {
+		/* the database's file name only: the page may be published, its directory is nobody's business */
+		rc = queue_html(db, &groups, out_dir, force, strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+		casedb_group_list_deinit(&groups);
+		casedb_close(db);
+		free(path);
+		return rc;
+	}
+	free(path);
 	strbuf_init(&out);
 	if (json) {
 		struct json_writer w;
