@@ -570,6 +570,10 @@ static bool build_thread_nodes(struct builder *b)
 
 	if (!thread_proto || !partition_groups(b, thread_proto))
 		goto out;
+	if (!b->protos.len) {
+		ok = true;	/* every group is idle */
+		goto out;
+	}
 	protos = b->protos.items;
 	for (size_t i = 0; i < m->threads.len; i++) {
 		const struct thread *t = &m->threads.items[i];
