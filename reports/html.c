@@ -32,6 +32,14 @@
  *       <g class="node object KIND [finding] [cycle] [root]" data-node="o0"
  *          data-object="socket|pipe|file|child|lock|condvar|futex|thread|fd|fds|wait"
  *          data-count="THREADS" data-objects="N">  one per object waited on
+ *          ("N sockets" when several private to one group were folded: data-objects > 1)
+ *       <g class="node thread idle" data-node="g5" data-group="5" data-count=...
+ *          data-tids=...>  one per idle group (nothing that can hang, nobody waits
+ *          on it, no finding), no edges, in rows under the graph; past 24 of them,
+ *          <g class="node idle more" data-node="idle" data-count="THREADS"
+ *          data-groups="N"> holds the smallest
+ *       so every thread group is a node, and the thread nodes' data-count add up
+ *       to the thread count (unless data-omitted > 0: over 60 nodes in the graph);
  *       edges come before nodes; each node holds <title>, <a href="#gN"> (the
  *       group's details; objects link to their first waiter's group), <rect>, <text>s
  *     <p id="graph-caption">  what is drawn and what is left out (idle
