@@ -61,7 +61,7 @@
  * The queue page: <body data-report="hanganalyze-queue/1">, <table id="queue"
  * class="sortable"> with <th data-key="severity|count|first_seen|last_seen|
  * status|summary|signature|rule|hosts" data-type="number|text">, one
- * <tr data-signature="HASH" data-case="ID"> per signature, cells with
+ * <tr class="group" data-signature="HASH" data-case="ID"> per signature, cells with
  * data-sort; with --out, the summary links to case-ID.html.
  */
 #include "reports/report.h"
@@ -874,7 +874,7 @@ bool report_html_queue(const struct report_queue_row *rows, size_t nrows, bool l
 		const struct report_queue_row *r = &rows[i];
 		char file[32];
 
-		ok = add(sb, "<tr data-signature=\"") && esc(sb, r->signature) &&
+		ok = add(sb, "<tr class=\"group\" data-signature=\"") && esc(sb, r->signature) &&
 		     strbuf_appendf(sb, "\" data-case=\"%" PRId64 "\"><td data-sort=\"%d\"><span class=\"sev ", r->case_id,
 				    r->severity_rank) &&
 		     esc(sb, r->severity) && add(sb, "\">") && esc(sb, r->severity) && add(sb, "</span></td>") &&
