@@ -1,6 +1,7 @@
 /*
  * busy-spin: a thread burns CPU in user space without system calls across
- * both of hangsnap's CPU samples — a spin loop waiting for something that
+ * both of hangsnap's CPU samples (at least half a CPU, or at least 10% while
+ * being preempted — a spinner on a busy machine) — a spin loop waiting for something that
  * does not happen. Needs the HANGSNAP samples; cores without them cannot
  * tell a spin from a thread that happened to be running.
  */
@@ -23,8 +24,13 @@ void rule_busy_spin(struct rule_context *rc)
 		if (!t->ctx || !b->sample_ns || t->syscall.nr >= 0 || t->state != 'R')
 			continue;
 		pct = (unsigned)(b->cpu_ns * 100 / b->sample_ns);
-		/* voluntary switches mean it blocked somewhere in between: not a spin */
-		if (pct < 50 || t->ctx->vcsw[1] != t->ctx->vcsw[0])
+		/*
+		 * Voluntary switches mean it blocked somewhere in between: not a spin.
+		 * On a loaded machine a spinner gets only its share of a CPU, so being
+		 * preempted (involuntary switches) while burning any real share counts.
+		 */
+		if (t->ctx->vcsw[1] != t->ctx->vcsw[0] ||
+		    !(pct >= 50 || (pct >= 10 && t->ctx->nvcsw[1] != t->ctx->nvcsw[0])))
 			continue;
 		if (!(f = rule_add(rc, "busy-spin", SEVERITY_MEDIUM)))
 			return;
