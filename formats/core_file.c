@@ -46,6 +46,7 @@ struct core_file {
 	unsigned char *comp_buf;
 	size_t comp_cap;
 	ZSTD_DCtx *dctx;
+	unsigned char *advised;		/* plain files: one bit per PREFETCH_BLOCK already asked for */
 	unsigned char *span_buf;	/* for peeks across frames */
 	size_t span_cap;
 	struct core_file_stats stats;
@@ -313,6 +314,7 @@ void core_file_destroy(struct core_file *cf)
 	free(cf->frames);
 	free(cf->comp_buf);
 	free(cf->span_buf);
+	free(cf->advised);
 	ZSTD_freeDCtx(cf->dctx);
 	free(cf);
 }
@@ -393,6 +395,34 @@ static struct hs_error *get_frame(struct core_file *cf, uint64_t index, struct c
 	return NULL;
 }
 
+/*
+ * Plain files are mapped with MADV_RANDOM, so a page fault reads one page.
+ * Reads come in clusters (a thread's stack), so the first touch of each 64
+ * KiB block asks for the whole block at once: one I/O instead of sixteen on
+ * a cold cache, and never the 8 MiB readahead that reads all of a gcore core.
+ */
+#define PREFETCH_BLOCK_SHIFT 16
+
+static void prefetch(struct core_file *cf, uint64_t off, size_t len)
+{
+	uint64_t first = off >> PREFETCH_BLOCK_SHIFT, last = (off + len - 1) >> PREFETCH_BLOCK_SHIFT;
+
+	if (cf->kind != CORE_FILE_PLAIN || len == 0)
+		return;
+	if (!cf->advised) {
+		uint64_t bytes = ((cf->size >> PREFETCH_BLOCK_SHIFT) + 8) / 8;
+		/* past 16 MiB of bitmap (a 8 TiB core), go without */
+		if (bytes > (16u << 20) || !(cf->advised = calloc(1, (size_t)bytes)))
+			return;
+	}
+	for (uint64_t b = first; b <= last; b++) {
+		if (cf->advised[b / 8] & (1u << (b % 8)))
+			continue;
+		cf->advised[b / 8] |= (unsigned char)(1u << (b % 8));
+		posix_fadvise(cf->fd, (off_t)(b << PREFETCH_BLOCK_SHIFT), 1 << PREFETCH_BLOCK_SHIFT, POSIX_FADV_WILLNEED);
+	}
+}
+
 static struct hs_error *range_error(const struct core_file *cf, size_t len, uint64_t off)
 {
 	return hs_error_create(HS_ERR_FORMAT, "read of %zu bytes at offset 0x%llx is past the end of the core (%llu bytes)",
@@ -406,6 +436,7 @@ struct hs_error *core_file_pread(struct core_file *cf, void *buf, size_t len, ui
 	if (off > cf->size || len > cf->size - off)
 		return range_error(cf, len, off);
 	if (cf->map) {
+		prefetch(cf, off, len);
 		memcpy(buf, cf->map + off, len);
 		return NULL;
 	}
@@ -437,8 +468,10 @@ const void *core_file_peek(struct core_file *cf, uint64_t off, size_t len, struc
 		*err_ret = range_error(cf, len, off);
 		return NULL;
 	}
-	if (cf->map)
+	if (cf->map) {
+		prefetch(cf, off, len);
 		return cf->map + off;
+	}
 	index = frame_of(cf, off);
 	if (off + len <= cf->frames[index].decomp_off + cf->frames[index].decomp_size) {
 		if ((*err_ret = get_frame(cf, index, &fr)))
