@@ -193,6 +193,7 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 	struct strbuf text, json, html, dot;
 	const struct strbuf *chosen;
 	int rc = EXIT_DONE;
+	bool store;
 
 	*model_ret = NULL;
 	ropts.core_path = core_path;
@@ -210,8 +211,14 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 	strbuf_init(&json);
 	strbuf_init(&html);
 	strbuf_init(&dot);
-	/* text, JSON and HTML are all rendered: the case keeps each, so `show` prints exactly what this run would have */
-	if (!report_text(m, &ropts, &text) || !report_json(m, &ropts, &json) || !report_html(m, &ropts, &html) ||
+	/*
+	 * A stored case keeps text, JSON and HTML, so `show` prints exactly what
+	 * this run would have in each; without a database only the asked-for one.
+	 */
+	store = !a->no_db;
+	if (((store || a->format == FORMAT_TEXT) && !report_text(m, &ropts, &text)) ||
+	    ((store || a->format == FORMAT_JSON) && !report_json(m, &ropts, &json)) ||
+	    ((store || a->format == FORMAT_HTML) && !report_html(m, &ropts, &html)) ||
 	    (a->format == FORMAT_DOT && !report_dot(m, &ropts, &dot))) {
 		fputs("hanganalyze: cannot render the report: out of memory\n", stderr);
 		rc = EXIT_INTERNAL;
