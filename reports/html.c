@@ -73,6 +73,7 @@
 
 #include "analyzer/rules/rules.h"
 #include "analyzer/waitgraph.h"
+#include "common/utf8.h"
 #include "common/util.h"
 #include "reports/case_graph.h"
 #include "reports/graph_layout.h"
@@ -90,27 +91,10 @@ size_t report_display_char(const char *str, uint32_t *cp_ret)
 		*cp_ret = c == 0x7f ? 0x2421 : 0x2400 + c;
 		return 1;
 	}
-	if (c < 0x80) {
-		*cp_ret = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		goto invalid;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			goto invalid;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+	if (!(n = utf8_decode(str, &cp)))
 		goto invalid;
 	/* valid, but not to be shown as is: C1 controls, noncharacters, text direction overrides */
-	if (cp <= 0x9f || (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe || cp == 0x061c ||
+	if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe || cp == 0x061c ||
 	    cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
 		cp = 0xfffd;
 	*cp_ret = cp;

@@ -1,6 +1,8 @@
 /* See json_writer.h. */
 #include "reports/json_writer.h"
 
+#include "common/utf8.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,36 +79,10 @@ void json_object_end(struct json_writer *w) { close_level(w, "}"); }
 void json_array_begin(struct json_writer *w) { open_level(w, "["); }
 void json_array_end(struct json_writer *w) { close_level(w, "]"); }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static size_t utf8_sequence(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t n;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 bool json_escape(struct strbuf *sb, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	uint32_t cp;
 
 	while (*s) {
 		size_t n;
@@ -122,7 +98,7 @@ bool json_escape(struct strbuf *sb, const char *str)
 			if (*s < 0x20 || *s == 0x7f) {
 				ok = strbuf_appendf(sb, "\\u%04x", *s);
 				n = 1;
-			} else if ((n = utf8_sequence(s)) == 0) {
+			} else if ((n = utf8_decode((const char *)s, &cp)) == 0) {
 				ok = strbuf_append(sb, "\\ufffd", 6);
 				n = 1;
 			} else {

@@ -16,6 +16,7 @@
 
 #include "analyzer/rules/rules.h"
 #include "analyzer/waitgraph.h"
+#include "common/utf8.h"
 #include "common/util.h"
 
 #define GROUP_TIDS_SHOWN 16u
@@ -68,12 +69,8 @@ bool report_append_safe(struct strbuf *sb, const char *str)
 			ok = strbuf_append(sb, s, 1);
 		else {
 			/* a valid multi-byte sequence is kept whole */
-			size_t n = (*s >= 0xc2 && *s <= 0xdf) ? 2 : (*s >= 0xe0 && *s <= 0xef) ? 3
-				   : (*s >= 0xf0 && *s <= 0xf4) ? 4 : 0;
-			size_t i;
-			for (i = 1; n && i < n; i++)
-				if ((s[i] & 0xc0) != 0x80)
-					n = 0;
+			uint32_t cp;
+			size_t n = utf8_decode((const char *)s, &cp);
 			if (n) {
 				ok = strbuf_append(sb, s, n);
 				s += n - 1;

@@ -22,6 +22,7 @@
 
 #include "cmd/hanganalyze/hanganalyze.h"
 #include "common/outfile.h"
+#include "common/utf8.h"
 #include "common/util.h"
 
 #define KNOWN_MAX 10000u
@@ -149,11 +150,8 @@ static bool xml_escape(struct strbuf *sb, const char *str)
 			if (*s < 0x20 || *s == 0x7f) {
 				ok = strbuf_addstr(sb, "\xef\xbf\xbd");
 			} else if (*s >= 0x80) {
-				size_t n = (*s >= 0xc2 && *s <= 0xdf) ? 2 : (*s >= 0xe0 && *s <= 0xef) ? 3
-					   : (*s >= 0xf0 && *s <= 0xf4) ? 4 : 0;
-				for (size_t i = 1; n && i < n; i++)
-					if ((s[i] & 0xc0) != 0x80)
-						n = 0;
+				uint32_t cp;
+				size_t n = utf8_decode((const char *)s, &cp);
 				if (n) {
 					ok = strbuf_append(sb, s, n);
 					s += n - 1;
