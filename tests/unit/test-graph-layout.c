@@ -12,16 +12,8 @@
 #include <string.h>
 
 #include "reports/graph_layout.h"
+#include "tests/unit/unit.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                                  \
-	do {                                                                                         \
-		if (!(cond)) {                                                                       \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);     \
-			failures++;                                                                  \
-		}                                                                                    \
-	} while (0)
 
 static struct graph_layout *layout(const struct layout_node_in *nodes, size_t n, const struct layout_edge_in *edges,
 				   size_t m)
@@ -344,10 +336,5 @@ int main(void)
 	test_random();
 	test_caps();
 	test_edge_cases();
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
-		return 1;
-	}
-	puts("ok");
-	return 0;
+	return unit_finish();
 }

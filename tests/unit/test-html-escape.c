@@ -11,16 +11,8 @@
 #include <string.h>
 
 #include "reports/report.h"
+#include "tests/unit/unit.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                                  \
-	do {                                                                                         \
-		if (!(cond)) {                                                                       \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);     \
-			failures++;                                                                  \
-		}                                                                                    \
-	} while (0)
 
 static void expect(const char *in, const char *want)
 {
@@ -214,10 +206,5 @@ int main(void)
 	test_known();
 	test_random();
 	test_queue_page();
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
-		return 1;
-	}
-	puts("ok");
-	return 0;
+	return unit_finish();
 }

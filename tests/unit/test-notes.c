@@ -9,16 +9,8 @@
 
 #include "capture/proc.h"
 #include "formats/hangsnap_notes.h"
+#include "tests/unit/unit.h"
 
-static int failures;
-
-#define CHECK(cond)                                                              \
-	do {                                                                     \
-		if (!(cond)) {                                                   \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                              \
-		}                                                                \
-	} while (0)
 
 static char nasty[256];
 
@@ -225,10 +217,5 @@ int main(void)
 	test_fd_socket_pipe_lock_child();
 	test_caps();
 	test_proc_parsers();
-	if (failures) {
-		fprintf(stderr, "%d checks failed\n", failures);
-		return 1;
-	}
-	printf("all checks passed\n");
-	return 0;
+	return unit_finish();
 }

@@ -10,16 +10,8 @@
 #include <string.h>
 
 #include "analyzer/syscalls.h"
+#include "tests/unit/unit.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                      \
-		}                                                                        \
-	} while (0)
 
 /* ---- fake core memory ---------------------------------------------------- */
 
@@ -507,10 +499,5 @@ int main(void)
 	test_unreadable();
 	test_appends();
 	test_hostile();
-	if (failures) {
-		fprintf(stderr, "%d checks failed\n", failures);
-		return 1;
-	}
-	printf("ok\n");
-	return 0;
+	return unit_finish();
 }
