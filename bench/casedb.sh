@@ -21,6 +21,7 @@
 # 50-thread cases, queue <= 50 ms and show <= 20 ms at CASES cases.
 # Nothing here is a test: the numbers depend on the machine and its load.
 set -euo pipefail
+. "$(dirname "$0")/bench-subr.sh"
 
 BUILD_DIR=${1:-build}
 REPS=${2:-11}
@@ -63,20 +64,9 @@ HANGANALYZE=$B/hanganalyze
 export XDG_CONFIG_HOME=$TMP/config
 unset HANGANALYZE_DB DEBUGINFOD_URLS
 
-median() {	# median of the arguments ("-" when there are none)
-	if (($# == 0)); then echo -; return; fi
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-		END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 minmax() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s %s\n", lo, hi }'; }
 sum() { printf '%s\n' "$@" | awk '{ s += $1 } END { print s + 0 }'; }
-fmt_ms() { [[ $1 == - ]] && { echo -; return; }; awk -v v="$1" 'BEGIN {
-	ms = v / 1e6; if (ms < 10) printf "%.2f ms", ms; else if (ms < 1000) printf "%.1f ms", ms; else printf "%.2f s", ms / 1000 }'; }
-fmt_bytes() { awk -v v="$1" 'BEGIN {
-	split("B KiB MiB GiB TiB", u, " "); i = 1; while (v >= 1024 && i < 5) { v /= 1024; i++ }
-	if (i == 1) printf "%d B", v; else printf "%.1f %s", v, u[i] }'; }
 rate() { awk -v n="$1" -v ns="$2" 'BEGIN { if (ns <= 0) print "n/a"; else printf "%.0f", n / (ns / 1e9) }'; }
-le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 now_ns() { local t=$EPOCHREALTIME; echo "${t/./}000"; }	# µs resolution, no fork
 
 # start_victim OUT CMD...: starts CMD, waits for its "ready PID" line, sets VPID

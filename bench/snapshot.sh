@@ -17,6 +17,7 @@
 #            this is gdb, which gcore runs as a child)
 # and prints the medians over REPS repetitions.  See bench/README.md.
 set -euo pipefail
+. "$(dirname "$0")/bench-subr.sh"
 
 BUILD_DIR=${1:-build}
 REPS=${2:-3}
@@ -67,21 +68,7 @@ now_ns() { date +%s%N; }
 reset_gap() { dd if=/dev/zero of="$GAP" bs=8 count=1 conv=notrunc status=none; }
 read_gap() { od -An -t u8 -N8 --endian=little "$GAP" | tr -d ' '; }
 
-median() {	# median of the arguments ("-" when there are none)
-	if (($# == 0)); then echo -; return; fi
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-		END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
-fmt_ms() { [[ $1 == - ]] && { echo -; return; }; awk -v v="$1" 'BEGIN {
-	ms = v / 1e6; if (ms < 10) printf "%.2f ms", ms; else if (ms < 1000) printf "%.1f ms", ms; else printf "%.2f s", ms / 1000 }'; }
-fmt_s() { [[ $1 == - ]] && { echo -; return; }; awk -v v="$1" 'BEGIN { printf "%.2f s", v / 1e9 }'; }
-fmt_bytes() { [[ $1 == - ]] && { echo -; return; }; awk -v v="$1" 'BEGIN {
-	split("B KiB MiB GiB TiB", u, " "); i = 1; while (v >= 1024 && i < 5) { v /= 1024; i++ }
-	if (i == 1) printf "%d B", v; else printf "%.1f %s", v, u[i] }'; }
-ratio_x() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "n/a"; else { r = a / b; printf (r >= 10 ? "%.0fx" : "%.1fx"), r } }'; }
-ratio_pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "n/a"; else { r = 100 * a / b; printf (r >= 10 ? "%.0f %%" : (r >= 1 ? "%.1f %%" : "%.2f %%")), r } }'; }
-le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 
 start_target() {	# threads heap_mib
 	: >"$GAP"
