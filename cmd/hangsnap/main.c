@@ -44,6 +44,7 @@ enum exit_code {
 	EXIT_ZOMBIE = 6,
 	EXIT_SELF = 7,
 	EXIT_OUTPUT = 8,
+	EXIT_ANALYZE_FAILED = 9,	/* --analyze: the core was written, the analysis failed */
 	/* watchdog mode, as timeout(1) */
 	EXIT_TIMED_OUT = 124,
 	EXIT_CANNOT_INVOKE = 126,
@@ -51,11 +52,14 @@ enum exit_code {
 };
 
 static const char usage_text[] =
-	"usage: hangsnap [options] PID\n"
+	"usage: hangsnap [options] [--analyze [--db PATH | --no-db]] PID\n"
 	"       hangsnap --timeout SECS [options] [--db PATH | --no-db] -- CMD [ARG...]\n"
 	"\n"
 	"Freeze a running process for milliseconds, write an ELF core of it plus the\n"
 	"kernel-side context of its hang, and let it run on.\n"
+	"\n"
+	"With --analyze, run hanganalyze on the core once it is written, its report on\n"
+	"stdout (the process has been let go by then).\n"
 	"\n"
 	"With --timeout, run CMD instead (no shell; stdin, stdout and stderr shared).\n"
 	"If it has not exited after SECS seconds, snapshot it and each process under\n"
@@ -75,15 +79,17 @@ static const char usage_text[] =
 	"                           larger images are written while the process is stopped\n"
 	"      --timeout SECS       watchdog: run CMD, snapshot it if it outlives SECS\n"
 	"                           (a decimal number greater than 0, like 300 or 0.5)\n"
-	"      --db PATH            watchdog: hanganalyze files the cases in PATH\n"
-	"      --no-db              watchdog: hanganalyze files no case\n"
+	"      --analyze            analyze the core with hanganalyze (report on stdout)\n"
+	"      --db PATH            --analyze, watchdog: hanganalyze files the cases in PATH\n"
+	"      --no-db              --analyze, watchdog: hanganalyze files no case\n"
 	"  -f, --force              replace an existing output file\n"
 	"  -q, --quiet              print nothing but errors (and, with --timeout, the analysis)\n"
 	"  -h, --help               show this help\n"
 	"  -V, --version            show the version\n"
 	"\n"
 	"Exit status: 0 written; 2 usage; 3 no such process; 4 internal error;\n"
-	"5 not permitted to trace; 6 zombie; 7 PID is hangsnap itself; 8 output error.\n"
+	"5 not permitted to trace; 6 zombie; 7 PID is hangsnap itself; 8 output error;\n"
+	"with --analyze, 9 when the core was written but could not be analyzed.\n"
 	"With --timeout: CMD's exit status, or 128+N if signal N killed it; 124 CMD\n"
 	"timed out (snapshotted and killed); 126 CMD cannot be run; 127 CMD not found.\n";
 
@@ -101,6 +107,7 @@ struct options {
 	uint64_t memory_budget;
 	bool force;
 	bool quiet;
+	bool analyze;			/* run hanganalyze on the core */
 	/* watchdog mode */
 	bool watchdog;
 	uint64_t timeout_ns;
@@ -215,7 +222,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum {
 		OPT_COMPRESS = 256, OPT_INTERVAL, OPT_STOP_TIMEOUT, OPT_BUDGET, OPT_PLAIN_COPY, OPT_LEVEL,
-		OPT_TIMEOUT, OPT_DB, OPT_NO_DB,
+		OPT_TIMEOUT, OPT_DB, OPT_NO_DB, OPT_ANALYZE,
 	};
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -228,6 +235,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "no-db", no_argument, NULL, OPT_NO_DB },
+		{ "analyze", no_argument, NULL, OPT_ANALYZE },
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -299,6 +307,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->timeout_arg = optarg;
 			break;
 		case OPT_DB: o->db = optarg; o->no_db = false; break;
+		case OPT_ANALYZE: o->analyze = true; break;
 		case OPT_NO_DB: o->no_db = true; o->db = NULL; break;
 		case '?':
 		default:
@@ -330,8 +339,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->memory_budget = default_memory_budget();
 		return -1;
 	}
-	if (o->db || o->no_db) {
-		fprintf(stderr, "%s: error: '%s' is only used with --timeout\n", progname, o->db ? "--db" : "--no-db");
+	if ((o->db || o->no_db) && !o->analyze) {
+		fprintf(stderr, "%s: error: '%s' is only used with --analyze or --timeout\n", progname,
+			o->db ? "--db" : "--no-db");
 		return EXIT_USAGE;
 	}
 	if (optind + 1 != argc) {
@@ -1000,32 +1010,88 @@ static char *core_path(const struct options *opts, pid_t pid)
 	return path;
 }
 
+/* The directory of our own executable into buf ("?" when unknown). */
+static const char *self_dir(char *buf, size_t size)
+{
+	ssize_t len = readlink("/proc/self/exe", buf, size - 1);
+	char *slash;
+
+	if (len <= 0 || !(buf[len] = '\0', slash = strrchr(buf, '/')))
+		return strcpy(buf, "?");
+	*slash = '\0';
+	return buf;
+}
+
+/* The hanganalyze next to our own executable (a new string), or NULL: then PATH's. */
+static char *sibling_analyzer(void)
+{
+	char exe[PATH_MAX], *sibling = NULL;
+
+	if (strcmp(self_dir(exe, sizeof(exe)), "?") == 0)
+		return NULL;
+	if (asprintf(&sibling, "%s/hanganalyze", exe) < 0)
+		return NULL;
+	if (access(sibling, X_OK) != 0) {
+		free(sibling);
+		return NULL;
+	}
+	return sibling;
+}
+
+/*
+ * --analyze: hanganalyze [--db PATH | --no-db] CORE, its report on our stdout.
+ * Returns its exit status (0, or 1 for a finding at or above --fail-on never
+ * set here), or EXIT_ANALYZE_FAILED.
+ */
+static int analyze_core(const struct options *o, const char *core)
+{
+	char *sibling = sibling_analyzer(), *argv[5];
+	size_t argc = 0;
+	int e, status;
+	pid_t pid;
+
+	argv[argc++] = "hanganalyze";
+	if (o->db) {
+		argv[argc++] = "--db";
+		argv[argc++] = (char *)o->db;
+	} else if (o->no_db) {
+		argv[argc++] = "--no-db";
+	}
+	argv[argc++] = (char *)core;
+	argv[argc] = NULL;
+	fflush(stdout);
+	e = sibling ? posix_spawn(&pid, sibling, NULL, NULL, argv, environ)
+		    : posix_spawnp(&pid, "hanganalyze", NULL, NULL, argv, environ);
+	if (e) {
+		fprintf(stderr, "%s: error: cannot run '%s': %s; the core is '%s'\n", progname,
+			sibling ? sibling : "hanganalyze", strerror(e), core);
+		free(sibling);
+		return EXIT_ANALYZE_FAILED;
+	}
+	free(sibling);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return EXIT_ANALYZE_FAILED;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
+		fprintf(stderr, "%s: error: hanganalyze failed on '%s'\n", progname, core);
+		return EXIT_ANALYZE_FAILED;
+	}
+	return EXIT_OK;
+}
+
 /*
  * Runs hanganalyze on each core, its report (stdout) on our stderr: the one
  * next to our own executable, else the first in PATH.
  */
 static void analyze_cores(struct watchdog *w, char **cores, size_t ncores)
 {
-	char exe[PATH_MAX], *sibling = NULL, *slash;
+	char *sibling;
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;
-	ssize_t len;
 
 	if (ncores == 0)
 		return;
-	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (len > 0) {
-		exe[len] = '\0';
-		if ((slash = strrchr(exe, '/'))) {
-			*slash = '\0';
-			if (asprintf(&sibling, "%s/hanganalyze", exe) < 0)
-				sibling = NULL;
-			else if (access(sibling, X_OK) != 0) {
-				free(sibling);
-				sibling = NULL;
-			}
-		}
-	}
+	sibling = sibling_analyzer();
 	posix_spawn_file_actions_init(&actions);
 	posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
 	posix_spawnattr_init(&attr);
@@ -1053,8 +1119,9 @@ static void analyze_cores(struct watchdog *w, char **cores, size_t ncores)
 		e = sibling ? posix_spawn(&pid, sibling, &actions, &attr, argv, environ)
 			    : posix_spawnp(&pid, "hanganalyze", &actions, &attr, argv, environ);
 		if (e == ENOENT && !sibling) {
+			char dir[PATH_MAX];
 			fprintf(stderr, "%s: cannot analyze the cores: 'hanganalyze' is neither next to hangsnap (in '%s') nor in PATH\n",
-				progname, len > 0 ? exe : "?");
+				progname, self_dir(dir, sizeof(dir)));
 			break;
 		}
 		if (e) {
@@ -1314,6 +1381,8 @@ int main(int argc, char **argv)
 	if (!output)
 		return fail(&hs_error_nomem, EXIT_INTERNAL);
 	rc = snapshot_process(&opts, opts.pid, output, true);
+	if (rc == EXIT_OK && opts.analyze)
+		rc = analyze_core(&opts, output);
 	free(output);
 	return rc;
 }

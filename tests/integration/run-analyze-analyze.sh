@@ -76,6 +76,13 @@ expect_grep "output_thread+0x[0-9a-f]* (join-connect-stall) join-connect-stall.c
 expect_grep "^  in futex(0x[0-9a-f]*, FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME, [0-9]*, NULL, FUTEX_BITSET_MATCH_ANY)$" s.txt
 expect_grep "pthread_clockjoin_ex+0x[0-9a-f]* (libc.so.6)" s.txt
 
+# --- hangsnap --analyze: snapshot, let go, and the analysis on stdout ---
+expect_exit 0 "$HANGSNAP" -q --analyze --db "$WORK/an.db" -o s2.hang.zst "$spid"
+expect_grep "^  \[high\] join-on-blocked: " "$WORK/stdout"
+expect_grep "^hanganalyze: stored case 1 in '$WORK/an.db'" "$WORK/stderr"
+expect_exit 2 "$HANGSNAP" --no-db "$spid"
+expect_grep "'--no-db' is only used with --analyze or --timeout" "$WORK/stderr"
+
 # --- grouping: 40 threads, a handful of distinct stacks ---
 start_target "$WORK/h.out" "$BUILD/bench/heartbeat-target" --threads 40 --heap-mib 1 --gap-file "$WORK/gap"
 expect_exit 0 "$HANGSNAP" -q -o h.hang.zst "$TARGET_PID"

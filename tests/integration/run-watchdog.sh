@@ -163,8 +163,8 @@ check_usage "error: --timeout runs a command given after '--'" --timeout 5
 check_usage "error: --timeout runs a command given after '--'" --timeout 5 -o -- touch "$WORK/ran"
 check_usage "error: no command given after '--'" --timeout 5 --
 check_usage "--plain-copy names one file and cannot be used with --timeout" --timeout 5 --plain-copy x -- touch "$WORK/ran"
-check_usage "'--db' is only used with --timeout" --db x.db 1
-check_usage "'--no-db' is only used with --timeout" --no-db 1
+check_usage "'--db' is only used with --analyze or --timeout" --db x.db 1
+check_usage "'--no-db' is only used with --analyze or --timeout" --no-db 1
 touch afile
 check_usage "'afile' is not a directory (with --timeout, -o names the directory for the cores)" --timeout 5 -o afile -- touch "$WORK/ran"
 expect_exit 0 "$HANGSNAP" --help
