@@ -21,4 +21,7 @@ echo
 echo "== the process runs on: $(grep State /proc/$sample/status)"
 echo
 echo "== hanganalyze $out/demo.hang.zst"
-build/hanganalyze "$out/demo.hang.zst"
+build/hanganalyze --db "$out/cases.db" "$out/demo.hang.zst"
+echo
+echo "== hanganalyze queue (the case database the analysis filed it in)"
+build/hanganalyze queue --db "$out/cases.db"
