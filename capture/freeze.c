@@ -197,12 +197,25 @@ static size_t trim_xstate(unsigned char *x, size_t len)
 	if (!(xcr0 & ~XSTATE_KNOWN_MASK))
 		return len;
 	keep = xcr0 & XSTATE_KNOWN_MASK;
-	for (unsigned i = 2; i < 10; i++) {
-		unsigned eax, ebx, ecx, edx;
-		if (!(keep & (1ull << i)) || !__get_cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx))
-			continue;
-		if (ebx + eax > end)
-			end = ebx + eax;
+	/*
+	 * CPUID traps to the hypervisor in a VM (microseconds each): with 1000
+	 * threads, eight per thread was most of the freeze. The layout depends
+	 * only on XCR0, which all threads share: compute it once.
+	 */
+	static uint64_t cached_xcr0;
+	static size_t cached_end;
+	if (cached_xcr0 == xcr0 && cached_end) {
+		end = cached_end;
+	} else {
+		for (unsigned i = 2; i < 10; i++) {
+			unsigned eax, ebx, ecx, edx;
+			if (!(keep & (1ull << i)) || !__get_cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx))
+				continue;
+			if (ebx + eax > end)
+				end = ebx + eax;
+		}
+		cached_xcr0 = xcr0;
+		cached_end = end;
 	}
 	if (end > len)
 		return len;
