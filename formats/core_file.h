@@ -60,9 +60,9 @@ uint64_t core_file_size(const struct core_file *cf);
 struct hs_error *core_file_pread(struct core_file *cf, void *buf, size_t len, uint64_t off);
 
 /*
- * Returns a pointer to [off, off+len) valid until the next call on cf, or NULL
- * (with *err_ret set, or not when it merely spans frames: then use pread).
- * Zero-copy for plain files and within one cached frame.
+ * Returns a pointer to [off, off+len) valid until the next call on cf, or
+ * NULL with *err_ret set. Zero-copy for plain files and within one cached
+ * frame; a range that spans frames is assembled in a buffer cf keeps.
  */
 const void *core_file_peek(struct core_file *cf, uint64_t off, size_t len, struct hs_error **err_ret);
 

@@ -294,7 +294,7 @@ static struct hs_error *read_notes(struct elfcore *core, const Elf64_Phdr *ph)
 {
 	uint64_t size = core_file_size(core->file), off, end, total_notes = 0;
 	struct hs_error *err = NULL;
-	unsigned char *buf;
+	const unsigned char *buf;
 
 	if (ph->p_filesz == 0)
 		return NULL;
@@ -304,12 +304,14 @@ static struct hs_error *read_notes(struct elfcore *core, const Elf64_Phdr *ph)
 	if (ph->p_filesz > ELFCORE_MAX_NOTES_BYTES)
 		return hs_error_create(HS_ERR_LIMIT, "note segment of %llu bytes is larger than %u",
 				       (unsigned long long)ph->p_filesz, ELFCORE_MAX_NOTES_BYTES);
-	if (!(buf = malloc(ph->p_filesz)))
-		return &hs_error_nomem;
-	if ((err = core_file_pread(core->file, buf, ph->p_filesz, ph->p_offset))) {
-		free(buf);
-		return err;
-	}
+	/*
+	 * Decoded in place: a mapped core needs no copy of its (megabytes of)
+	 * notes; a compressed one assembles them once. Nothing below calls
+	 * core_file again before the last use of buf.
+	 */
+	if (!(buf = core_file_peek(core->file, ph->p_offset, ph->p_filesz, &err)))
+		return err ? err : hs_error_create(HS_ERR_FORMAT, "cannot read notes at offset 0x%llx",
+						   (unsigned long long)ph->p_offset);
 	end = ph->p_filesz;
 	for (uint64_t i = 0; i < end; i++)
 		core->content_hash = (core->content_hash ^ buf[i]) * 0x100000001b3ull;
@@ -366,7 +368,6 @@ static struct hs_error *read_notes(struct elfcore *core, const Elf64_Phdr *ph)
 		}
 		off = next;
 	}
-	free(buf);
 	return NULL;
 }
 
