@@ -82,6 +82,7 @@ free_kib=$(df -Pk /tmp | awk 'NR == 2 { print $4 }')
 
 # cores are several GB: a temp dir on the /tmp filesystem, removed on exit
 TMP=$(mktemp -d /tmp/hanganalyze-bench.XXXXXX)
+GAP=$TMP/gap
 TPID=
 cleanup() {
 	if [[ -n $TPID ]] && kill -0 "$TPID" 2>/dev/null; then
@@ -116,25 +117,6 @@ fmt_mb() { [[ $1 == - ]] && { echo -; return; }; awk -v v="$1" 'BEGIN { printf "
 
 drop_caches() { sync && { echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; }
 
-start_target() {	# threads heap_mib
-	"$TARGET" --threads "$1" --heap-mib "$2" --gap-file "$TMP/gap" >"$TMP/target.out" 2>"$TMP/target.err" &
-	TPID=$!
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		grep -q '^ready ' "$TMP/target.out" 2>/dev/null && break
-		kill -0 "$TPID" 2>/dev/null || { cat "$TMP/target.err" >&2; die "heartbeat-target exited during setup"; }
-		sleep 0.1
-	done
-	grep -q "^ready $TPID\$" "$TMP/target.out" ||
-		die "heartbeat-target did not report 'ready $TPID' within 120 s (got: $(cat "$TMP/target.out"))"
-	sleep "$SETTLE_S"
-}
-
-stop_target() {
-	kill -TERM "$TPID" 2>/dev/null || true
-	wait "$TPID" 2>/dev/null || true
-	TPID=
-}
 
 # snap LABEL OUTPUT CMD...: make one core of the target, die if that fails
 snap() {

@@ -17,3 +17,27 @@ ratio_x() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b <= 0)
 ratio_pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "n/a"; else { r = 100 * a / b; printf (r >= 10 ? "%.0f %%" : (r >= 1 ? "%.1f %%" : "%.2f %%")), r } }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+
+# start_target THREADS HEAP_MIB: starts $TARGET (heartbeat-target) recording
+# its longest gap in $GAP, output in $TMP; waits for "ready PID", then
+# $SETTLE_S seconds. Sets TPID. Needs die().
+start_target() {
+	: >"$GAP"
+	"$TARGET" --threads "$1" --heap-mib "$2" --gap-file "$GAP" >"$TMP/target.out" 2>"$TMP/target.err" &
+	TPID=$!
+	local i
+	for ((i = 0; i < 1200; i++)); do
+		grep -q '^ready ' "$TMP/target.out" 2>/dev/null && break
+		kill -0 "$TPID" 2>/dev/null || { cat "$TMP/target.err" >&2; die "heartbeat-target exited during setup"; }
+		sleep 0.1
+	done
+	grep -q "^ready $TPID\$" "$TMP/target.out" ||
+		die "heartbeat-target did not report 'ready $TPID' within 120 s (got: $(cat "$TMP/target.out"))"
+	sleep "$SETTLE_S"
+}
+
+stop_target() {
+	kill -TERM "$TPID" 2>/dev/null || true
+	wait "$TPID" 2>/dev/null || true
+	TPID=
+}

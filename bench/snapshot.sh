@@ -70,26 +70,6 @@ read_gap() { od -An -t u8 -N8 --endian=little "$GAP" | tr -d ' '; }
 
 
 
-start_target() {	# threads heap_mib
-	: >"$GAP"
-	"$TARGET" --threads "$1" --heap-mib "$2" --gap-file "$GAP" >"$TMP/target.out" 2>"$TMP/target.err" &
-	TPID=$!
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		grep -q '^ready ' "$TMP/target.out" 2>/dev/null && break
-		kill -0 "$TPID" 2>/dev/null || { cat "$TMP/target.err" >&2; die "heartbeat-target exited during setup"; }
-		sleep 0.1
-	done
-	grep -q "^ready $TPID\$" "$TMP/target.out" ||
-		die "heartbeat-target did not report 'ready $TPID' within 120 s (got: $(cat "$TMP/target.out"))"
-	sleep "$SETTLE_S"
-}
-
-stop_target() {
-	kill -TERM "$TPID" 2>/dev/null || true
-	wait "$TPID" 2>/dev/null || true
-	TPID=
-}
 
 target_state() { awk '{ print $3 }' "/proc/$TPID/stat" 2>/dev/null || echo gone; }
 
