@@ -270,11 +270,8 @@ int cmd_queue(int argc, char **argv)
 		case OPT_ALL: all = true; break;
 		case OPT_DB: db_path = optarg; break;
 		case 'f':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0 && strcmp(optarg, "html") != 0) {
-				fprintf(stderr, "hanganalyze: unknown format '%s': use text, json or html\n", optarg);
+			if (parse_stored_format(optarg, &format) != EXIT_DONE)
 				return EXIT_USAGE;
-			}
-			format = optarg;
 			json = strcmp(optarg, "json") == 0;
 			break;
 		case OPT_OUT:

@@ -56,11 +56,8 @@ int cmd_show(int argc, char **argv)
 		switch (opt) {
 		case OPT_DB: db_path = optarg; break;
 		case 'f':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0 && strcmp(optarg, "html") != 0) {
-				fprintf(stderr, "hanganalyze: unknown format '%s': use text, json or html\n", optarg);
+			if (parse_stored_format(optarg, &format) != EXIT_DONE)
 				return EXIT_USAGE;
-			}
-			format = optarg;
 			break;
 		case 'h': usage(stdout); return EXIT_DONE;
 		default: usage(stderr); return EXIT_USAGE;

@@ -50,6 +50,9 @@ int write_stdout(const char *buf, size_t len);
 /* "low".."critical" → 0..3, -1 for anything else. */
 int parse_severity(const char *s);
 
+/* --format for queue and show: text, json or html into *ret; EXIT_USAGE (and a message) otherwise. */
+int parse_stored_format(const char *arg, const char **ret);
+
 /* Opens the database at path (NULL: the default) for a subcommand; returns an exit code. */
 int open_database(const char *path, struct casedb **ret);
 

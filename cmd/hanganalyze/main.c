@@ -58,6 +58,16 @@ int report_db_error(const struct hs_error *err, const char *path)
 	}
 }
 
+int parse_stored_format(const char *arg, const char **ret)
+{
+	if (strcmp(arg, "json") != 0 && strcmp(arg, "text") != 0 && strcmp(arg, "html") != 0) {
+		fprintf(stderr, "hanganalyze: unknown format '%s': use text, json or html\n", arg);
+		return EXIT_USAGE;
+	}
+	*ret = arg;
+	return EXIT_DONE;
+}
+
 int open_database(const char *path, struct casedb **ret)
 {
 	char *p = path ? strdup(path) : casedb_default_path();
