@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "analyzer/model.h"
+#include "analyzer/names.h"
 #include "analyzer/unwind.h"
 #include "common/strbuf.h"
 #include "common/util.h"
@@ -38,26 +38,6 @@ enum sys {
 	SYS_recvmmsg_ = 299, SYS_sendmmsg_ = 307, SYS_epoll_pwait2_ = 441,
 };
 
-const char *wait_kind_name(enum wait_kind kind)
-{
-	static const char *const names[] = {
-		[WAIT_NONE] = "none", [WAIT_RUNNING] = "running", [WAIT_MUTEX] = "mutex",
-		[WAIT_RWLOCK] = "rwlock", [WAIT_STDIO_LOCK] = "stdio-lock", [WAIT_CONDVAR] = "condvar",
-		[WAIT_FUTEX] = "futex", [WAIT_JOIN] = "join", [WAIT_CONNECT] = "connect", [WAIT_ACCEPT] = "accept",
-		[WAIT_READ] = "read", [WAIT_WRITE] = "write", [WAIT_POLL] = "poll", [WAIT_SLEEP] = "sleep",
-		[WAIT_CHILD] = "child", [WAIT_FILE_LOCK] = "file-lock", [WAIT_SIGNAL] = "signal",
-		[WAIT_OTHER_SYSCALL] = "syscall",
-	};
-	return (unsigned)kind < ARRAY_SIZE(names) ? names[kind] : "?";
-}
-
-const char *tcp_state_name(unsigned state)
-{
-	static const char *const names[] = { "", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
-					     "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING" };
-	return state < ARRAY_SIZE(names) ? names[state] : "";
-}
-
 static bool append_addr(struct strbuf *sb, unsigned family, const uint8_t *addr, unsigned port)
 {
 	char buf[INET6_ADDRSTRLEN];
@@ -74,11 +54,11 @@ bool evidence_describe_fd(struct strbuf *sb, const struct fd_target *ft)
 	bool ok = strbuf_appendf(sb, "fd %d", ft->fd);
 
 	if (s && (s->family == AF_INET || s->family == AF_INET6)) {
-		ok = ok && strbuf_appendf(sb, " %s ", s->protocol == 17 ? "udp" : "tcp") &&
+		ok = ok && strbuf_appendf(sb, " %s ", socket_is_udp(s) ? "udp" : "tcp") &&
 		     append_addr(sb, s->family, s->local_addr, s->local_port);
-		if (s->state != 10 && s->remote_port)
+		if (s->state != TCP_STATE_LISTEN && s->remote_port)
 			ok = ok && strbuf_addstr(sb, " -> ") && append_addr(sb, s->family, s->remote_addr, s->remote_port);
-		if (s->protocol != 17 && *tcp_state_name(s->state))
+		if (!socket_is_udp(s) && *tcp_state_name(s->state))
 			ok = ok && strbuf_appendf(sb, " %s", tcp_state_name(s->state));
 		if (s->rx_queue || s->tx_queue)
 			ok = ok && strbuf_appendf(sb, " (rx %u, tx %u bytes queued)", s->rx_queue, s->tx_queue);
@@ -165,10 +145,10 @@ static uint64_t frame_with(const struct thread *t, const char *const *prefixes)
 }
 
 /* Offset of member in type_name from libc's DWARF (via the frame at pc), else fallback. */
-static uint64_t layout_offset(struct model *m, struct blocked_on *b, uint64_t pc, const char *type_name,
+static uint64_t layout_offset(struct unwinder *u, struct blocked_on *b, uint64_t pc, const char *type_name,
 			      const char *member, uint64_t fallback)
 {
-	int64_t off = pc ? unwind_member_offset(m->unwinder, pc, type_name, member) : -1;
+	int64_t off = pc && u ? unwind_member_offset(u, pc, type_name, member) : -1;
 
 	if (off >= 0) {
 		b->layout = "DWARF";
@@ -202,7 +182,7 @@ static const char *const stdio_fns[] = { "_IO_", "flockfile", "__flockfile", "_I
 static const char *const join_fns[] = { "pthread_join", "__pthread_join", "__pthread_clockjoin", "pthread_timedjoin",
 					"pthread_clockjoin", NULL };
 
-static void classify_futex(struct model *m, struct thread *t, struct blocked_on *b)
+static void classify_futex(struct model *m, struct unwinder *u, struct thread *t, struct blocked_on *b)
 {
 	uint64_t addr = t->syscall.args[0];
 	unsigned cmd = (unsigned)t->syscall.args[1] & FUTEX_CMD_MASK;
@@ -239,7 +219,7 @@ static void classify_futex(struct model *m, struct thread *t, struct blocked_on 
 		return;
 	}
 	if ((pc = frame_with(t, rwlock_fns))) {
-		uint64_t wr = layout_offset(m, b, pc, "__pthread_rwlock_arch_t", "__cur_writer", GLIBC_RWLOCK_CUR_WRITER_OFF);
+		uint64_t wr = layout_offset(u, b, pc, "__pthread_rwlock_arch_t", "__cur_writer", GLIBC_RWLOCK_CUR_WRITER_OFF);
 		uint32_t owner;
 		b->kind = WAIT_RWLOCK;
 		/* readers sleep on __wrphase_futex (+8), writers on __writers_futex (+12) */
@@ -264,7 +244,7 @@ static void classify_futex(struct model *m, struct thread *t, struct blocked_on 
 	}
 	/* a mutex: named by its frames, or the lll lock protocol's "contended" value 2 */
 	if ((pc = frame_with(t, mutex_fns)) || val == 2) {
-		uint64_t off = layout_offset(m, b, pc, "__pthread_mutex_s", "__owner", GLIBC_MUTEX_OWNER_OFF);
+		uint64_t off = layout_offset(u, b, pc, "__pthread_mutex_s", "__owner", GLIBC_MUTEX_OWNER_OFF);
 		uint32_t owner;
 		b->kind = WAIT_MUTEX;
 		if (val != 2 && (val & FUTEX_TID_MASK_) && thread_by_tid(m, (int32_t)(val & FUTEX_TID_MASK_))) {
@@ -408,7 +388,7 @@ static const char *const resolver_fns[] = { "__res_context_send", "__res_context
 					    "__libc_res_n", "send_dg", "send_vc", "getaddrinfo", "gethostbyname",
 					    "__nss_", "_nss_dns_", "gaih_inet", NULL };
 
-static void classify(struct model *m, struct thread *t)
+static void classify(struct model *m, struct unwinder *u, struct thread *t)
 {
 	struct blocked_on *b = &t->blocked;
 	const struct hs_thread_info *ctx = t->ctx;
@@ -434,7 +414,7 @@ static void classify(struct model *m, struct thread *t)
 	}
 	switch (nr) {
 	case SYS_futex_:
-		classify_futex(m, t, b);
+		classify_futex(m, u, t, b);
 		break;
 	case SYS_connect_:
 		b->kind = WAIT_CONNECT;
@@ -496,7 +476,7 @@ static void classify(struct model *m, struct thread *t)
 	/* a SYN_SENT socket is a connect in progress, whichever call waits on it */
 	for (unsigned i = 0; i < b->nfds; i++) {
 		const struct hs_socket_info *s = b->fds[i].socket;
-		if (s && s->protocol == 6 && s->state == 2 /* SYN_SENT */) {
+		if (socket_is_tcp_in(s, TCP_STATE_SYN_SENT)) {
 			/* the SYN is resent after 1, 2, 4... s: n retransmits mean at least 2^n - 1 s */
 			uint64_t at_least = s->retransmits < 31 ? ((1ull << s->retransmits) - 1) * 1000000000ull : 0;
 			b->stalled_ns = MAX(b->stalled_ns, at_least);
@@ -504,9 +484,9 @@ static void classify(struct model *m, struct thread *t)
 	}
 }
 
-struct hs_error *evidence_collect(struct model *m)
+struct hs_error *evidence_collect(struct model *m, struct unwinder *u)
 {
 	for (size_t i = 0; i < m->threads.len; i++)
-		classify(m, &m->threads.items[i]);
+		classify(m, u, &m->threads.items[i]);
 	return NULL;
 }

@@ -3,10 +3,12 @@
  * core (and its HANGSNAP notes when present). Reports render it; nothing in
  * it points at the core's buffers except `core` itself.
  *
- * model_build() opens nothing: it takes an elfcore that the caller opened and
- * hands over, unwinds and symbolizes every thread, decodes syscalls, and
- * groups threads with identical stacks. model_destroy() frees everything,
- * including the core.
+ * This header is the data only: each part below is written by one stage of
+ * the analysis (analyze.h lists them: process and threads, unwind, runtime
+ * stacks, evidence, wait-for graph, rules, signature) and read by the stages
+ * after it and by the renderers. model.c fills nothing: it interns strings,
+ * keeps the tid index, answers lookups, collects warnings and frees it all.
+ * No libdwfl session lives here; the unwind stage owns it (analyze.c).
  */
 #ifndef HS_ANALYZER_MODEL_H
 #define HS_ANALYZER_MODEL_H
@@ -14,10 +16,69 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "analyzer/evidence.h"
 #include "common/error.h"
 #include "common/vec.h"
 #include "formats/elfcore_reader.h"
+
+/* ---- evidence: what a thread waits for (filled by evidence.c) ---- */
+
+enum wait_kind {
+	WAIT_NONE,		/* not waiting: running, or nothing known */
+	WAIT_RUNNING,		/* on CPU in user space */
+	WAIT_MUTEX,		/* a pthread mutex (or an lll lock) */
+	WAIT_RWLOCK,
+	WAIT_STDIO_LOCK,	/* flockfile / a FILE's internal lock */
+	WAIT_CONDVAR,
+	WAIT_FUTEX,		/* a futex we cannot place */
+	WAIT_JOIN,		/* pthread_join */
+	WAIT_CONNECT,
+	WAIT_ACCEPT,
+	WAIT_READ,		/* read/recv on an fd (socket, pipe, file...) */
+	WAIT_WRITE,
+	WAIT_POLL,		/* poll/select/epoll over several fds */
+	WAIT_SLEEP,		/* nanosleep, pause with nothing to wake it... */
+	WAIT_CHILD,		/* wait4/waitid */
+	WAIT_FILE_LOCK,		/* flock, fcntl F_SETLKW */
+	WAIT_SIGNAL,		/* sigtimedwait, sigsuspend, pause */
+	WAIT_OTHER_SYSCALL,
+};
+
+/* What an fd waited on is, from the HANGSNAP notes. */
+struct fd_target {
+	int32_t fd;
+	short events;				/* poll events asked for, 0 when n/a */
+	const struct hs_fd_info *info;		/* NULL when the core has no fd notes */
+	const struct hs_socket_info *socket;	/* for sockets with a known inode */
+	const struct hs_pipe_info *pipe;
+};
+
+#define EVIDENCE_MAX_FDS 8
+
+#define TIMEOUT_NONE (-1)	/* waits forever */
+#define TIMEOUT_UNKNOWN (-2)
+
+struct blocked_on {
+	enum wait_kind kind;
+	uint64_t addr;			/* the lock or futex word, 0 when n/a */
+	int32_t owner;			/* lock owner or join target tid; 0 unknown */
+	bool owner_alive;		/* owner is a thread in the core */
+	const char *layout;		/* where struct offsets came from: "DWARF" or "glibc 2.3x" */
+	struct fd_target fds[EVIDENCE_MAX_FDS];
+	unsigned nfds;
+	int64_t timeout_ms;		/* TIMEOUT_NONE, TIMEOUT_UNKNOWN or a bound */
+	int32_t child;			/* wait4/waitid target, -1 any child, 0 n/a */
+	const struct hs_child_info *child_info;
+	const struct hs_lock_info *file_lock;	/* the lock waited for (holder row), or NULL */
+	const char *file_lock_path;
+	bool in_resolver;		/* name resolution frames on the stack */
+	bool signal_frame;		/* a signal handler runs on top of interrupted code */
+	uint64_t stalled_ns;		/* known to have waited at least this long, 0 unknown */
+	bool no_progress;		/* no CPU time and no context switch across the two samples */
+	uint64_t cpu_ns;		/* user CPU burned between the two samples */
+	uint64_t sample_ns;		/* the time between the two samples */
+};
+
+/* ---- threads, frames, findings ---- */
 
 #define MODEL_MAX_FRAMES 256u	/* per thread, like eu-stack's default */
 
@@ -107,8 +168,6 @@ struct finding {
 	char *hint;			/* what to do about it */
 };
 
-struct unwinder;
-
 struct model {
 	struct elfcore *core;
 	enum core_producer producer;
@@ -138,29 +197,30 @@ struct model {
 	} signature;
 	struct string_list missing;	/* evidence this core could not provide */
 	struct string_list warnings;	/* damage and fallbacks worth saying */
-	struct unwinder *unwinder;	/* the libdwfl session, for type lookups */
 	/* string interning (hash set of owned strings) */
 	char **strings;
 	size_t nstrings, strings_cap;
 };
 
-struct user_rules;
+/*
+ * An empty model of core (taken over, also on failure: model_destroy()
+ * closes it). The stages of analyze.c fill the rest.
+ */
+struct hs_error *model_create(struct elfcore *core, struct model **ret);
 
-struct model_options {
-	const struct user_rules *user_rules;	/* extra stack-pattern rules, or NULL */
-	const char *sysroot;		/* prefix for the paths in the core; NULL: none */
-	const char *exe;		/* the executable, when not at its recorded path */
-	bool no_inline;			/* do not expand inlined calls */
-};
-
-/* Builds the model from core (taken over, also on failure). */
-struct hs_error *model_build(struct elfcore *core, const struct model_options *opts, struct model **ret);
+/* Frees everything, including the core; accepts NULL. */
 void model_destroy(struct model *m);
 
 void string_list_deinit(struct string_list *l);
 void finding_deinit(struct finding *f);
 
-/* The thread with tid, or NULL (binary search). */
+/*
+ * (Re)builds the tid index over m->threads, for model_thread(); call it once
+ * the thread list is complete. Fails only when memory runs out.
+ */
+struct hs_error *model_index_threads(struct model *m);
+
+/* The thread with tid, or NULL (binary search; NULL before model_index_threads()). */
 struct thread *model_thread(const struct model *m, int32_t tid);
 
 /* "main (4711)": a thread as findings name it, into buf. */

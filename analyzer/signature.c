@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/rules/rules.h"
+#include "analyzer/frames.h"
+#include "analyzer/names.h"
 #include "analyzer/waitgraph.h"
 #include "common/strbuf.h"
 #include "common/util.h"
@@ -71,12 +72,12 @@ static bool normalized_frames(struct strbuf *sb, const struct thread *t)
 	bool any_app = false, ok = true;
 
 	for (size_t i = 0; i < t->frames.len; i++)
-		any_app |= t->frames.items[i].module && !rule_is_runtime_module(t->frames.items[i].module);
+		any_app |= t->frames.items[i].module && !frame_is_runtime_module(t->frames.items[i].module);
 	for (size_t i = 0; ok && i < t->frames.len; i++) {
 		const struct frame *f = &t->frames.items[i];
 
 		/* wait primitives and wrappers say nothing about which hang this is */
-		if (any_app && rule_is_runtime_module(f->module))
+		if (any_app && frame_is_runtime_module(f->module))
 			continue;
 		if (f->function)
 			signature_normalize_function(f->function, buf, sizeof(buf));
@@ -97,7 +98,7 @@ static bool root_wait(struct strbuf *sb, const struct thread *t)
 
 	for (unsigned i = 0; ok && i < t->blocked.nfds; i++) {
 		const struct hs_socket_info *s = t->blocked.fds[i].socket;
-		if (s && s->protocol == 6 && *tcp_state_name(s->state)) {
+		if (socket_is_tcp(s) && *tcp_state_name(s->state)) {
 			ok = strbuf_appendf(sb, " %s", tcp_state_name(s->state));
 			break;
 		}

@@ -57,7 +57,7 @@ struct module_data {
 
 struct unwinder {
 	struct model *m;
-	const struct model_options *opts;
+	struct unwind_options opts;	/* a copy; its strings are the caller's */
 	Dwfl *dwfl;
 	Elf64_Ehdr arch_ehdr;	/* a bare x86_64 ELF header, for dwfl_attach_state */
 	Elf *arch_elf;
@@ -133,7 +133,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwar
 {
 	struct module_data *md = *userdata;
 	struct unwinder *u = md->u;
-	const char *sysroot = u->opts->sysroot ? u->opts->sysroot : "";
+	const char *sysroot = u->opts.sysroot ? u->opts.sysroot : "";
 	char *path = NULL;
 	size_t len;
 	int fd;
@@ -144,8 +144,8 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwar
 		return -1;
 	}
 	path_is_deleted(modname, &len);
-	if (md->is_exe && u->opts->exe)
-		path = strdup(u->opts->exe);
+	if (md->is_exe && u->opts.exe)
+		path = strdup(u->opts.exe);
 	else if (modname[0] == '/' && asprintf(&path, "%s%.*s", sysroot, (int)len, modname) < 0)
 		path = NULL;
 	if (path && (fd = open_elf(path, &elf)) >= 0) {
@@ -458,7 +458,7 @@ static struct hs_error *symbolize(struct unwinder *u, Dwarf_Addr pc, uint32_t *f
 			if (dl && (file = dwarf_linesrc(dl, NULL, NULL)))
 				dwarf_lineno(dl, &line);
 		}
-		if (!u->opts->no_inline && cudie)
+		if (!u->opts.no_inline && cudie)
 			nscopes = dwarf_getscopes(cudie, pc - bias, &scopes);
 		*has_cfi = pc_has_cfi(mod, pc);
 		/* inlined calls, innermost first; each one's location is the call site of the one inside it */
@@ -729,7 +729,7 @@ void unwind_destroy(struct unwinder *u)
 	free(u);
 }
 
-struct hs_error *unwind_threads(struct model *m, const struct model_options *opts, struct unwinder **ret)
+struct hs_error *unwind_threads(struct model *m, const struct unwind_options *opts, struct unwinder **ret)
 {
 	struct unwinder *u = calloc(1, sizeof(*u));
 	struct hs_error *err = NULL;
@@ -737,7 +737,8 @@ struct hs_error *unwind_threads(struct model *m, const struct model_options *opt
 	if (!u)
 		return &hs_error_nomem;
 	u->m = m;
-	u->opts = opts;
+	if (opts)
+		u->opts = *opts;
 	elf_version(EV_CURRENT);
 	if (!(u->dwfl = dwfl_begin(&dwfl_callbacks))) {
 		err = hs_error_create(HS_ERR_INTERNAL, "cannot start libdwfl: %s", dwfl_errmsg(-1));

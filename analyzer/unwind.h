@@ -12,19 +12,30 @@
 #ifndef HS_ANALYZER_UNWIND_H
 #define HS_ANALYZER_UNWIND_H
 
+#include <stdbool.h>
+
 #include "analyzer/model.h"
+
+struct unwind_options {
+	const char *sysroot;		/* prefix for the paths in the core; NULL: none */
+	const char *exe;		/* the executable, when not at its recorded path */
+	bool no_inline;			/* do not expand inlined calls */
+};
+
+/* A libdwfl session over one model's core. */
+struct unwinder;
 
 /*
  * Fills m->threads[*].frames and unwind_error, and m->modules. Damage is
  * local: a thread whose stack cannot be read keeps what was unwound and says
  * why in unwind_error. Fails only when memory runs out or libdwfl cannot be
- * set up at all.
+ * set up at all. On success *ret is the session, for unwind_member_offset();
+ * the caller ends it with unwind_destroy() before destroying m. opts may be
+ * NULL (defaults); it is copied, its strings must outlive the session.
  */
-struct unwinder;
+struct hs_error *unwind_threads(struct model *m, const struct unwind_options *opts, struct unwinder **ret);
 
-struct hs_error *unwind_threads(struct model *m, const struct model_options *opts, struct unwinder **ret);
-
-/* Ends the libdwfl session (the model keeps it for type lookups); accepts NULL. */
+/* Ends the libdwfl session; accepts NULL. */
 void unwind_destroy(struct unwinder *u);
 
 /*

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/names.h"
 #include "analyzer/rules/rules.h"
 #include "analyzer/syscalls.h"
 #include "analyzer/waitgraph.h"
@@ -30,10 +31,6 @@ struct user_rule {
 struct user_rules {
 	VEC(struct user_rule) rules;
 };
-
-static const char *const builtin_ids[] = { "lock-cycle", "abandoned-lock", "lock-held-during-io", "join-on-blocked",
-					   "connect-stall", "socket-read-stall", "pipe-write-full", "file-lock-wait",
-					   "child-wait", "dns-stall", "busy-spin", "signal-unsafe-reentry", NULL };
 
 struct hs_error *user_rules_create(struct user_rules **ret)
 {
@@ -189,9 +186,8 @@ static struct hs_error *parse_line(struct parser *p, struct user_rules *r, struc
 			return parse_error(p, "'rule' takes one id");
 		if (!valid_id(p->words[1]))
 			return parse_error(p, "bad rule id '%s': use lowercase letters, digits and dashes", p->words[1]);
-		for (const char *const *b = builtin_ids; *b; b++)
-			if (strcmp(*b, p->words[1]) == 0)
-				return parse_error(p, "rule id '%s' is a built-in rule's", p->words[1]);
+		if (rules_is_builtin(p->words[1]))
+			return parse_error(p, "rule id '%s' is a built-in rule's", p->words[1]);
 		for (size_t i = 0; i < r->rules.len; i++)
 			if (strcmp(r->rules.items[i].id, p->words[1]) == 0)
 				return parse_error(p, "rule '%s' is defined twice", p->words[1]);
@@ -213,12 +209,11 @@ static struct hs_error *parse_line(struct parser *p, struct user_rules *r, struc
 	if (p->nwords < 2)
 		return parse_error(p, "'%s' needs a value", key);
 	if (strcmp(key, "severity") == 0) {
-		static const char *const names[] = { "low", "medium", "high", "critical" };
-		for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
-			if (p->nwords == 2 && strcmp(p->words[1], names[i]) == 0) {
-				u->severity = (enum severity)i;
-				return NULL;
-			}
+		int severity = p->nwords == 2 ? severity_from_name(p->words[1]) : -1;
+		if (severity >= 0) {
+			u->severity = (enum severity)severity;
+			return NULL;
+		}
 		return parse_error(p, "bad severity '%s': use low, medium, high or critical", p->words[1]);
 	}
 	if (strcmp(key, "summary") == 0 || strcmp(key, "hint") == 0) {
@@ -248,9 +243,9 @@ static struct hs_error *parse_line(struct parser *p, struct user_rules *r, struc
 	if (strcmp(key, "socket") == 0) {
 		for (unsigned i = 1; i < p->nwords; i++) {
 			unsigned st;
-			for (st = 1; st < 12 && strcmp(tcp_state_name(st), p->words[i]) != 0; st++)
+			for (st = 1; st < TCP_STATE_COUNT && strcmp(tcp_state_name(st), p->words[i]) != 0; st++)
 				;
-			if (st == 12)
+			if (st == TCP_STATE_COUNT)
 				return parse_error(p, "unknown TCP state '%s' (ESTABLISHED, SYN_SENT, CLOSE_WAIT...)", p->words[i]);
 			u->socket_states |= 1u << st;
 		}
@@ -391,7 +386,7 @@ static bool matches(const struct user_rule *u, const struct thread *t, const cha
 		bool found = false;
 		for (unsigned i = 0; i < t->blocked.nfds && !found; i++) {
 			const struct hs_socket_info *s = t->blocked.fds[i].socket;
-			found = s && s->protocol == 6 && s->state < 32 && (u->socket_states >> s->state & 1);
+			found = socket_is_tcp(s) && s->state < 32 && (u->socket_states >> s->state & 1);
 		}
 		if (!found)
 			return false;
@@ -437,17 +432,19 @@ static char *expand(struct rule_context *rc, const char *tmpl, const struct thre
 	return out;
 }
 
-void user_rules_apply(struct rule_context *rc, const struct user_rules *r)
+static void apply(struct rule_context *rc, const struct user_rules *r)
 {
 	for (size_t k = 0; r && k < r->rules.len && !rc->err; k++) {
 		const struct user_rule *u = &r->rules.items[k];
+
+		rc->rule = model_intern(rc->m, u->id);
 
 		for (size_t i = 0; i < rc->m->threads.len && !rc->err; i++) {
 			const struct thread *t = &rc->m->threads.items[i];
 			const char *frame;
 			struct finding *f;
 
-			if (!matches(u, t, &frame) || !(f = rule_add(rc, model_intern(rc->m, u->id), u->severity)))
+			if (!matches(u, t, &frame) || !(f = rule_add(rc, u->severity)))
 				continue;
 			finding_add_thread(rc, f, t->tid);
 			f->summary = expand(rc, u->summary, t, frame);
@@ -457,4 +454,16 @@ void user_rules_apply(struct rule_context *rc, const struct user_rules *r)
 			finding_add_evidence(rc, f, "matched user rule '%s'", u->id);
 		}
 	}
+}
+
+struct hs_error *user_rules_run(struct model *m, const struct user_rules *r)
+{
+	struct rule_context rc = { .m = m };
+
+	if (!r || !r->rules.len)
+		return NULL;
+	strbuf_init(&rc.sb);
+	apply(&rc, r);
+	strbuf_deinit(&rc.sb);
+	return rc.err ? rc.err : rules_rank(m);
 }

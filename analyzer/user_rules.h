@@ -49,8 +49,12 @@ struct hs_error *user_rules_load_dir(struct user_rules *r, const char *dir, bool
 /* How many rules were loaded. */
 unsigned user_rules_count(const struct user_rules *r);
 
-struct rule_context;
-/* Adds the findings of every user rule (called by rules_run()). */
-void user_rules_apply(struct rule_context *rc, const struct user_rules *r);
+struct model;
+/*
+ * Adds the findings of every rule of r (NULL: none) to m, after the
+ * built-in rules' (rules_run()), and ranks them all again. Fails only when
+ * memory runs out.
+ */
+struct hs_error *user_rules_run(struct model *m, const struct user_rules *r);
 
 #endif

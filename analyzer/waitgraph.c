@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "analyzer/names.h"
 #include "analyzer/syscalls.h"
 #include "common/util.h"
 
@@ -24,7 +25,7 @@ static const struct fd_target *syn_sent(const struct thread *t)
 {
 	for (unsigned i = 0; i < t->blocked.nfds; i++) {
 		const struct hs_socket_info *s = t->blocked.fds[i].socket;
-		if (s && s->protocol == 6 && s->state == 2)
+		if (socket_is_tcp_in(s, TCP_STATE_SYN_SENT))
 			return &t->blocked.fds[i];
 	}
 	return NULL;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "analyzer/evidence.h"
 #include "analyzer/model.h"
 #include "common/strbuf.h"
 

@@ -4,7 +4,7 @@
  *   casedb-ingest --db PATH --cases N [--quiet] CORE...
  *
  * Analyzes each CORE once, as `hanganalyze CORE` does (elfcore_open, then
- * model_build with the default user-rule directories and no other option),
+ * analyze_core with the default user-rule directories and no other option),
  * then stores N cases, round-robin over the cores, into the case database
  * at PATH through casedb_store(). Every case is a distinct core, as a fleet
  * would send them: before each store the model is varied the way another
@@ -41,7 +41,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "analyzer/model.h"
+#include "analyzer/analyze.h"
 #include "analyzer/user_rules.h"
 #include "casedb/casedb.h"
 #include "common/strbuf.h"
@@ -210,7 +210,7 @@ static int32_t move_tid(int32_t tid, int32_t d)
 	return tid > 0 ? tid + d : tid;
 }
 
-static void open_source(struct source *s, const char *path, const struct model_options *opts)
+static void open_source(struct source *s, const char *path, const struct analyze_options *opts)
 {
 	struct elfcore *core;
 	struct hs_error *err;
@@ -220,7 +220,7 @@ static void open_source(struct source *s, const char *path, const struct model_o
 	s->path = path;
 	if ((err = elfcore_open(path, &core)))
 		die_err(err, "cannot read core", path);
-	if ((err = model_build(core, opts, &m)))
+	if ((err = analyze_core(core, opts, NULL, &m)))
 		die_err(err, "cannot analyze core", path);
 	s->m = m;
 	s->base_hash = m->core->content_hash;
@@ -424,7 +424,7 @@ int main(int argc, char **argv)
 	struct source *src = calloc(nsrc, sizeof(*src));
 	uint64_t *lat = calloc(n, sizeof(*lat));
 	struct user_rules *rules = default_rules();
-	struct model_options mopts = { .user_rules = rules };
+	struct analyze_options mopts = { .user_rules = rules };
 	struct casedb *db;
 	struct hs_error *err;
 	uint64_t t0, analyze_ns, vary_ns = 0, render_ns = 0, store_ns = 0, wall0;

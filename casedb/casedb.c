@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "analyzer/names.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 

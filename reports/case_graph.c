@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
-#include "analyzer/rules/rules.h"
+#include "analyzer/frames.h"
+#include "analyzer/names.h"
 #include "analyzer/waitgraph.h"
 #include "common/strbuf.h"
 #include "common/util.h"
@@ -73,8 +75,9 @@ static bool fd_object(struct object_text *o, const struct fd_target *ft, const c
 	if (ft->socket) {
 		*kind = "socket";
 		ok = strbuf_appendf(&o->key, "sock:%" PRIu64, ft->socket->inode) &&
-		     strbuf_addstr(&o->label, ft->socket->family == 1 ? "unix socket" : ft->socket->protocol == 17 ? "udp socket"
-												      : "tcp socket");
+		     strbuf_addstr(&o->label, ft->socket->family == AF_UNIX	  ? "unix socket"
+					      : socket_is_udp(ft->socket) ? "udp socket"
+									  : "tcp socket");
 	} else if (ft->pipe) {
 		const struct hs_pipe_info *p = ft->pipe;
 		bool fifo = p->path && *p->path, known = p->queued != HS_PIPE_UNKNOWN && p->capacity != HS_PIPE_UNKNOWN;
@@ -530,7 +533,7 @@ static bool partition_groups(struct builder *b, size_t *thread_proto)
 /* A thread node's label, detail and title, from its first thread t. */
 static bool thread_node_text(struct builder *b, struct case_node *node, const struct thread *t, size_t count)
 {
-	const struct frame *app = rule_app_frame(t);
+	const struct frame *app = frame_app(t);
 	const char *name = t->name ? t->name : "";
 	bool ok;
 

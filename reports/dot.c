@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/names.h"
 #include "reports/case_graph.h"
 
 #define DOT_LABEL_CHARS 48u

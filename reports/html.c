@@ -71,7 +71,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/rules/rules.h"
+#include "analyzer/frames.h"
+#include "analyzer/names.h"
 #include "analyzer/waitgraph.h"
 #include "common/utf8.h"
 #include "common/util.h"
@@ -673,7 +674,7 @@ static bool append_group(struct strbuf *sb, const struct model *m, size_t gi, bo
 {
 	const struct thread_group *grp = &m->groups.items[gi];
 	const struct thread *t = &m->threads.items[grp->first];
-	const struct frame *app = rule_app_frame(t);
+	const struct frame *app = frame_app(t);
 	struct strbuf wait;
 	size_t names = 0;
 	bool ok;

@@ -6,7 +6,7 @@
  */
 #include "reports/report.h"
 
-#include "analyzer/rules/rules.h"
+#include "analyzer/names.h"
 #include "analyzer/waitgraph.h"
 #include "reports/json_writer.h"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "analyzer/rules/rules.h"
+#include "analyzer/names.h"
 #include "analyzer/waitgraph.h"
 #include "common/utf8.h"
 #include "common/util.h"

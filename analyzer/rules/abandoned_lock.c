@@ -27,7 +27,7 @@ void rule_abandoned_lock(struct rule_context *rc)
 		}
 		if (!first)
 			continue;
-		if (!(f = rule_add(rc, "abandoned-lock", SEVERITY_CRITICAL)))
+		if (!(f = rule_add(rc, SEVERITY_CRITICAL)))
 			return;
 		for (size_t j = i; j < m->threads.len; j++) {
 			const struct thread *o = &m->threads.items[j];

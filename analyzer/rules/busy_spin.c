@@ -32,7 +32,7 @@ void rule_busy_spin(struct rule_context *rc)
 		if (t->ctx->vcsw[1] != t->ctx->vcsw[0] ||
 		    !(pct >= 50 || (pct >= 10 && t->ctx->nvcsw[1] != t->ctx->nvcsw[0])))
 			continue;
-		if (!(f = rule_add(rc, "busy-spin", SEVERITY_MEDIUM)))
+		if (!(f = rule_add(rc, SEVERITY_MEDIUM)))
 			return;
 		at = t->frames.len ? &t->frames.items[0] : NULL;
 		finding_add_thread(rc, f, t->tid);

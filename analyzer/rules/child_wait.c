@@ -31,7 +31,7 @@ void rule_child_wait(struct rule_context *rc)
 
 		if (t->blocked.kind != WAIT_CHILD || !c || t->blocked.timeout_ms == 0 || !child_is_stuck(c))
 			continue;
-		if (!(what = rule_describe(rc, t)) || !(f = rule_add(rc, "child-wait", SEVERITY_MEDIUM))) {
+		if (!(what = rule_describe(rc, t)) || !(f = rule_add(rc, SEVERITY_MEDIUM))) {
 			free(what);
 			return;
 		}

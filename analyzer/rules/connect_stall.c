@@ -12,7 +12,7 @@ static const struct hs_socket_info *connecting_socket(const struct thread *t)
 {
 	for (unsigned i = 0; i < t->blocked.nfds; i++) {
 		const struct hs_socket_info *s = t->blocked.fds[i].socket;
-		if (s && s->protocol == 6 && s->state == 2 /* SYN_SENT */)
+		if (socket_is_tcp_in(s, TCP_STATE_SYN_SENT))
 			return s;
 	}
 	return NULL;
@@ -38,7 +38,7 @@ void rule_connect_stall(struct rule_context *rc)
 		}
 		if (!(what = rule_describe(rc, t)))
 			return;
-		if (!(f = rule_add(rc, "connect-stall", s || m->producer == PRODUCER_HANGSNAP ? SEVERITY_HIGH
+		if (!(f = rule_add(rc, s || m->producer == PRODUCER_HANGSNAP ? SEVERITY_HIGH
 										     : SEVERITY_MEDIUM))) {
 			free(what);
 			return;

@@ -30,7 +30,7 @@ void rule_dns_stall(struct rule_context *rc)
 		if (!dns && !b->in_resolver)
 			continue;
 		if (!(what = rule_describe(rc, t)) ||
-		    !(f = rule_add(rc, "dns-stall", b->timeout_ms == TIMEOUT_NONE ? SEVERITY_HIGH : SEVERITY_MEDIUM))) {
+		    !(f = rule_add(rc, b->timeout_ms == TIMEOUT_NONE ? SEVERITY_HIGH : SEVERITY_MEDIUM))) {
 			free(what);
 			return;
 		}
@@ -40,7 +40,7 @@ void rule_dns_stall(struct rule_context *rc)
 		free(what);
 		finding_thread_evidence(rc, f, t);
 		if (dns)
-			finding_add_evidence(rc, f, "resolver socket: %s, port %u%s", dns->protocol == 17 ? "udp" : "tcp",
+			finding_add_evidence(rc, f, "resolver socket: %s, port %u%s", socket_is_udp(dns) ? "udp" : "tcp",
 					     dns->remote_port, dns->remote_port == 53 ? " (DNS)" : "");
 		finding_set_hint(rc, f, "check the nameservers in /etc/resolv.conf and their reachability; bound lookups "
 				        "(options timeout:/attempts:, or getaddrinfo_a with a deadline)");

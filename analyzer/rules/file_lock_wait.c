@@ -26,7 +26,7 @@ void rule_file_lock_wait(struct rule_context *rc)
 			for (size_t c = 0; c < ctx->children.len; c++)
 				if (ctx->children.items[c].pid == b->file_lock->pid)
 					holder_comm = ctx->children.items[c].comm;
-		if (!(what = rule_describe(rc, t)) || !(f = rule_add(rc, "file-lock-wait", SEVERITY_MEDIUM))) {
+		if (!(what = rule_describe(rc, t)) || !(f = rule_add(rc, SEVERITY_MEDIUM))) {
 			free(what);
 			return;
 		}

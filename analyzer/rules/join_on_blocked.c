@@ -46,7 +46,7 @@ void rule_join_on_blocked(struct rule_context *rc)
 		root = waitgraph_root(m, target);
 		if (!(chain = rule_chain(rc, target)))
 			return;
-		if (!(f = rule_add(rc, "join-on-blocked", root->in_cycle ? SEVERITY_CRITICAL : SEVERITY_HIGH))) {
+		if (!(f = rule_add(rc, root->in_cycle ? SEVERITY_CRITICAL : SEVERITY_HIGH))) {
 			free(chain);
 			return;
 		}

@@ -38,7 +38,7 @@ void rule_lock_cycle(struct rule_context *rc)
 			continue;
 		if (len == 1 && start->blocked.signal_frame)
 			continue;
-		if (!(f = rule_add(rc, "lock-cycle", SEVERITY_CRITICAL)))
+		if (!(f = rule_add(rc, SEVERITY_CRITICAL)))
 			return;
 		rc->sb.len = 0;
 		if (len == 1) {

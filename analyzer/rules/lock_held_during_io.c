@@ -47,7 +47,7 @@ void rule_lock_held_during_io(struct rule_context *rc)
 			if (!is_lock(w->blocked.kind) || w->blocked.owner != holder->tid || w == holder)
 				continue;
 			if (!f) {
-				if (!(f = rule_add(rc, "lock-held-during-io", SEVERITY_HIGH)))
+				if (!(f = rule_add(rc, SEVERITY_HIGH)))
 					return;
 				finding_add_thread(rc, f, holder->tid);
 				finding_thread_evidence(rc, f, holder);

@@ -53,7 +53,7 @@ void rule_pipe_write_full(struct rule_context *rc)
 					       ho->pid == m->pid ? " (this process)" : "", ho->fd);
 			}
 		}
-		if (!(what = rule_describe(rc, t)) || !(f = rule_add(rc, "pipe-write-full", SEVERITY_HIGH))) {
+		if (!(what = rule_describe(rc, t)) || !(f = rule_add(rc, SEVERITY_HIGH))) {
 			free(what);
 			strbuf_deinit(&readers);
 			return;

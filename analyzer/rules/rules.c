@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/user_rules.h"
 #include "analyzer/waitgraph.h"
 #include "common/util.h"
 
@@ -30,13 +29,15 @@ static const struct {
 	{ "busy-spin", rule_busy_spin },
 };
 
-const char *severity_name(enum severity s)
+bool rules_is_builtin(const char *id)
 {
-	static const char *const names[] = { "low", "medium", "high", "critical" };
-	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "?";
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+		if (strcmp(rules[i].id, id) == 0)
+			return true;
+	return false;
 }
 
-struct finding *rule_add(struct rule_context *rc, const char *rule, enum severity severity)
+struct finding *rule_add(struct rule_context *rc, enum severity severity)
 {
 	struct finding *f;
 
@@ -46,7 +47,7 @@ struct finding *rule_add(struct rule_context *rc, const char *rule, enum severit
 		rc->err = &hs_error_nomem;
 		return NULL;
 	}
-	f->rule = rule;
+	f->rule = rc->rule;
 	f->severity = severity;
 	return f;
 }
@@ -118,27 +119,6 @@ bool finding_add_evidence(struct rule_context *rc, struct finding *f, const char
 	return true;
 }
 
-bool rule_is_runtime_module(const char *module)
-{
-	static const char *const runtime[] = { "libc.so", "ld-linux", "libpthread.so", "libresolv.so", "libnss_",
-					       "[vdso]", "libstdc++.so", "libgcc_s.so", NULL };
-
-	if (!module)
-		return false;
-	for (const char *const *r = runtime; *r; r++)
-		if (strncmp(module, *r, strlen(*r)) == 0)
-			return true;
-	return false;
-}
-
-const struct frame *rule_app_frame(const struct thread *t)
-{
-	for (size_t i = 0; i < t->frames.len; i++)
-		if (!rule_is_runtime_module(t->frames.items[i].module) && t->frames.items[i].module)
-			return &t->frames.items[i];
-	return NULL;
-}
-
 const char *rule_label(struct rule_context *rc, const struct thread *t, char *buf, size_t size)
 {
 	return model_thread_label(rc->m, t->tid, buf, size);
@@ -205,7 +185,7 @@ char *rule_chain(struct rule_context *rc, const struct thread *from)
 
 bool finding_thread_evidence(struct rule_context *rc, struct finding *f, const struct thread *t)
 {
-	const struct frame *app = rule_app_frame(t);
+	const struct frame *app = frame_app(t);
 	char label[64], where[256] = "";
 	char *what = rule_describe(rc, t);
 	bool ok;
@@ -226,30 +206,33 @@ bool finding_thread_evidence(struct rule_context *rc, struct finding *f, const s
 	return ok;
 }
 
-struct hs_error *rules_run(struct model *m, const struct model_options *opts)
+struct hs_error *rules_run(struct model *m)
 {
 	struct rule_context rc = { .m = m };
-	struct finding *sorted;
 
 	strbuf_init(&rc.sb);
-	for (size_t i = 0; i < ARRAY_SIZE(rules) && !rc.err; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(rules) && !rc.err; i++) {
+		rc.rule = rules[i].id;
 		rules[i].run(&rc);
-	if (!rc.err && opts && opts->user_rules)
-		user_rules_apply(&rc, opts->user_rules);
-	strbuf_deinit(&rc.sb);
-	if (rc.err)
-		return rc.err;
-	/* a stable sort by severity keeps the table's order within each severity */
-	if (m->findings.len > 1) {
-		size_t n = m->findings.len, k = 0;
-		if (!(sorted = malloc(n * sizeof(*sorted))))
-			return &hs_error_nomem;
-		for (int s = SEVERITY_CRITICAL; s >= SEVERITY_LOW; s--)
-			for (size_t i = 0; i < n; i++)
-				if ((int)m->findings.items[i].severity == s)
-					sorted[k++] = m->findings.items[i];
-		memcpy(m->findings.items, sorted, n * sizeof(*sorted));
-		free(sorted);
 	}
+	strbuf_deinit(&rc.sb);
+	return rc.err ? rc.err : rules_rank(m);
+}
+
+struct hs_error *rules_rank(struct model *m)
+{
+	struct finding *sorted;
+	size_t n = m->findings.len, k = 0;
+
+	if (n < 2)
+		return NULL;
+	if (!(sorted = malloc(n * sizeof(*sorted))))
+		return &hs_error_nomem;
+	for (int s = SEVERITY_CRITICAL; s >= SEVERITY_LOW; s--)
+		for (size_t i = 0; i < n; i++)
+			if ((int)m->findings.items[i].severity == s)
+				sorted[k++] = m->findings.items[i];
+	memcpy(m->findings.items, sorted, n * sizeof(*sorted));
+	free(sorted);
 	return NULL;
 }

@@ -2,11 +2,16 @@
  * The rule catalogue: each rule reads the model (threads, evidence, wait-for
  * graph) and adds findings; nothing else. Rule ids are DESIGN.md's.
  *
+ * Rule ids live in one place, the table in rules.c: a rule files its
+ * findings under the id of the row that runs it (rc->rule), and user rule
+ * files may not reuse those ids (rules_is_builtin()).
+ *
  * How to add a rule:
  *  1. write analyzer/rules/ID.c (dashes become underscores in C names)
  *     defining `void rule_ID(struct rule_context *rc)`;
- *  2. declare it below and add a row to the table in rules.c — the table's
- *     order is the report order among findings of equal severity;
+ *  2. declare it below and add a row {"ID", rule_ID} to the table in
+ *     rules.c — the table's order is the report order among findings of
+ *     equal severity;
  *  3. add the file to hs_analyzer in CMakeLists.txt, a sample that produces
  *     the finding to samples/, and a line to tests/integration/run-rules.sh.
  */
@@ -15,17 +20,20 @@
 
 #include <stdbool.h>
 
+#include "analyzer/frames.h"
 #include "analyzer/model.h"
+#include "analyzer/names.h"
 #include "common/strbuf.h"
 
 struct rule_context {
 	struct model *m;
 	struct hs_error *err;	/* set once memory runs out; rule_add() then returns NULL */
 	struct strbuf sb;	/* scratch for rules' sentences */
+	const char *rule;	/* the id findings are filed under: the running table row's, or a user rule's */
 };
 
-/* Starts a finding of rule with severity; NULL when out of memory. */
-struct finding *rule_add(struct rule_context *rc, const char *rule, enum severity severity);
+/* Starts a finding of rc->rule with severity; NULL when out of memory or past the findings cap. */
+struct finding *rule_add(struct rule_context *rc, enum severity severity);
 
 /* Fill a finding; each returns false (and sets rc->err) when memory runs out. */
 bool finding_add_thread(struct rule_context *rc, struct finding *f, int32_t tid);
@@ -50,16 +58,21 @@ char *rule_describe(struct rule_context *rc, const struct thread *t);
  */
 char *rule_chain(struct rule_context *rc, const struct thread *from);
 
-/* libc, ld.so, libpthread, libstdc++...: code that is not the program's own. */
-bool rule_is_runtime_module(const char *module);
+/*
+ * Runs every rule of the table on m (which has evidence and the wait-for
+ * graph), then ranks the findings. Fails only when memory runs out.
+ */
+struct hs_error *rules_run(struct model *m);
 
-/* The innermost frame outside libc/ld.so/pthread (the program's own code), or NULL. */
-const struct frame *rule_app_frame(const struct thread *t);
+/*
+ * Sorts m->findings most severe first; a stable sort, so findings of equal
+ * severity keep the order they were added in (the table's, then the user
+ * rules'). Fails only when memory runs out.
+ */
+struct hs_error *rules_rank(struct model *m);
 
-/* Runs every rule, then the user rules of opts; sorts findings most severe first. */
-struct hs_error *rules_run(struct model *m, const struct model_options *opts);
-
-const char *severity_name(enum severity s);
+/* True when id is a built-in rule's (a row of the table). */
+bool rules_is_builtin(const char *id);
 
 void rule_lock_cycle(struct rule_context *rc);
 void rule_signal_unsafe_reentry(struct rule_context *rc);

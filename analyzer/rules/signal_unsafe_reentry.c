@@ -33,7 +33,7 @@ void rule_signal_unsafe_reentry(struct rule_context *rc)
 		handler = t->frames.items[sig - 1].function;
 		/* the code the signal interrupted: the first frame below the signal frame outside libc */
 		for (size_t z = sig + 1; z < t->frames.len && !interrupted; z++)
-			if (!rule_is_runtime_module(t->frames.items[z].module))
+			if (!frame_is_runtime_module(t->frames.items[z].module))
 				interrupted = t->frames.items[z].function;
 		if (!interrupted)
 			interrupted = t->frames.items[sig + 1].function;
@@ -46,7 +46,7 @@ void rule_signal_unsafe_reentry(struct rule_context *rc)
 					both = t->frames.items[a].function;
 		if (b->owner != t->tid && !both)
 			continue;
-		if (!(f = rule_add(rc, "signal-unsafe-reentry", SEVERITY_CRITICAL)))
+		if (!(f = rule_add(rc, SEVERITY_CRITICAL)))
 			return;
 		finding_add_thread(rc, f, t->tid);
 		if (b->owner == t->tid)

@@ -15,7 +15,7 @@ static bool is_server_side(const struct model *m, const struct hs_socket_info *s
 
 	for (size_t i = 0; i < ctx->sockets.len; i++) {
 		const struct hs_socket_info *l = &ctx->sockets.items[i];
-		if (l->state == 10 /* LISTEN */ && l->protocol == s->protocol && l->local_port == s->local_port)
+		if (l->state == TCP_STATE_LISTEN && l->protocol == s->protocol && l->local_port == s->local_port)
 			return true;
 	}
 	return false;
@@ -31,7 +31,7 @@ static const struct hs_socket_info *stalled_socket(const struct model *m, const 
 		const struct hs_socket_info *s = b->fds[i].socket;
 		if (b->kind == WAIT_POLL && !(b->fds[i].events & POLLIN))
 			continue;
-		if (s && s->protocol == 6 && s->state == 1 /* ESTABLISHED */ && s->rx_queue == 0 &&
+		if (socket_is_tcp_in(s, TCP_STATE_ESTABLISHED) && s->rx_queue == 0 &&
 		    !is_server_side(m, s))
 			return s;
 	}
@@ -53,7 +53,7 @@ void rule_socket_read_stall(struct rule_context *rc)
 			continue;
 		if (!(what = rule_describe(rc, t)))
 			return;
-		if (!(f = rule_add(rc, "socket-read-stall", SEVERITY_MEDIUM))) {
+		if (!(f = rule_add(rc, SEVERITY_MEDIUM))) {
 			free(what);
 			return;
 		}

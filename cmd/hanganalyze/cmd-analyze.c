@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/model.h"
+#include "analyzer/analyze.h"
+#include "analyzer/names.h"
 #include "analyzer/user_rules.h"
 #include "casedb/casedb.h"
 #include "cmd/hanganalyze/hanganalyze.h"
@@ -54,12 +55,7 @@ static void usage(FILE *out)
 
 int parse_severity(const char *s)
 {
-	static const char *const names[] = { "low", "medium", "high", "critical" };
-
-	for (int i = 0; i < 4; i++)
-		if (strcmp(s, names[i]) == 0)
-			return i;
-	return -1;
+	return severity_from_name(s);
 }
 
 /* The user rules: the default directories (when present), then each --rules DIR. */
@@ -189,6 +185,7 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 	struct report_options ropts = a->report;
 	struct elfcore *core;
 	struct model *m;
+	struct analyze_stats stages;
 	struct hs_error *err;
 	struct strbuf text, json, html, dot;
 	const struct strbuf *chosen;
@@ -202,7 +199,7 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 		hs_error_destroy(err);
 		return rc;
 	}
-	if ((err = model_build(core, &a->model, &m))) {
+	if ((err = analyze_core(core, &a->model, &stages, &m))) {
 		rc = report_error(err, "cannot analyze core '%s'", core_path);
 		hs_error_destroy(err);
 		return rc;
@@ -235,6 +232,9 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 		fprintf(stderr, "hanganalyze: core %" PRIu64 " bytes, read %" PRIu64 ", decompressed %" PRIu64
 				" in %" PRIu64 " frames\n",
 			core_file_size(m->core->file), st.bytes_read, st.bytes_decompressed, st.frames_decompressed);
+		for (unsigned i = 0; i < stages.nstages; i++)
+			fprintf(stderr, "hanganalyze: stage %-14s %8.1f ms\n", stages.stages[i].name,
+				(double)stages.stages[i].ns / 1e6);
 	}
 	if (!a->no_db && (rc = open_db_once(a)) != EXIT_DONE)
 		goto out;

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "analyzer/rules/rules.h"
+#include "analyzer/names.h"
 #include "casedb/casedb.h"
 #include "cmd/hanganalyze/hanganalyze.h"
 #include "common/outfile.h"

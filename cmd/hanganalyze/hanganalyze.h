@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "analyzer/model.h"
+#include "analyzer/analyze.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "reports/report.h"
@@ -83,7 +83,7 @@ enum {
 struct analysis_options {
 	enum analysis_format format;
 	const char *extra_formats;	/* a subcommand's own format name ("junit"), or NULL */
-	struct model_options model;
+	struct analyze_options model;
 	struct report_options report;
 	bool stats, quiet, no_default_rules, no_db;
 	const char *rule_dirs[32];
