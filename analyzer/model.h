@@ -109,7 +109,9 @@ struct syscall_call {
 	bool restarted;		/* the registers said restart_syscall; nr is the call it resumes */
 };
 
+/* Written by the stage named on the right of each part (analyze.h). */
 struct thread {
+	/* threads stage (the syscall is renamed by the unwind stage when restarted) */
 	int32_t tid;
 	const char *name;	/* comm (interned), "" when unknown */
 	char state;		/* /proc state letter, 0 when unknown */
@@ -117,12 +119,15 @@ struct thread {
 	uint64_t regs[GREG_COUNT];
 	struct syscall_call syscall;
 	const char *wchan;	/* interned, "" when unknown */
+	const struct hs_thread_info *ctx;	/* HANGSNAP record, or NULL */
+	/* unwind stage (runtime walkers add their frames) */
 	VEC(struct frame) frames;
 	char *unwind_error;	/* why the stack ends where it does, or NULL */
-	const struct hs_thread_info *ctx;	/* HANGSNAP record, or NULL */
+	/* groups stage */
 	size_t group;		/* index into model.groups */
-	struct blocked_on blocked;	/* evidence: what it waits for */
-	/* wait-for graph: at most one edge out of each thread */
+	/* evidence stage */
+	struct blocked_on blocked;	/* what it waits for */
+	/* waitgraph stage: at most one edge out of each thread */
 	int32_t waits_for;	/* tid this thread waits on (lock owner, join target), 0 none */
 	char *waits_on;		/* the object it waits on, described, or NULL */
 	bool in_cycle;		/* part of a cycle of thread edges */
@@ -169,9 +174,9 @@ struct finding {
 };
 
 struct model {
-	struct elfcore *core;
+	struct elfcore *core;		/* model_create() */
+	/* process stage */
 	enum core_producer producer;
-	/* process */
 	int32_t pid;
 	const char *comm;
 	const char *exe;
@@ -180,14 +185,19 @@ struct model {
 	const char *build_id;
 	uint64_t captured_real_ns;	/* 0 when unknown */
 	uint64_t freeze_ns;		/* 0 when unknown */
+	/* threads stage */
 	VEC(struct thread) threads;	/* core order: the main thread first */
+	struct tid_index { int32_t tid; uint32_t index; } *tid_index;	/* sorted by tid: model_index_threads() */
+	/* groups stage */
 	VEC(struct thread_group) groups;
-	struct tid_index { int32_t tid; uint32_t index; } *tid_index;	/* sorted by tid */
+	/* unwind stage */
 	VEC(struct module_info) modules;
+	/* rules and user-rules stages */
 	struct finding_list {
 		struct finding *items;
 		size_t len, cap;
 	} findings;			/* most severe first */
+	/* signature stage */
 	struct signature {
 		char *hash;		/* 16 hex digits; NULL: no hang, no signature */
 		char *text;		/* "join-on-blocked: connect SYN_SENT @ output_thread" */
@@ -195,6 +205,7 @@ struct model {
 		const char *rule;	/* the hang class: the top finding's rule */
 		char *frames;		/* every normalized frame of the root blocker(s), one per line */
 	} signature;
+	/* any stage, through model_warn() and model_missing() */
 	struct string_list missing;	/* evidence this core could not provide */
 	struct string_list warnings;	/* damage and fallbacks worth saying */
 	/* string interning (hash set of owned strings) */
