@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/util.h"
 
 #define STRINGS_MAX (1u << 24)
 
