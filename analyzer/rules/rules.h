@@ -2,6 +2,9 @@
  * The rule catalogue: each rule reads the model (threads, evidence, wait-for
  * graph) and adds findings; nothing else. Rule ids are DESIGN.md's.
  *
+ * A rule needs only this header: it brings names.h (severity, wait kind and
+ * TCP state names, socket_is_tcp_in()) and frames.h (the app frame).
+ *
  * Rule ids live in one place, the table in rules.c: a rule files its
  * findings under the id of the row that runs it (rc->rule), and user rule
  * files may not reuse those ids (rules_is_builtin()).
