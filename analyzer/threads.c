@@ -74,7 +74,6 @@ static void read_process(struct model *m)
 			 "stacks come from registers and memory only");
 }
 
-
 struct hs_error *threads_read_process(struct model *m)
 {
 	struct elfcore *core = m->core;
