@@ -37,6 +37,20 @@ const char *wait_kind_name(enum wait_kind kind)
 	return (unsigned)kind < ARRAY_SIZE(names) ? names[kind] : "?";
 }
 
+const char *wait_lock_phrase(enum wait_kind kind)
+{
+	switch (kind) {
+	case WAIT_MUTEX:
+		return "mutex";
+	case WAIT_RWLOCK:
+		return "rwlock";
+	case WAIT_STDIO_LOCK:
+		return "stdio lock";
+	default:
+		return NULL;
+	}
+}
+
 const char *tcp_state_name(unsigned state)
 {
 	static const char *const names[TCP_STATE_COUNT] = {

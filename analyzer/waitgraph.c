@@ -89,8 +89,7 @@ bool waitgraph_describe_wait(struct strbuf *sb, const struct model *m, const str
 
 	switch (b->kind) {
 	case WAIT_MUTEX: case WAIT_RWLOCK: case WAIT_STDIO_LOCK:
-		ok = strbuf_appendf(sb, "%s 0x%" PRIx64, b->kind == WAIT_MUTEX ? "mutex" : b->kind == WAIT_RWLOCK ? "rwlock"
-							 : "stdio lock", b->addr);
+		ok = strbuf_appendf(sb, "%s 0x%" PRIx64, wait_lock_phrase(b->kind), b->addr);
 		if (b->owner && b->owner_alive)
 			ok = ok && strbuf_appendf(sb, " held by %s", model_thread_label(m, b->owner, label, sizeof(label)));
 		else if (b->owner)

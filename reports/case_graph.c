@@ -134,8 +134,7 @@ static bool describe_object(const struct model *m, const struct thread *t, struc
 	case WAIT_MUTEX: case WAIT_RWLOCK: case WAIT_STDIO_LOCK:
 		*kind = "lock";
 		ok = strbuf_appendf(&o->key, "lock:%" PRIx64, b->addr) &&
-		     strbuf_appendf(&o->label, "%s 0x%" PRIx64, b->kind == WAIT_MUTEX ? "mutex" : b->kind == WAIT_RWLOCK ? "rwlock" : "stdio lock",
-				    b->addr) &&
+		     strbuf_appendf(&o->label, "%s 0x%" PRIx64, wait_lock_phrase(b->kind), b->addr) &&
 		     (b->owner > 0 ? strbuf_appendf(&o->detail, b->owner_alive ? "held by %d" : "owner %d is gone", b->owner)
 				   : strbuf_addstr(&o->detail, "owner unknown"));
 		break;

@@ -49,6 +49,7 @@ static void test_wait_kinds(void)
 	for (int k = WAIT_NONE; k <= WAIT_OTHER_SYSCALL; k++)
 		CHECK(wait_kind_name((enum wait_kind)k) && strcmp(wait_kind_name((enum wait_kind)k), "?") != 0);
 	CHECK(strcmp(wait_kind_name(WAIT_JOIN), "join") == 0);
+	CHECK(strcmp(wait_lock_phrase(WAIT_STDIO_LOCK), "stdio lock") == 0 && !wait_lock_phrase(WAIT_JOIN));
 }
 
 static void test_rule_ids(void)
