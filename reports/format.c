@@ -1,0 +1,61 @@
+/*
+ * The renderer table (see format.h): the one list of format names.
+ */
+#include "reports/format.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/util.h"
+
+static const struct report_format formats[] = {
+	/* a case: text first (the default), then the stored JSON and HTML, then what only a run prints */
+	{ .name = "text", .kind = REPORT_CASE, .stored = true, .render_case = report_text },
+	{ .name = "json", .kind = REPORT_CASE, .stored = true, .render_case = report_json },
+	{ .name = "html", .kind = REPORT_CASE, .stored = true, .render_case = report_html },
+	{ .name = "dot", .kind = REPORT_CASE, .render_case = report_dot },
+	{ .name = "text", .kind = REPORT_QUEUE, .render_queue = report_queue_text },
+	{ .name = "json", .kind = REPORT_QUEUE, .render_queue = report_queue_json },
+	{ .name = "html", .kind = REPORT_QUEUE, .render_queue = report_queue_html },
+	{ .name = "text", .kind = REPORT_CHECK, .render_check = report_check_text },
+	{ .name = "junit", .kind = REPORT_CHECK, .render_check = report_check_junit },
+};
+
+const struct report_format *report_format_find(const char *name, enum report_kind kind)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
+		if (formats[i].kind == kind && strcmp(formats[i].name, name) == 0)
+			return &formats[i];
+	return NULL;
+}
+
+const struct report_format *report_format_at(enum report_kind kind, bool stored_only, size_t n)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
+		if (formats[i].kind == kind && (!stored_only || formats[i].stored) && n-- == 0)
+			return &formats[i];
+	return NULL;
+}
+
+const struct report_format *report_format_default(enum report_kind kind)
+{
+	return report_format_at(kind, false, 0);
+}
+
+const char *report_format_list(enum report_kind kind, bool stored_only, char *buf, size_t size)
+{
+	size_t count = 0, used = 0;
+
+	while (report_format_at(kind, stored_only, count))
+		count++;
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < count && used < size; i++) {
+		const char *sep = i == 0 ? "" : i == count - 1 ? " or " : ", ";
+		int n = snprintf(buf + used, size - used, "%s%s", sep, report_format_at(kind, stored_only, i)->name);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
