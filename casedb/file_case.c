@@ -1,0 +1,98 @@
+/*
+ * Analyze a core and file it as a case (see file_case.h).
+ */
+#include "casedb/file_case.h"
+
+#include "formats/elfcore_reader.h"
+
+struct hs_error *file_case_analyze(const char *core_path, const struct model_options *opts, struct model **ret,
+				   enum file_case_step *step_ret)
+{
+	struct elfcore *core;
+	struct hs_error *err;
+
+	*ret = NULL;
+	if ((err = elfcore_open(core_path, &core))) {
+		if (step_ret)
+			*step_ret = FILE_CASE_READ;
+		return err;
+	}
+	/* model_build takes the core over, on failure too */
+	if ((err = model_build(core, opts, ret))) {
+		if (step_ret)
+			*step_ret = FILE_CASE_ANALYZE;
+		return err;
+	}
+	return NULL;
+}
+
+void file_case_reports_init(struct file_case_reports *r)
+{
+	r->len = 0;
+}
+
+void file_case_reports_deinit(struct file_case_reports *r)
+{
+	for (size_t i = 0; i < r->len; i++)
+		strbuf_deinit(&r->items[i].out);
+	r->len = 0;
+}
+
+static bool render_one(const struct model *m, const struct report_options *opts, const struct report_format *f,
+		       struct file_case_reports *r)
+{
+	if (r->len == FILE_CASE_MAX_REPORTS)
+		return false;
+	r->items[r->len].format = f;
+	strbuf_init(&r->items[r->len].out);
+	r->len++;
+	return f->render_case(m, opts, &r->items[r->len - 1].out);
+}
+
+struct hs_error *file_case_render(const struct model *m, const struct report_options *opts, bool stored,
+				  const struct report_format *also, struct file_case_reports *r)
+{
+	const struct report_format *f;
+
+	file_case_reports_deinit(r);
+	for (size_t i = 0; stored && (f = report_format_at(REPORT_CASE, true, i)); i++)
+		if (!render_one(m, opts, f, r))
+			goto nomem;
+	if (also && !file_case_report(r, also) && !render_one(m, opts, also, r))
+		goto nomem;
+	return NULL;
+nomem:
+	file_case_reports_deinit(r);
+	return &hs_error_nomem;
+}
+
+const struct strbuf *file_case_report(const struct file_case_reports *r, const struct report_format *f)
+{
+	for (size_t i = 0; i < r->len; i++)
+		if (r->items[i].format == f)
+			return &r->items[i].out;
+	return NULL;
+}
+
+size_t file_case_stored_bytes(const struct file_case_reports *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->len; i++)
+		if (r->items[i].format->stored)
+			n += r->items[i].out.len;
+	return n;
+}
+
+struct hs_error *file_case_store(struct casedb *db, const struct model *m, const char *core_path,
+				 const struct file_case_reports *r, struct casedb_stored *ret)
+{
+	struct casedb_report reports[FILE_CASE_MAX_REPORTS];
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->len; i++)
+		if (r->items[i].format->stored)
+			reports[n++] = (struct casedb_report){ r->items[i].format->name, r->items[i].out.buf,
+							       r->items[i].out.len };
+	return casedb_store(db, m, core_path, reports, n, ret);
+}
