@@ -3,7 +3,41 @@
  */
 #include "casedb/file_case.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "analyzer/user_rules.h"
 #include "formats/elfcore_reader.h"
+
+struct hs_error *file_case_load_rules(const char *const *dirs, size_t ndirs, bool defaults, struct user_rules **ret)
+{
+	struct user_rules *r;
+	struct hs_error *err;
+
+	*ret = NULL;
+	if ((err = user_rules_create(&r)))
+		return err;
+	if (defaults) {
+		const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+		char path[4096];
+
+		if (xdg && *xdg)
+			snprintf(path, sizeof(path), "%s/hanganalyze/rules.d", xdg);
+		else
+			snprintf(path, sizeof(path), "%s/.config/hanganalyze/rules.d", home ? home : "");
+		if ((err = user_rules_load_dir(r, path, true)) ||
+		    (err = user_rules_load_dir(r, "/etc/hanganalyze/rules.d", true)))
+			goto fail;
+	}
+	for (size_t i = 0; i < ndirs; i++)
+		if ((err = user_rules_load_dir(r, dirs[i], false)))
+			goto fail;
+	*ret = r;
+	return NULL;
+fail:
+	user_rules_destroy(r);
+	return err;
+}
 
 struct hs_error *file_case_analyze(const char *core_path, const struct model_options *opts, struct model **ret,
 				   enum file_case_step *step_ret)

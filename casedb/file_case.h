@@ -31,6 +31,17 @@
 #include "common/strbuf.h"
 #include "reports/format.h"
 
+struct user_rules;
+
+/*
+ * The user rules analyze uses: with defaults, those in
+ * ${XDG_CONFIG_HOME:-~/.config}/hanganalyze/rules.d and
+ * /etc/hanganalyze/rules.d (each skipped when missing), then those in each
+ * of dirs (which must exist). On success *ret is the caller's
+ * (user_rules_destroy()); the error names the bad file and line.
+ */
+struct hs_error *file_case_load_rules(const char *const *dirs, size_t ndirs, bool defaults, struct user_rules **ret);
+
 enum file_case_step { FILE_CASE_READ, FILE_CASE_ANALYZE };
 
 /*

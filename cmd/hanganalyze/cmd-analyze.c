@@ -53,37 +53,6 @@ static void usage(FILE *out)
 	      out);
 }
 
-/* The user rules: the default directories (when present), then each --rules DIR. */
-static struct hs_error *load_rules(const char *const *dirs, size_t ndirs, bool defaults, struct user_rules **ret)
-{
-	struct user_rules *r;
-	struct hs_error *err;
-
-	*ret = NULL;
-	if ((err = user_rules_create(&r)))
-		return err;
-	if (defaults) {
-		const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-		char path[4096];
-
-		if (xdg && *xdg)
-			snprintf(path, sizeof(path), "%s/hanganalyze/rules.d", xdg);
-		else
-			snprintf(path, sizeof(path), "%s/.config/hanganalyze/rules.d", home ? home : "");
-		if ((err = user_rules_load_dir(r, path, true)) ||
-		    (err = user_rules_load_dir(r, "/etc/hanganalyze/rules.d", true)))
-			goto fail;
-	}
-	for (size_t i = 0; i < ndirs; i++)
-		if ((err = user_rules_load_dir(r, dirs[i], false)))
-			goto fail;
-	*ret = r;
-	return NULL;
-fail:
-	user_rules_destroy(r);
-	return err;
-}
-
 void analysis_init(struct analysis_options *a)
 {
 	*a = (struct analysis_options){
@@ -127,7 +96,7 @@ int analysis_begin(struct analysis_options *a)
 		fputs("hanganalyze: --db needs a path\n", stderr);
 		return EXIT_USAGE;
 	}
-	if ((err = load_rules(a->rule_dirs, a->nrule_dirs, !a->no_default_rules, &a->user_rules))) {
+	if ((err = file_case_load_rules(a->rule_dirs, a->nrule_dirs, !a->no_default_rules, &a->user_rules))) {
 		fprintf(stderr, "hanganalyze: %s\n", hs_error_message(err));
 		rc = err->kind == HS_ERR_NOMEM ? EXIT_INTERNAL : EXIT_USAGE;
 		hs_error_destroy(err);
