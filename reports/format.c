@@ -42,7 +42,8 @@ const struct report_format *report_format_default(enum report_kind kind)
 	return report_format_at(kind, false, 0);
 }
 
-const char *report_format_list(enum report_kind kind, bool stored_only, char *buf, size_t size)
+static const char *join_names(enum report_kind kind, bool stored_only, const char *sep_mid, const char *sep_last,
+			      char *buf, size_t size)
 {
 	size_t count = 0, used = 0;
 
@@ -51,11 +52,21 @@ const char *report_format_list(enum report_kind kind, bool stored_only, char *bu
 	if (size)
 		buf[0] = '\0';
 	for (size_t i = 0; i < count && used < size; i++) {
-		const char *sep = i == 0 ? "" : i == count - 1 ? " or " : ", ";
+		const char *sep = i == 0 ? "" : i == count - 1 ? sep_last : sep_mid;
 		int n = snprintf(buf + used, size - used, "%s%s", sep, report_format_at(kind, stored_only, i)->name);
 		if (n < 0)
 			break;
 		used += (size_t)n;
 	}
 	return buf;
+}
+
+const char *report_format_list(enum report_kind kind, bool stored_only, char *buf, size_t size)
+{
+	return join_names(kind, stored_only, ", ", " or ", buf, size);
+}
+
+const char *report_format_synopsis(enum report_kind kind, bool stored_only, char *buf, size_t size)
+{
+	return join_names(kind, stored_only, "|", "|", buf, size);
 }

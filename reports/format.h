@@ -88,6 +88,9 @@ const struct report_format *report_format_at(enum report_kind kind, bool stored_
  */
 const char *report_format_list(enum report_kind kind, bool stored_only, char *buf, size_t size);
 
+/* The same names for a usage line, "text|json|html", into buf; truncated to fit size. Returns buf. */
+const char *report_format_synopsis(enum report_kind kind, bool stored_only, char *buf, size_t size);
+
 /* ---- the queue and check renderers (reports/queue.c, reports/junit.c, reports/text.c) ---- */
 
 bool report_queue_text(const struct report_queue *q, struct strbuf *sb);

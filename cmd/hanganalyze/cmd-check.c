@@ -39,8 +39,11 @@ struct known_list {
 
 static void usage(FILE *out)
 {
-	fputs("usage: hanganalyze check --known FILE [--format=text|junit] [-o OUTPUT] [analyze options] CORE...\n"
-	      "\n"
+	char names[64];
+
+	fprintf(out, "usage: hanganalyze check --known FILE [--format=%s] [-o OUTPUT] [analyze options] CORE...\n",
+		report_format_synopsis(REPORT_CHECK, false, names, sizeof(names)));
+	fputs("\n"
 	      "Analyzes each CORE and compares its hang signature with FILE, which lists known\n"
 	      "signatures, one per line: 'SIGNATURE expected|forbidden [# comment]' (8 to 16 leading\n"
 	      "hex digits). Exit 0 when every hang found is known and expected; 1 when one is new (not\n"

@@ -26,8 +26,11 @@ enum { OPT_OUT = 300, OPT_FORCE };
 
 static void usage(FILE *out)
 {
-	fputs("usage: hanganalyze queue [--all] [--format=text|json|html] [--out DIR [--force]] [--db PATH]\n"
-	      "\n"
+	char names[64];
+
+	fprintf(out, "usage: hanganalyze queue [--all] [--format=%s] [--out DIR [--force]] [--db PATH]\n",
+		report_format_synopsis(REPORT_QUEUE, false, names, sizeof(names)));
+	fputs("\n"
 	      "Lists the hang signatures of the case database, most urgent first: regressed (a fixed\n"
 	      "hang seen again), then new, then triaged; within each, by severity, count and last seen.\n"
 	      "Fixed and ignored signatures are left out unless --all is given.\n"

@@ -13,8 +13,11 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: hanganalyze show [--format=text|json|html] [--db PATH] ID|SIGNATURE\n"
-	      "\n"
+	char names[64];
+
+	fprintf(out, "usage: hanganalyze show [--format=%s] [--db PATH] ID|SIGNATURE\n",
+		report_format_synopsis(REPORT_CASE, true, names, sizeof(names)));
+	fputs("\n"
 	      "ID (a case number, as analyze and queue print it): the case's report, exactly as its\n"
 	      "analysis printed it in that format. SIGNATURE (4 to 16 leading hex digits of a hash):\n"
 	      "the group's triage state, then its latest case; with --format=html, the latest case's\n"
