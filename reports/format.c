@@ -10,15 +10,25 @@
 
 static const struct report_format formats[] = {
 	/* a case: text first (the default), then the stored JSON and HTML, then what only a run prints */
-	{ .name = "text", .kind = REPORT_CASE, .stored = true, .render_case = report_text },
-	{ .name = "json", .kind = REPORT_CASE, .stored = true, .render_case = report_json },
-	{ .name = "html", .kind = REPORT_CASE, .stored = true, .render_case = report_html },
-	{ .name = "dot", .kind = REPORT_CASE, .render_case = report_dot },
-	{ .name = "text", .kind = REPORT_QUEUE, .render_queue = report_queue_text },
-	{ .name = "json", .kind = REPORT_QUEUE, .render_queue = report_queue_json },
-	{ .name = "html", .kind = REPORT_QUEUE, .render_queue = report_queue_html },
-	{ .name = "text", .kind = REPORT_CHECK, .render_check = report_check_text },
-	{ .name = "junit", .kind = REPORT_CHECK, .render_check = report_check_junit },
+	{ .name = "text", .kind = REPORT_CASE, .stored = true, .render_case = report_text,
+	  .help = "for people: findings, the wait-for graph, threads grouped" },
+	{ .name = "json", .kind = REPORT_CASE, .stored = true, .render_case = report_json,
+	  .help = "the hanganalyze/1 document (docs/hanganalyze-1.schema.json)" },
+	{ .name = "html", .kind = REPORT_CASE, .stored = true, .render_case = report_html,
+	  .help = "one self-contained page: the wait-for graph drawn, threads grouped,\n"
+		  "findings with evidence; loads nothing from the network" },
+	{ .name = "dot", .kind = REPORT_CASE, .render_case = report_dot,
+	  .help = "the wait-for graph for Graphviz: | dot -Tsvg" },
+	{ .name = "text", .kind = REPORT_QUEUE, .render_queue = report_queue_text,
+	  .help = "one line per signature group, most urgent first" },
+	{ .name = "json", .kind = REPORT_QUEUE, .render_queue = report_queue_json,
+	  .help = "the hanganalyze-queue/1 document" },
+	{ .name = "html", .kind = REPORT_QUEUE, .render_queue = report_queue_html,
+	  .help = "one self-contained page, the queue as a sortable table" },
+	{ .name = "text", .kind = REPORT_CHECK, .render_check = report_check_text,
+	  .help = "one line per core, then the totals" },
+	{ .name = "junit", .kind = REPORT_CHECK, .render_check = report_check_junit,
+	  .help = "JUnit XML for CI: new and regressed hangs fail, unreadable cores are errors" },
 };
 
 const struct report_format *report_format_find(const char *name, enum report_kind kind)

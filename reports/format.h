@@ -15,7 +15,8 @@
  * How to add a format:
  *  1. write its renderer in reports/NAME.c (appending to a strbuf, false
  *     only when memory runs out) and declare it in report.h;
- *  2. add a row to the table in reports/format.c — order matters: the
+ *  2. add a row to the table in reports/format.c, with its one-line help —
+ *     order matters: the
  *     first row of a kind is its default, and the rows give the order of
  *     the names in messages ("text, json, html or dot");
  *  3. mark it `stored` if every case in the database should keep it (show
@@ -64,6 +65,7 @@ struct report_format {
 	const char *name;
 	enum report_kind kind;
 	bool stored;			/* REPORT_CASE: kept with every stored case, printed by show */
+	const char *help;		/* what it is, for --help: lowercase, no period, at most 2 lines of 66 */
 	/* exactly the one of the row's kind is set */
 	bool (*render_case)(const struct model *m, const struct report_options *opts, struct strbuf *sb);
 	bool (*render_queue)(const struct report_queue *q, struct strbuf *sb);

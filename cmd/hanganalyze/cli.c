@@ -122,3 +122,17 @@ void queue_row_from_group(struct report_queue_row *r, const struct casedb_group 
 		.first_seen_ns = g->first_seen, .last_seen_ns = g->last_seen, .case_id = g->latest_case,
 	};
 }
+
+void print_format_help(FILE *out, enum report_kind kind)
+{
+	const struct report_format *f;
+
+	for (size_t i = 0; (f = report_format_at(kind, false, i)); i++) {
+		const char *h = f->help;
+		fprintf(out, "%25s%-6s ", "", f->name);
+		/* continuation lines line up under the first */
+		for (const char *nl; (nl = strchr(h, '\n')); h = nl + 1)
+			fprintf(out, "%.*s\n%32s", (int)(nl - h), h, "");
+		fprintf(out, "%s\n", h);
+	}
+}

@@ -26,11 +26,10 @@ static void usage(FILE *out)
 	      "names the hang (findings, most severe first), and stores the case in the case database.\n"
 	      "\n"
 	      "options:\n"
-	      "  -f, --format=FORMAT  text (default); json (the hanganalyze/1 document); html (one\n"
-	      "                       self-contained page: the wait-for graph drawn, threads grouped,\n"
-	      "                       findings with evidence; loads nothing from the network); dot (the\n"
-	      "                       wait-for graph for Graphviz: | dot -Tsvg)\n"
-	      "  -a, --all-threads    text: one block per thread instead of per group of identical stacks\n"
+	      "  -f, --format=FORMAT  one of (text is the default):\n",
+	      out);
+	print_format_help(out, REPORT_CASE);
+	fputs("  -a, --all-threads    text: one block per thread instead of per group of identical stacks\n"
 	      "  -e, --exe=PATH       the executable, when it is not at the path recorded in the core\n"
 	      "      --sysroot=DIR    look up the core's file paths under DIR\n"
 	      "      --no-inline      do not show inlined calls as frames of their own\n"

@@ -14,6 +14,7 @@
 #define HS_CMD_HANGANALYZE_H
 
 #include <getopt.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -74,6 +75,9 @@ int parse_severity(const char *s);
  * json or html" (the table's names) otherwise.
  */
 int parse_format(const char *arg, enum report_kind kind, bool stored_only, const struct report_format **ret);
+
+/* The formats of kind for a usage text, one per line: its name and its help, indented under an option. */
+void print_format_help(FILE *out, enum report_kind kind);
 
 /* Opens the database at path (NULL: the default) for a subcommand; returns an exit code. */
 int open_database(const char *path, struct casedb **ret);
