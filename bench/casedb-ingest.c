@@ -3,10 +3,10 @@
  *
  *   casedb-ingest --db PATH --cases N [--quiet] CORE...
  *
- * Analyzes each CORE once, as `hanganalyze CORE` does (elfcore_open, then
- * analyze_core with the default user-rule directories and no other option),
- * then stores N cases, round-robin over the cores, into the case database
- * at PATH through casedb_store(). Every case is a distinct core, as a fleet
+ * Analyzes each CORE once, as `hanganalyze CORE` does (file_case_analyze()
+ * with the default user-rule directories, file_case_load_rules(), and no
+ * other option), then stores N cases, round-robin over the cores, into the case database
+ * at PATH through file_case_store(). Every case is a distinct core, as a fleet
  * would send them: before each store the model is varied the way another
  * process hitting the same hang would differ —
  *   - the core content hash (cases are unique by it), and the capture time
@@ -20,11 +20,12 @@
  *     words, module ranges, and the hex addresses inside those strings —
  * while function names, and so the signature (m->signature, computed from
  * normalized function names), stay as they are: real repeats of one hang.
- * The text and JSON reports are rendered again for each case
- * (report_text/report_json, as analyze does), so the stored reports are the
- * ones this case would print.
+ * The reports a stored case keeps (text, JSON and HTML: the renderer
+ * table's stored formats) are rendered again for each case and stored with
+ * it through file_case_render() and file_case_store(), the path analyze
+ * takes, so the stored reports are the ones this case would print.
  *
- * It prints the store rate (CLOCK_MONOTONIC around each casedb_store() only;
+ * It prints the store rate (CLOCK_MONOTONIC around each file_case_store() only;
  * the varying and the rendering are timed apart), per core and over the
  * first and last tenth of the cases, store latency percentiles, the row
  * counts and the database size (closed: the WAL checkpointed and removed,
@@ -44,6 +45,7 @@
 #include "analyzer/analyze.h"
 #include "analyzer/user_rules.h"
 #include "casedb/casedb.h"
+#include "casedb/file_case.h"
 #include "common/strbuf.h"
 #include "reports/report.h"
 
@@ -212,16 +214,14 @@ static int32_t move_tid(int32_t tid, int32_t d)
 
 static void open_source(struct source *s, const char *path, const struct analyze_options *opts)
 {
-	struct elfcore *core;
+	enum file_case_step step;
 	struct hs_error *err;
 	struct model *m;
 
 	memset(s, 0, sizeof(*s));
 	s->path = path;
-	if ((err = elfcore_open(path, &core)))
-		die_err(err, "cannot read core", path);
-	if ((err = analyze_core(core, opts, NULL, &m)))
-		die_err(err, "cannot analyze core", path);
+	if ((err = file_case_analyze(path, opts, NULL, &m, &step)))
+		die_err(err, step == FILE_CASE_READ ? "cannot read core" : "cannot analyze core", path);
 	s->m = m;
 	s->base_hash = m->core->content_hash;
 	s->base_captured = m->captured_real_ns ? m->captured_real_ns : (uint64_t)time(NULL) * 1000000000ull;
@@ -313,21 +313,11 @@ static void vary(struct source *s, size_t k, size_t ncases)
 
 static struct user_rules *default_rules(void)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	struct user_rules *r;
 	struct hs_error *err;
-	char path[4096];
 
-	if ((err = user_rules_create(&r)))
-		die("cannot create user rules: %s", hs_error_message(err));
-	if (xdg && *xdg)
-		snprintf(path, sizeof(path), "%s/hanganalyze/rules.d", xdg);
-	else
-		snprintf(path, sizeof(path), "%s/.config/hanganalyze/rules.d", home ? home : "");
-	if ((err = user_rules_load_dir(r, path, true)))
-		die_err(err, "cannot load user rules", path);
-	if ((err = user_rules_load_dir(r, "/etc/hanganalyze/rules.d", true)))
-		die_err(err, "cannot load user rules", "/etc/hanganalyze/rules.d");
+	if ((err = file_case_load_rules(NULL, 0, true, &r)))
+		die("cannot load user rules: %s", hs_error_message(err));
 	return r;
 }
 
@@ -425,6 +415,7 @@ int main(int argc, char **argv)
 	uint64_t *lat = calloc(n, sizeof(*lat));
 	struct user_rules *rules = default_rules();
 	struct analyze_options mopts = { .user_rules = rules };
+	struct file_case_reports reports;
 	struct casedb *db;
 	struct hs_error *err;
 	uint64_t t0, analyze_ns, vary_ns = 0, render_ns = 0, store_ns = 0, wall0;
@@ -446,11 +437,12 @@ int main(int argc, char **argv)
 	if ((err = casedb_open(db_path, true, &db)))
 		die_err(err, "cannot open database", db_path);
 
+	/* rendered anew for each case: file_case_render() empties it first */
+	file_case_reports_init(&reports);
 	wall0 = now_ns();
 	for (size_t k = 0; k < n; k++) {
 		struct source *s = &src[k % nsrc];
 		struct report_options ropts = { .core_path = s->path };
-		struct strbuf text, json;
 		struct casedb_stored stored;
 		char *sig_before = s->m->signature.hash;
 		uint64_t a, b, c, d;
@@ -458,16 +450,10 @@ int main(int argc, char **argv)
 		a = now_ns();
 		vary(s, k, n);
 		b = now_ns();
-		strbuf_init(&text);
-		strbuf_init(&json);
-		if (!report_text(s->m, &ropts, &text) || !report_json(s->m, &ropts, &json))
-			die("cannot render the report: out of memory");
+		if ((err = file_case_render(s->m, &ropts, true, NULL, &reports)))
+			die("cannot render the reports: %s", hs_error_message(err));
 		c = now_ns();
-		struct casedb_report reports[] = {
-			{ "text", text.buf, text.len },
-			{ "json", json.buf, json.len },
-		};
-		if ((err = casedb_store(db, s->m, s->path, reports, 2, &stored)))
+		if ((err = file_case_store(db, s->m, s->path, &reports, &stored)))
 			die_err(err, "cannot store a case in", db_path);
 		d = now_ns();
 		if (s->m->signature.hash != sig_before)
@@ -479,15 +465,14 @@ int main(int argc, char **argv)
 		s->cases++;
 		s->store_ns += d - c;
 		s->render_ns += c - b;
-		s->report_bytes += text.len + json.len;
+		s->report_bytes += file_case_stored_bytes(&reports);
 		existed += stored.existed;
 		new_groups += s->m->signature.hash && stored.count == 1;
-		strbuf_deinit(&text);
-		strbuf_deinit(&json);
 		if (!quiet && (k + 1) % 1000 == 0)
 			fprintf(stderr, "casedb-ingest: %zu/%zu cases, %.0f cases/s (store only) so far\n", k + 1, n,
 				(double)(k + 1) / ((double)store_ns / 1e9));
 	}
+	file_case_reports_deinit(&reports);
 	uint64_t wall_ns = now_ns() - wall0;
 	int64_t open_size = file_size(db_path), open_wal = 0;
 	{

@@ -249,7 +249,7 @@ verdict() { if "$@"; then echo PASS; else echo FAIL; fi; }
 BIG_RATE=$(rate "$BIG_CASES" "$BIG_NS")
 echo "  [$(verdict le 200 "$BIG_RATE")] ingest of 50-thread cases: $BIG_RATE cases/s (casedb_store, $BIG_CASES cases of the heartbeat cores) >= 200 cases/s"
 echo "         all $CASES cases: $(rate "$CASES" "$STORE_NS") cases/s; the sample cases ($SMALL_THREADS threads): $(rate "$SMALL_CASES" "$SMALL_NS") cases/s;" \
-	"rendering the two reports (apart): $(rate "$CASES" "$RENDER_NS") cases/s"
+	"rendering the stored reports (apart): $(rate "$CASES" "$RENDER_NS") cases/s"
 echo "         database: $(fmt_bytes "$DB_BYTES") for $CASES cases ($(fmt_bytes $((DB_BYTES / CASES))) per case)"
 echo "  [$(verdict le "${M[queue]}" 50000000)] queue at $CASES cases: median $(fmt_ms "${M[queue]}") <= 50 ms"
 echo "  [$(verdict le "${M[show_id]}" 20000000)] show ID at $CASES cases: median $(fmt_ms "${M[show_id]}") <= 20 ms"

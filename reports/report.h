@@ -36,9 +36,13 @@ bool report_dot(const struct model *m, const struct report_options *opts, struct
  * links, a row whose has_page is set links to report_html_case_file(case_id),
  * a file beside the page; without, nothing is linked and the page says how
  * to get the case pages. source (the database path, or NULL) is shown as is.
+ * Strings are borrowed; hosts may be NULL. The queue's other renderers
+ * (text, JSON) take the same rows: reports/format.h.
  */
 struct report_queue_row {
 	const char *signature, *rule, *severity, *status, *summary, *hosts;
+	/* the signature's text and triage state (text and JSON; NULL: shown as "-" or null) */
+	const char *text, *note, *ticket, *fixed_in;
 	int severity_rank;		/* 0 low .. 3 critical */
 	int64_t count, first_seen_ns, last_seen_ns;
 	int64_t case_id;		/* the latest case, 0 for none */

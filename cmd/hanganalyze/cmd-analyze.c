@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "analyzer/analyze.h"
-#include "analyzer/names.h"
 #include "analyzer/user_rules.h"
 #include "casedb/casedb.h"
+#include "casedb/file_case.h"
 #include "cmd/hanganalyze/hanganalyze.h"
 #include "common/strbuf.h"
 #include "reports/report.h"
@@ -26,11 +26,10 @@ static void usage(FILE *out)
 	      "names the hang (findings, most severe first), and stores the case in the case database.\n"
 	      "\n"
 	      "options:\n"
-	      "  -f, --format=FORMAT  text (default); json (the hanganalyze/1 document); html (one\n"
-	      "                       self-contained page: the wait-for graph drawn, threads grouped,\n"
-	      "                       findings with evidence; loads nothing from the network); dot (the\n"
-	      "                       wait-for graph for Graphviz: | dot -Tsvg)\n"
-	      "  -a, --all-threads    text: one block per thread instead of per group of identical stacks\n"
+	      "  -f, --format=FORMAT  one of (text is the default):\n",
+	      out);
+	print_format_help(out, REPORT_CASE);
+	fputs("  -a, --all-threads    text: one block per thread instead of per group of identical stacks\n"
 	      "  -e, --exe=PATH       the executable, when it is not at the path recorded in the core\n"
 	      "      --sysroot=DIR    look up the core's file paths under DIR\n"
 	      "      --no-inline      do not show inlined calls as frames of their own\n"
@@ -41,7 +40,7 @@ static void usage(FILE *out)
 	      "                       ${XDG_DATA_HOME:-~/.local/share}/hanganalyze/cases.db)\n"
 	      "      --no-db          do not store the case\n"
 	      "  -q, --quiet          do not say on stderr where the case was stored\n"
-	      "      --stats          print bytes read and decompressed from CORE on stderr\n"
+	      "      --stats          print bytes read and decompressed from CORE and each stage's time on stderr\n"
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n"
 	      "\n"
@@ -53,61 +52,20 @@ static void usage(FILE *out)
 	      out);
 }
 
-int parse_severity(const char *s)
+void analysis_init(struct analysis_options *a)
 {
-	return severity_from_name(s);
-}
-
-/* The user rules: the default directories (when present), then each --rules DIR. */
-static struct hs_error *load_rules(const char *const *dirs, size_t ndirs, bool defaults, struct user_rules **ret)
-{
-	struct user_rules *r;
-	struct hs_error *err;
-
-	*ret = NULL;
-	if ((err = user_rules_create(&r)))
-		return err;
-	if (defaults) {
-		const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-		char path[4096];
-
-		if (xdg && *xdg)
-			snprintf(path, sizeof(path), "%s/hanganalyze/rules.d", xdg);
-		else
-			snprintf(path, sizeof(path), "%s/.config/hanganalyze/rules.d", home ? home : "");
-		if ((err = user_rules_load_dir(r, path, true)) ||
-		    (err = user_rules_load_dir(r, "/etc/hanganalyze/rules.d", true)))
-			goto fail;
-	}
-	for (size_t i = 0; i < ndirs; i++)
-		if ((err = user_rules_load_dir(r, dirs[i], false)))
-			goto fail;
-	*ret = r;
-	return NULL;
-fail:
-	user_rules_destroy(r);
-	return err;
+	*a = (struct analysis_options){
+		.format = report_format_default(REPORT_CASE),
+		.db_path = cli_globals.db_path,
+		.no_db = cli_globals.no_db,
+		.quiet = cli_globals.quiet,
+	};
 }
 
 int analysis_parse_option(struct analysis_options *a, int opt, const char *arg)
 {
 	switch (opt) {
-	case 'f':
-		if (strcmp(arg, "text") == 0)
-			a->format = FORMAT_TEXT;
-		else if (strcmp(arg, "json") == 0)
-			a->format = FORMAT_JSON;
-		else if (strcmp(arg, "html") == 0)
-			a->format = FORMAT_HTML;
-		else if (strcmp(arg, "dot") == 0)
-			a->format = FORMAT_DOT;
-		else if (!(a->extra_formats && strcmp(arg, a->extra_formats) == 0)) {
-			fprintf(stderr, "hanganalyze: unknown format '%s': use text, json, html or dot%s%s\n", arg,
-				a->extra_formats ? " or " : "", a->extra_formats ? a->extra_formats : "");
-			return EXIT_USAGE;
-		} else
-			a->format = FORMAT_EXTRA;
-		return EXIT_DONE;
+	case 'f': return parse_format(arg, REPORT_CASE, false, &a->format);
 	case 'a': a->report.all_threads = true; return EXIT_DONE;
 	case 'e': a->model.exe = arg; return EXIT_DONE;
 	case 'q': a->quiet = true; return EXIT_DONE;
@@ -137,7 +95,7 @@ int analysis_begin(struct analysis_options *a)
 		fputs("hanganalyze: --db needs a path\n", stderr);
 		return EXIT_USAGE;
 	}
-	if ((err = load_rules(a->rule_dirs, a->nrule_dirs, !a->no_default_rules, &a->user_rules))) {
+	if ((err = file_case_load_rules(a->rule_dirs, a->nrule_dirs, !a->no_default_rules, &a->user_rules))) {
 		fprintf(stderr, "hanganalyze: %s\n", hs_error_message(err));
 		rc = err->kind == HS_ERR_NOMEM ? EXIT_INTERNAL : EXIT_USAGE;
 		hs_error_destroy(err);
@@ -183,48 +141,39 @@ void analysis_end(struct analysis_options *a)
 int analysis_run(struct analysis_options *a, const char *core_path, struct model **model_ret, struct strbuf *out)
 {
 	struct report_options ropts = a->report;
-	struct elfcore *core;
+	struct file_case_reports reports;
+	enum file_case_step step;
 	struct model *m;
 	struct analyze_stats stages;
 	struct hs_error *err;
-	struct strbuf text, json, html, dot;
-	const struct strbuf *chosen;
 	int rc = EXIT_DONE;
-	bool store;
 
 	*model_ret = NULL;
 	ropts.core_path = core_path;
-	if ((err = elfcore_open(core_path, &core))) {
-		rc = report_error(err, "cannot read core '%s'", core_path);
+	if ((err = file_case_analyze(core_path, &a->model, &stages, &m, &step))) {
+		rc = report_error(err, step == FILE_CASE_READ ? "cannot read core '%s'" : "cannot analyze core '%s'",
+				  core_path);
 		hs_error_destroy(err);
 		return rc;
 	}
-	if ((err = analyze_core(core, &a->model, &stages, &m))) {
-		rc = report_error(err, "cannot analyze core '%s'", core_path);
-		hs_error_destroy(err);
-		return rc;
-	}
-	strbuf_init(&text);
-	strbuf_init(&json);
-	strbuf_init(&html);
-	strbuf_init(&dot);
 	/*
-	 * A stored case keeps text, JSON and HTML, so `show` prints exactly what
-	 * this run would have in each; without a database only the asked-for one.
+	 * A stored case keeps the stored formats (text, JSON, HTML), so `show`
+	 * prints exactly what this run would have in each; without a database
+	 * only the asked-for one is rendered.
 	 */
-	store = !a->no_db;
-	if (((store || a->format == FORMAT_TEXT) && !report_text(m, &ropts, &text)) ||
-	    ((store || a->format == FORMAT_JSON) && !report_json(m, &ropts, &json)) ||
-	    ((store || a->format == FORMAT_HTML) && !report_html(m, &ropts, &html)) ||
-	    (a->format == FORMAT_DOT && !report_dot(m, &ropts, &dot))) {
+	file_case_reports_init(&reports);
+	if ((err = file_case_render(m, &ropts, !a->no_db, out ? a->format : NULL, &reports))) {
+		hs_error_destroy(err);
 		fputs("hanganalyze: cannot render the report: out of memory\n", stderr);
 		rc = EXIT_INTERNAL;
 		goto out;
 	}
-	chosen = a->format == FORMAT_JSON ? &json : a->format == FORMAT_HTML ? &html : a->format == FORMAT_DOT ? &dot : &text;
-	if (out && !strbuf_append(out, chosen->buf, chosen->len)) {
-		rc = EXIT_INTERNAL;
-		goto out;
+	if (out) {
+		const struct strbuf *chosen = file_case_report(&reports, a->format);
+		if (!strbuf_append(out, chosen->buf, chosen->len)) {
+			rc = EXIT_INTERNAL;
+			goto out;
+		}
 	}
 	if (a->stats) {
 		struct core_file_stats st;
@@ -239,14 +188,9 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 	if (!a->no_db && (rc = open_db_once(a)) != EXIT_DONE)
 		goto out;
 	if (a->db) {
-		struct casedb_report reports[] = {
-			{ "text", text.buf, text.len },
-			{ "json", json.buf, json.len },
-			{ "html", html.buf, html.len },
-		};
 		struct casedb_stored stored;
 
-		if ((err = casedb_store(a->db, m, core_path, reports, 3, &stored))) {
+		if ((err = file_case_store(a->db, m, core_path, &reports, &stored))) {
 			rc = report_db_error(err, a->db_path_owned);
 			hs_error_destroy(err);
 			goto out;
@@ -264,10 +208,7 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 				a->db_path_owned);
 	}
 out:
-	strbuf_deinit(&text);
-	strbuf_deinit(&json);
-	strbuf_deinit(&html);
-	strbuf_deinit(&dot);
+	file_case_reports_deinit(&reports);
 	if (rc != EXIT_DONE) {
 		model_destroy(m);
 		return rc;
@@ -285,12 +226,13 @@ int cmd_analyze(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct analysis_options a = { .format = FORMAT_TEXT };
+	struct analysis_options a;
 	struct model *m;
 	struct strbuf out;
 	int fail_on = -1;
 	int opt, rc;
 
+	analysis_init(&a);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "f:ae:qhV", options, NULL)) != -1) {
 		if ((rc = analysis_parse_option(&a, opt, optarg)) >= 0) {

@@ -22,7 +22,6 @@
 
 #include "cmd/hanganalyze/hanganalyze.h"
 #include "common/outfile.h"
-#include "common/utf8.h"
 #include "common/util.h"
 
 #define KNOWN_MAX 10000u
@@ -40,8 +39,11 @@ struct known_list {
 
 static void usage(FILE *out)
 {
-	fputs("usage: hanganalyze check --known FILE [--format=text|junit] [-o OUTPUT] [analyze options] CORE...\n"
-	      "\n"
+	char names[64];
+
+	fprintf(out, "usage: hanganalyze check --known FILE [--format=%s] [-o OUTPUT] [analyze options] CORE...\n",
+		report_format_synopsis(REPORT_CHECK, false, names, sizeof(names)));
+	fputs("\n"
 	      "Analyzes each CORE and compares its hang signature with FILE, which lists known\n"
 	      "signatures, one per line: 'SIGNATURE expected|forbidden [# comment]' (8 to 16 leading\n"
 	      "hex digits). Exit 0 when every hang found is known and expected; 1 when one is new (not\n"
@@ -132,49 +134,6 @@ static const struct known *lookup(const struct known_list *l, const char *hash)
 	return NULL;
 }
 
-/* XML text: the five entities, control bytes (not allowed in XML 1.0) and invalid UTF-8 as U+FFFD. */
-static bool xml_escape(struct strbuf *sb, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	bool ok = true;
-
-	for (; ok && *s; s++) {
-		switch (*s) {
-		case '<': ok = strbuf_addstr(sb, "&lt;"); break;
-		case '>': ok = strbuf_addstr(sb, "&gt;"); break;
-		case '&': ok = strbuf_addstr(sb, "&amp;"); break;
-		case '"': ok = strbuf_addstr(sb, "&quot;"); break;
-		case '\'': ok = strbuf_addstr(sb, "&apos;"); break;
-		case '\n': case '\t': ok = strbuf_append(sb, s, 1); break;
-		default:
-			if (*s < 0x20 || *s == 0x7f) {
-				ok = strbuf_addstr(sb, "\xef\xbf\xbd");
-			} else if (*s >= 0x80) {
-				uint32_t cp;
-				size_t n = utf8_decode((const char *)s, &cp);
-				if (n) {
-					ok = strbuf_append(sb, s, n);
-					s += n - 1;
-				} else {
-					ok = strbuf_addstr(sb, "\xef\xbf\xbd");
-				}
-			} else {
-				ok = strbuf_append(sb, s, 1);
-			}
-		}
-	}
-	return ok;
-}
-
-enum verdict { PASS_NO_HANG, PASS_KNOWN, FAIL_NEW, FAIL_REGRESSED, FAIL_ERROR };
-
-struct result {
-	const char *core;
-	enum verdict verdict;
-	char *hash, *summary, *rule, *comment;
-	double seconds;
-};
-
 int cmd_check(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -184,17 +143,32 @@ int cmd_check(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct analysis_options a = { .format = FORMAT_TEXT, .extra_formats = "junit", .quiet = true };
+	const struct report_format *format = report_format_default(REPORT_CHECK);
+	struct analysis_options a;
 	struct known_list known = VEC_INIT;
 	const char *known_path = NULL, *output = NULL;
-	struct result *results = NULL;
-	size_t nresults = 0, failures = 0, errors = 0;
+	struct report_check_result *results = NULL;
+	size_t nresults = 0, failures = 0;
 	struct strbuf out;
 	int opt, rc, worst = EXIT_DONE;
 	bool ok = true;
 
+	analysis_init(&a);
+	a.quiet = true;	/* CI logs want the verdicts, not where each case went */
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "f:ae:qo:h", options, NULL)) != -1) {
+		if (opt == 'f') {
+			char names[64];
+			if ((format = report_format_find(optarg, REPORT_CHECK)))
+				continue;
+			if (report_format_find(optarg, REPORT_CASE))
+				fprintf(stderr, "hanganalyze: check writes %s\n",
+					report_format_list(REPORT_CHECK, false, names, sizeof(names)));
+			else
+				fprintf(stderr, "hanganalyze: unknown format '%s': use %s\n", optarg,
+					report_format_list(REPORT_CHECK, false, names, sizeof(names)));
+			return EXIT_USAGE;
+		}
 		if ((rc = analysis_parse_option(&a, opt, optarg)) >= 0) {
 			if (rc != EXIT_DONE)
 				return rc;
@@ -211,10 +185,6 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, "hanganalyze: check needs --known FILE and at least one core\n");
 		return EXIT_USAGE;
 	}
-	if (a.format != FORMAT_TEXT && a.format != FORMAT_EXTRA) {
-		fprintf(stderr, "hanganalyze: check writes text or junit\n");
-		return EXIT_USAGE;
-	}
 	if ((rc = load_known(known_path, &known)) != EXIT_DONE) {
 		known_deinit(&known);
 		return rc;
@@ -226,7 +196,7 @@ int cmd_check(int argc, char **argv)
 		goto out;
 	}
 	for (int i = optind; i < argc; i++) {
-		struct result *r = &results[nresults++];
+		struct report_check_result *r = &results[nresults++];
 		uint64_t t0 = hs_now_mono_ns();
 		struct model *m;
 		const struct known *k;
@@ -235,8 +205,7 @@ int cmd_check(int argc, char **argv)
 		rc = analysis_run(&a, argv[i], &m, NULL);
 		r->seconds = (hs_now_mono_ns() - t0) / 1e9;
 		if (rc != EXIT_DONE) {
-			r->verdict = FAIL_ERROR;
-			errors++;
+			r->verdict = REPORT_FAIL_ERROR;
 			if (rc > worst)
 				worst = rc;
 			continue;
@@ -246,62 +215,17 @@ int cmd_check(int argc, char **argv)
 			r->rule = strdup(m->signature.rule);
 			r->summary = strdup(m->findings.items[0].summary ? m->findings.items[0].summary : "");
 			k = lookup(&known, m->signature.hash);
-			r->verdict = !k ? FAIL_NEW : k->forbidden ? FAIL_REGRESSED : PASS_KNOWN;
-			r->comment = k && k->comment ? strdup(k->comment) : NULL;
-			failures += r->verdict == FAIL_NEW || r->verdict == FAIL_REGRESSED;
+			r->verdict = !k ? REPORT_FAIL_NEW : k->forbidden ? REPORT_FAIL_REGRESSED : REPORT_PASS_KNOWN;
+			r->comment = k ? k->comment : NULL;	/* borrowed from known, which outlives results */
+			failures += r->verdict == REPORT_FAIL_NEW || r->verdict == REPORT_FAIL_REGRESSED;
 		} else {
-			r->verdict = PASS_NO_HANG;
+			r->verdict = REPORT_PASS_NO_HANG;
 		}
 		model_destroy(m);
 	}
 
 	strbuf_init(&out);
-	if (a.format == FORMAT_EXTRA) {
-		ok = strbuf_appendf(&out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-					  "<testsuites>\n<testsuite name=\"hanganalyze check\" tests=\"%zu\" failures=\"%zu\" "
-					  "errors=\"%zu\">\n", nresults, failures, errors);
-		for (size_t i = 0; ok && i < nresults; i++) {
-			const struct result *r = &results[i];
-			ok = strbuf_addstr(&out, "  <testcase classname=\"hanganalyze.check\" name=\"") &&
-			     xml_escape(&out, r->core) && strbuf_appendf(&out, "\" time=\"%.3f\"", r->seconds);
-			if (!ok)
-				break;
-			switch (r->verdict) {
-			case PASS_NO_HANG: case PASS_KNOWN:
-				ok = strbuf_addstr(&out, "/>\n");
-				break;
-			case FAIL_ERROR:
-				ok = strbuf_addstr(&out, ">\n    <error message=\"the core could not be analyzed\"/>\n  </testcase>\n");
-				break;
-			case FAIL_NEW: case FAIL_REGRESSED:
-				ok = strbuf_appendf(&out, ">\n    <failure type=\"%s\" message=\"%s hang signature %s: ",
-						    r->verdict == FAIL_NEW ? "new-hang" : "regressed-hang",
-						    r->verdict == FAIL_NEW ? "new" : "regressed", r->hash) &&
-				     xml_escape(&out, r->summary ? r->summary : "") && strbuf_addstr(&out, "\">") &&
-				     strbuf_appendf(&out, "rule %s, signature %s", r->rule ? r->rule : "?", r->hash);
-				if (ok && r->comment)
-					ok = strbuf_addstr(&out, "; known as: ") && xml_escape(&out, r->comment);
-				ok = ok && strbuf_addstr(&out, "</failure>\n  </testcase>\n");
-				break;
-			}
-		}
-		ok = ok && strbuf_addstr(&out, "</testsuite>\n</testsuites>\n");
-	} else {
-		for (size_t i = 0; ok && i < nresults; i++) {
-			const struct result *r = &results[i];
-			static const char *const words[] = { "ok (no hang)", "ok (known hang)", "FAIL: new hang",
-							     "FAIL: regressed hang", "ERROR" };
-			ok = report_append_safe(&out, r->core) && strbuf_appendf(&out, ": %s", words[r->verdict]);
-			if (ok && r->hash)
-				ok = strbuf_appendf(&out, " %s (%s): ", r->hash, r->rule) && report_append_safe(&out, r->summary);
-			if (ok && r->comment)
-				ok = strbuf_addstr(&out, " [known as: ") && report_append_safe(&out, r->comment) &&
-				     strbuf_addstr(&out, "]");
-			ok = ok && strbuf_addstr(&out, "\n");
-		}
-		ok = ok && strbuf_appendf(&out, "%zu core(s): %zu passed, %zu failed, %zu unreadable\n", nresults,
-					  nresults - failures - errors, failures, errors);
-	}
+	ok = format->render_check(&(struct report_check){ results, nresults }, &out);
 	if (!ok) {
 		rc = EXIT_INTERNAL;
 	} else if (output) {
@@ -323,10 +247,10 @@ int cmd_check(int argc, char **argv)
 		rc = worst != EXIT_DONE ? worst : failures ? EXIT_FINDING : EXIT_DONE;
 out:
 	for (size_t i = 0; i < nresults; i++) {
-		free(results[i].hash);
-		free(results[i].summary);
-		free(results[i].rule);
-		free(results[i].comment);
+		/* the copies made above: the rows are borrowed strings to the renderers, owned here */
+		free((char *)results[i].hash);
+		free((char *)results[i].summary);
+		free((char *)results[i].rule);
 	}
 	free(results);
 	known_deinit(&known);

@@ -18,18 +18,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "analyzer/names.h"
 #include "casedb/casedb.h"
 #include "cmd/hanganalyze/hanganalyze.h"
 #include "common/outfile.h"
-#include "reports/json_writer.h"
 
 enum { OPT_OUT = 300, OPT_FORCE };
 
 static void usage(FILE *out)
 {
-	fputs("usage: hanganalyze queue [--all] [--format=text|json|html] [--out DIR [--force]] [--db PATH]\n"
-	      "\n"
+	char names[64];
+
+	fprintf(out, "usage: hanganalyze queue [--all] [--format=%s] [--out DIR [--force]] [--db PATH]\n",
+		report_format_synopsis(REPORT_QUEUE, false, names, sizeof(names)));
+	fputs("\n"
 	      "Lists the hang signatures of the case database, most urgent first: regressed (a fixed\n"
 	      "hang seen again), then new, then triaged; within each, by severity, count and last seen.\n"
 	      "Fixed and ignored signatures are left out unless --all is given.\n"
@@ -39,58 +40,6 @@ static void usage(FILE *out)
 	      "report of each signature's latest case, linked from the table (without --out nothing\n"
 	      "is linked). DIR is created when missing; existing pages are replaced only with --force.\n",
 	      out);
-}
-
-static const char *when(int64_t ns, char *buf, size_t size)
-{
-	return ns ? report_time_utc((uint64_t)ns, buf, size) : "-";
-}
-
-void queue_group_json(struct json_writer *w, const struct casedb_group *g)
-{
-	char t[32];
-
-	json_object_begin(w);
-	json_key(w, "signature");
-	json_string(w, g->hash);
-	json_key(w, "rule");
-	json_string(w, g->rule);
-	json_key(w, "severity");
-	json_string(w, severity_name((enum severity)g->severity));
-	json_key(w, "status");
-	json_string(w, g->status);
-	json_key(w, "count");
-	json_int(w, g->count);
-	json_key(w, "hosts");
-	json_string(w, g->hosts);
-	json_key(w, "first_seen");
-	json_string(w, when(g->first_seen, t, sizeof(t)));
-	json_key(w, "last_seen");
-	json_string(w, when(g->last_seen, t, sizeof(t)));
-	json_key(w, "summary");
-	json_string(w, g->summary);
-	json_key(w, "text");
-	json_string(w, g->text);
-	json_key(w, "note");
-	json_string(w, g->note);
-	json_key(w, "ticket");
-	json_string(w, g->ticket);
-	json_key(w, "fixed_in");
-	json_string(w, g->fixed_in);
-	json_key(w, "latest_case");
-	json_int(w, g->latest_case);
-	json_object_end(w);
-}
-
-bool queue_group_line(struct strbuf *sb, const struct casedb_group *g)
-{
-	char first[32], last[32];
-
-	return strbuf_appendf(sb, "%-16s  %-8s  %-9s  %5lld  %-20s  %-20s  ", g->hash,
-			      severity_name((enum severity)g->severity), g->status, (long long)g->count,
-			      when(g->first_seen, first, sizeof(first)), when(g->last_seen, last, sizeof(last))) &&
-	       report_append_safe(sb, g->hosts ? g->hosts : "-") && strbuf_addstr(sb, "  ") &&
-	       report_append_safe(sb, g->summary) && strbuf_addstr(sb, "\n");
 }
 
 static int write_file(const char *path, const char *data, size_t len, bool force)
@@ -130,67 +79,57 @@ static char *join_path(const char *dir, const char *name)
 	return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
 }
 
-/* The queue page, and with out_dir the case pages beside it; returns an exit code. */
-static int queue_html(struct casedb *db, const struct casedb_group_list *groups, const char *out_dir, bool force,
-		      const char *source)
+/*
+ * The case pages beside the queue page in out_dir (marking the rows whose
+ * page was written), then the queue page itself; returns an exit code.
+ */
+static int queue_site(struct casedb *db, const struct casedb_group_list *groups, struct report_queue_row *rows,
+		      struct report_queue *q, const char *out_dir, bool force, bool quiet)
 {
-	struct report_queue_row *rows = calloc(groups->len + 1, sizeof(*rows));
 	struct strbuf page;
+	struct stat st;
 	size_t pages = 0;
 	char *path = NULL;
 	int rc = EXIT_DONE;
 
 	strbuf_init(&page);
-	if (!rows) {
-		fputs("hanganalyze: out of memory\n", stderr);
-		return EXIT_INTERNAL;
+	if (mkdir(out_dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "hanganalyze: cannot create '%s': %s\n", out_dir, strerror(errno));
+		rc = EXIT_INTERNAL;
+		goto out;
 	}
-	if (out_dir) {
-		struct stat st;
-		if (mkdir(out_dir, 0700) != 0 && errno != EEXIST) {
-			fprintf(stderr, "hanganalyze: cannot create '%s': %s\n", out_dir, strerror(errno));
-			rc = EXIT_INTERNAL;
-			goto out;
-		}
-		if (stat(out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			fprintf(stderr, "hanganalyze: '%s' is not a directory\n", out_dir);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		/* refuse before writing anything, rather than halfway */
-		if (!force) {
-			for (size_t i = 0; i <= groups->len && rc == EXIT_DONE; i++) {
-				char file[32];
-				const char *name = i == groups->len ? "index.html"
-					: report_html_case_file(groups->items[i].latest_case, file, sizeof(file));
-				if (i < groups->len && !groups->items[i].latest_case)
-					continue;
-				if (!(path = join_path(out_dir, name))) {
-					rc = EXIT_INTERNAL;
-					break;
-				}
-				if (lstat(path, &st) == 0) {
-					fprintf(stderr, "hanganalyze: '%s' already exists (use --force to replace it)\n", path);
-					rc = EXIT_USAGE;
-				}
-				free(path);
-				path = NULL;
+	if (stat(out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "hanganalyze: '%s' is not a directory\n", out_dir);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	/* refuse before writing anything, rather than halfway */
+	if (!force) {
+		for (size_t i = 0; i <= groups->len && rc == EXIT_DONE; i++) {
+			char file[32];
+			const char *name = i == groups->len ? "index.html"
+				: report_html_case_file(groups->items[i].latest_case, file, sizeof(file));
+			if (i < groups->len && !groups->items[i].latest_case)
+				continue;
+			if (!(path = join_path(out_dir, name))) {
+				rc = EXIT_INTERNAL;
+				break;
 			}
-			if (rc != EXIT_DONE)
-				goto out;
+			if (lstat(path, &st) == 0) {
+				fprintf(stderr, "hanganalyze: '%s' already exists (use --force to replace it)\n", path);
+				rc = EXIT_USAGE;
+			}
+			free(path);
+			path = NULL;
 		}
+		if (rc != EXIT_DONE)
+			goto out;
 	}
 	for (size_t i = 0; i < groups->len; i++) {
 		const struct casedb_group *g = &groups->items[i];
 		struct report_queue_row *r = &rows[i];
 
-		*r = (struct report_queue_row){
-			.signature = g->hash, .rule = g->rule, .severity = severity_name((enum severity)g->severity),
-			.status = g->status, .summary = g->summary, .hosts = g->hosts ? g->hosts : "",
-			.severity_rank = g->severity, .count = g->count, .first_seen_ns = g->first_seen,
-			.last_seen_ns = g->last_seen, .case_id = g->latest_case,
-		};
-		if (out_dir && g->latest_case) {
+		if (g->latest_case) {
 			struct hs_error *err;
 			char *report = NULL, file[32];
 			size_t len = 0;
@@ -222,24 +161,20 @@ static int queue_html(struct casedb *db, const struct casedb_group_list *groups,
 			pages++;
 		}
 	}
-	if (!report_html_queue(rows, groups->len, out_dir != NULL, source, &page)) {
+	q->links = true;
+	if (!report_queue_html(q, &page)) {
 		fputs("hanganalyze: cannot render the queue: out of memory\n", stderr);
 		rc = EXIT_INTERNAL;
-		goto out;
-	}
-	if (!out_dir) {
-		rc = write_stdout(page.buf, page.len);
 		goto out;
 	}
 	if (!(path = join_path(out_dir, "index.html"))) {
 		rc = EXIT_INTERNAL;
 		goto out;
 	}
-	if ((rc = write_file(path, page.buf, page.len, force)) == EXIT_DONE)
+	if ((rc = write_file(path, page.buf, page.len, force)) == EXIT_DONE && !quiet)
 		fprintf(stderr, "hanganalyze: wrote '%s' and %zu case page%s\n", path, pages, pages == 1 ? "" : "s");
 out:
 	free(path);
-	free(rows);
 	strbuf_deinit(&page);
 	return rc;
 }
@@ -256,8 +191,11 @@ int cmd_queue(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct casedb_group_list groups = VEC_INIT;
-	const char *db_path = NULL, *format = "text", *out_dir = NULL;
-	bool all = false, json = false, force = false, ok = true;
+	const struct report_format *format = report_format_default(REPORT_QUEUE);
+	const char *db_path = cli_globals.db_path, *out_dir = NULL;
+	bool all = false, force = false, html;
+	struct report_queue_row *rows = NULL;
+	struct report_queue q;
 	struct casedb *db;
 	struct hs_error *err;
 	struct strbuf out;
@@ -270,9 +208,8 @@ int cmd_queue(int argc, char **argv)
 		case OPT_ALL: all = true; break;
 		case OPT_DB: db_path = optarg; break;
 		case 'f':
-			if (parse_stored_format(optarg, &format) != EXIT_DONE)
+			if (parse_format(optarg, REPORT_QUEUE, false, &format) != EXIT_DONE)
 				return EXIT_USAGE;
-			json = strcmp(optarg, "json") == 0;
 			break;
 		case OPT_OUT:
 			if (!*optarg) {
@@ -290,10 +227,13 @@ int cmd_queue(int argc, char **argv)
 		fprintf(stderr, "hanganalyze: queue takes no arguments\n");
 		return EXIT_USAGE;
 	}
-	if ((out_dir || force) && strcmp(format, "html") != 0) {
+	html = format == report_format_find("html", REPORT_QUEUE);
+	if ((out_dir || force) && !html) {
 		fprintf(stderr, "hanganalyze: %s goes with --format=html\n", out_dir ? "--out" : "--force");
 		return EXIT_USAGE;
 	}
+	if ((rc = needs_database("queue", db_path)) != EXIT_DONE)
+		return rc;
 	/* an empty queue is not an error: the database is created on first use */
 	if (!(path = db_path ? strdup(db_path) : casedb_default_path())) {
 		fputs("hanganalyze: out of memory\n", stderr);
@@ -308,43 +248,32 @@ int cmd_queue(int argc, char **argv)
 	if ((err = casedb_queue(db, all, &groups))) {
 		rc = report_db_error(err, NULL);
 		hs_error_destroy(err);
-		casedb_close(db);
-		free(path);
-		return rc;
+		goto out;
 	}
-	if (strcmp(format, "html") == 0) {
+	if (!(rows = calloc(groups.len + 1, sizeof(*rows)))) {
+		fputs("hanganalyze: out of memory\n", stderr);
+		rc = EXIT_INTERNAL;
+		goto out;
+	}
+	for (size_t i = 0; i < groups.len; i++)
+		queue_row_from_group(&rows[i], &groups.items[i]);
+	q = (struct report_queue){
+		.rows = rows, .nrows = groups.len, .all = all,
 		/* the database's file name only: the page may be published, its directory is nobody's business */
-		rc = queue_html(db, &groups, out_dir, force, strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
-		casedb_group_list_deinit(&groups);
-		casedb_close(db);
-		free(path);
-		return rc;
+		.source = strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
+	};
+	if (out_dir) {
+		rc = queue_site(db, &groups, rows, &q, out_dir, force, cli_globals.quiet);
+		goto out;
 	}
-	free(path);
 	strbuf_init(&out);
-	if (json) {
-		struct json_writer w;
-		json_writer_init(&w, &out);
-		json_object_begin(&w);
-		json_key(&w, "schema");
-		json_string(&w, "hanganalyze-queue/1");
-		json_key(&w, "groups");
-		json_array_begin(&w);
-		for (size_t i = 0; i < groups.len; i++)
-			queue_group_json(&w, &groups.items[i]);
-		json_array_end(&w);
-		json_object_end(&w);
-		ok = json_writer_ok(&w) && strbuf_addstr(&out, "\n");
-	} else if (groups.len == 0) {
-		ok = strbuf_addstr(&out, all ? "no cases\n" : "no open hang signatures\n");
-	} else {
-		ok = strbuf_appendf(&out, "%-16s  %-8s  %-9s  %5s  %-20s  %-20s  %s  %s\n", "SIGNATURE", "SEVERITY", "STATUS",
-				    "COUNT", "FIRST SEEN", "LAST SEEN", "HOSTS", "SUMMARY");
-		for (size_t i = 0; ok && i < groups.len; i++)
-			ok = queue_group_line(&out, &groups.items[i]);
-	}
-	rc = ok ? write_stdout(out.buf, out.len) : EXIT_INTERNAL;
+	rc = format->render_queue(&q, &out) ? write_stdout(out.buf, out.len) : EXIT_INTERNAL;
+	if (rc == EXIT_INTERNAL && html)
+		fputs("hanganalyze: cannot render the queue: out of memory\n", stderr);
 	strbuf_deinit(&out);
+out:
+	free(rows);
+	free(path);
 	casedb_group_list_deinit(&groups);
 	casedb_close(db);
 	return rc;

@@ -10,12 +10,14 @@
 
 #include "casedb/casedb.h"
 #include "cmd/hanganalyze/hanganalyze.h"
-#include "reports/json_writer.h"
 
 static void usage(FILE *out)
 {
-	fputs("usage: hanganalyze show [--format=text|json|html] [--db PATH] ID|SIGNATURE\n"
-	      "\n"
+	char names[64];
+
+	fprintf(out, "usage: hanganalyze show [--format=%s] [--db PATH] ID|SIGNATURE\n",
+		report_format_synopsis(REPORT_CASE, true, names, sizeof(names)));
+	fputs("\n"
 	      "ID (a case number, as analyze and queue print it): the case's report, exactly as its\n"
 	      "analysis printed it in that format. SIGNATURE (4 to 16 leading hex digits of a hash):\n"
 	      "the group's triage state, then its latest case; with --format=html, the latest case's\n"
@@ -41,7 +43,8 @@ int cmd_show(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db_path = NULL, *format = "text";
+	const struct report_format *format = report_format_default(REPORT_CASE);
+	const char *db_path = cli_globals.db_path;
 	struct casedb_group_list groups = VEC_INIT;
 	struct casedb *db;
 	struct hs_error *err = NULL;
@@ -56,7 +59,7 @@ int cmd_show(int argc, char **argv)
 		switch (opt) {
 		case OPT_DB: db_path = optarg; break;
 		case 'f':
-			if (parse_stored_format(optarg, &format) != EXIT_DONE)
+			if (parse_format(optarg, REPORT_CASE, true, &format) != EXIT_DONE)
 				return EXIT_USAGE;
 			break;
 		case 'h': usage(stdout); return EXIT_DONE;
@@ -67,51 +70,26 @@ int cmd_show(int argc, char **argv)
 		fprintf(stderr, "hanganalyze: show takes one case id or signature\n");
 		return EXIT_USAGE;
 	}
-	if ((rc = open_database(db_path, &db)) != EXIT_DONE)
+	if ((rc = needs_database("show", db_path)) != EXIT_DONE || (rc = open_database(db_path, &db)) != EXIT_DONE)
 		return rc;
 	strbuf_init(&out);
 	if (all_digits(argv[optind]) && strlen(argv[optind]) < 19) {
-		if (!(err = casedb_case_report(db, strtoll(argv[optind], NULL, 10), format, &report, &len)))
+		if (!(err = casedb_case_report(db, strtoll(argv[optind], NULL, 10), format->name, &report, &len)))
 			ok = strbuf_append(&out, report, len);
 	} else if (!(err = casedb_find_group(db, argv[optind], &groups))) {
 		const struct casedb_group *g = &groups.items[0];
-		if (g->latest_case && (err = casedb_case_report(db, g->latest_case, format, &report, &len)))
+		struct report_queue_row row;
+
+		if (g->latest_case && (err = casedb_case_report(db, g->latest_case, format->name, &report, &len)))
 			goto out;
-		if (strcmp(format, "html") == 0) {
+		queue_row_from_group(&row, g);
+		if (format == report_format_find("json", REPORT_CASE))
+			ok = report_group_json(&row, report, len, &out);
+		else if (format == report_format_find("text", REPORT_CASE))
+			ok = report_group_text(&row, report, len, &out);
+		else if (report)
 			/* a page is one case: the group's state is in the queue page */
-			if (report)
-				ok = strbuf_append(&out, report, len);
-		} else if (strcmp(format, "json") == 0) {
-			struct json_writer w;
-			json_writer_init(&w, &out);
-			json_object_begin(&w);
-			json_key(&w, "schema");
-			json_string(&w, "hanganalyze-group/1");
-			json_key(&w, "group");
-			queue_group_json(&w, g);
-			/* the latest case's own document, as its analysis printed it */
-			json_key(&w, "latest");
-			if (report)
-				json_raw(&w, report, len);
-			else
-				json_null(&w);
-			json_object_end(&w);
-			ok = json_writer_ok(&w) && strbuf_addstr(&out, "\n");
-		} else {
-			ok = strbuf_addstr(&out, "signature ") && strbuf_addstr(&out, g->hash) &&
-			     strbuf_appendf(&out, " (%s)\n", g->status) && strbuf_addstr(&out, "  ") &&
-			     report_append_safe(&out, g->text) && strbuf_addstr(&out, "\n  ") && queue_group_line(&out, g);
-			if (ok && g->note)
-				ok = strbuf_addstr(&out, "  note: ") && report_append_safe(&out, g->note) && strbuf_addstr(&out, "\n");
-			if (ok && g->ticket)
-				ok = strbuf_addstr(&out, "  ticket: ") && report_append_safe(&out, g->ticket) && strbuf_addstr(&out, "\n");
-			if (ok && g->fixed_in)
-				ok = strbuf_addstr(&out, "  fixed in: ") && report_append_safe(&out, g->fixed_in) &&
-				     strbuf_addstr(&out, "\n");
-			if (ok && report)
-				ok = strbuf_appendf(&out, "\nlatest case %lld:\n", (long long)g->latest_case) &&
-				     strbuf_append(&out, report, len);
-		}
+			ok = strbuf_append(&out, report, len);
 	}
 out:
 	if (err) {

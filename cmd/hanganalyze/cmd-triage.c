@@ -31,7 +31,7 @@ int cmd_triage(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db_path = NULL, *status = NULL, *note = NULL, *ticket = NULL, *fixed_in = NULL;
+	const char *db_path = cli_globals.db_path, *status = NULL, *note = NULL, *ticket = NULL, *fixed_in = NULL;
 	struct casedb_group_list groups = VEC_INIT;
 	struct casedb *db;
 	struct hs_error *err;
@@ -60,14 +60,17 @@ int cmd_triage(int argc, char **argv)
 			status ? "unknown status" : "no --status given");
 		return EXIT_USAGE;
 	}
-	if ((rc = open_database(db_path, &db)) != EXIT_DONE)
+	if ((rc = needs_database("triage", db_path)) != EXIT_DONE || (rc = open_database(db_path, &db)) != EXIT_DONE)
 		return rc;
 	if ((err = casedb_triage(db, argv[optind], status, note, ticket, fixed_in, &groups))) {
 		rc = report_db_error(err, NULL);
 		hs_error_destroy(err);
 	} else {
+		struct report_queue_row row;
+
+		queue_row_from_group(&row, &groups.items[0]);
 		strbuf_init(&out);
-		rc = queue_group_line(&out, &groups.items[0]) ? write_stdout(out.buf, out.len) : EXIT_INTERNAL;
+		rc = report_queue_line(&out, &row) ? write_stdout(out.buf, out.len) : EXIT_INTERNAL;
 		strbuf_deinit(&out);
 	}
 	casedb_group_list_deinit(&groups);

@@ -4,7 +4,8 @@
  * How to add a subcommand:
  *  1. write cmd/hanganalyze/cmd-NAME.c defining `int cmd_NAME(int argc, char **argv)`;
  *     argv[0] is the subcommand's name, the return value is the exit code;
- *  2. declare it below and add a row to the table in main.c;
+ *  2. declare it below and add a row to the table in main.c; start from
+ *     cli_globals (the options given before its name) where they apply;
  *  3. add the file to hanganalyze's sources in CMakeLists.txt and document it
  *     in the README's hanganalyze(1) section.
  * Only cmd/ prints to the user or picks exit codes.
@@ -13,12 +14,14 @@
 #define HS_CMD_HANGANALYZE_H
 
 #include <getopt.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "analyzer/analyze.h"
 #include "common/error.h"
 #include "common/strbuf.h"
+#include "reports/format.h"
 #include "reports/report.h"
 
 struct casedb;
@@ -38,33 +41,58 @@ int cmd_show(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
+/* ---- shared by the subcommands (cli.c) ---------------------------------- */
+
+/*
+ * The options given before the subcommand's name (`hanganalyze --db X
+ * queue`, like `git -C DIR log`), set by main() before the subcommand runs;
+ * a subcommand takes them as its defaults, its own options override them.
+ * All zero when no subcommand was named (`hanganalyze [OPTIONS] CORE`: the
+ * analyze subcommand parses every argument itself).
+ */
+struct global_options {
+	const char *db_path;	/* --db PATH */
+	bool no_db;		/* --no-db */
+	bool quiet;		/* -q, --quiet */
+};
+extern struct global_options cli_globals;
+
 /* Prints "hanganalyze: <prefix>: <message>" and returns the exit code for err's kind. */
 int report_error(const struct hs_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A database error: the message as is, exit 2 for a bad argument, 3 for a foreign/newer file, else 4. */
 int report_db_error(const struct hs_error *err, const char *path);
 
-/* Writes all of buf to stdout; false (and a message) when that fails. */
+/* Writes all of buf to stdout; EXIT_DONE, or a message and EXIT_INTERNAL. */
 int write_stdout(const char *buf, size_t len);
 
 /* "low".."critical" → 0..3, -1 for anything else. */
 int parse_severity(const char *s);
 
-/* --format for queue and show: text, json or html into *ret; EXIT_USAGE (and a message) otherwise. */
-int parse_stored_format(const char *arg, const char **ret);
+/*
+ * --format: the format of kind named arg (with stored_only, one a stored
+ * case keeps) into *ret; EXIT_USAGE and "unknown format 'ARG': use text,
+ * json or html" (the table's names) otherwise.
+ */
+int parse_format(const char *arg, enum report_kind kind, bool stored_only, const struct report_format **ret);
+
+/* The formats of kind for a usage text, one per line: its name and its help, indented under an option. */
+void print_format_help(FILE *out, enum report_kind kind);
 
 /* Opens the database at path (NULL: the default) for a subcommand; returns an exit code. */
 int open_database(const char *path, struct casedb **ret);
 
-/* A queue row, as text (one line) and as a JSON object (cmd-queue.c; show and triage use them too). */
+/*
+ * EXIT_DONE, or EXIT_USAGE and a message when a global --no-db was given to
+ * a subcommand that reads the database and no --db PATH (db_path) after it.
+ */
+int needs_database(const char *subcommand, const char *db_path);
+
+/* A database group as a row for the queue renderers (strings borrowed from g). */
 struct casedb_group;
-struct json_writer;
-bool queue_group_line(struct strbuf *sb, const struct casedb_group *g);
-void queue_group_json(struct json_writer *w, const struct casedb_group *g);
+void queue_row_from_group(struct report_queue_row *r, const struct casedb_group *g);
 
 /* ---- the analysis pipeline (analyze, check) ---------------------------- */
-
-enum analysis_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_HTML, FORMAT_DOT, FORMAT_EXTRA };
 
 enum {
 	OPT_SYSROOT = 256, OPT_NO_INLINE, OPT_STATS, OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_FAIL_ON, OPT_DB, OPT_NO_DB,
@@ -81,8 +109,7 @@ enum {
 	{ "db", required_argument, NULL, OPT_DB }, { "no-db", no_argument, NULL, OPT_NO_DB }
 
 struct analysis_options {
-	enum analysis_format format;
-	const char *extra_formats;	/* a subcommand's own format name ("junit"), or NULL */
+	const struct report_format *format;	/* REPORT_CASE: what analysis_run() appends to out */
 	struct analyze_options model;
 	struct report_options report;
 	bool stats, quiet, no_default_rules, no_db;
@@ -95,6 +122,8 @@ struct analysis_options {
 	char *db_path_owned;
 };
 
+/* Sets a's defaults: text, and the global options. */
+void analysis_init(struct analysis_options *a);
 /* Handles one of the shared options: EXIT_DONE, an error exit code, or -1 when opt is not one of them. */
 int analysis_parse_option(struct analysis_options *a, int opt, const char *arg);
 /* Loads the user rules (the case database is opened with the first case to store); returns an exit code. */

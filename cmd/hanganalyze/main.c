@@ -2,22 +2,24 @@
  * hanganalyze: post-mortem analysis of a hung process's core.
  *
  *   hanganalyze [OPTIONS] CORE          analyze a core (the default subcommand)
- *   hanganalyze analyze [OPTIONS] CORE  the same, spelled out
- *   hanganalyze queue | show | triage | check ...   the case database and CI
+ *   hanganalyze [GLOBAL] analyze [OPTIONS] CORE   the same, spelled out
+ *   hanganalyze [GLOBAL] queue | show | triage | check ...   the case database and CI
  *
- * The first argument picks a subcommand from the table below; anything else
- * is taken as the analyze subcommand's arguments (so a core literally named
- * like a subcommand must be given as ./NAME).
+ * GLOBAL options (--db PATH, --no-db, -q, --help, --version) may come before
+ * the subcommand's name, as in `git -C DIR log`, and apply to it. The first
+ * other argument picks a subcommand from the table below; a core file (an
+ * existing file, or any path with a '/') or an analyze option means the
+ * analyze subcommand, which then parses the whole command line itself, so
+ * `hanganalyze [analyze options] CORE` means what it always has. A core
+ * literally named like a subcommand must be given as ./NAME; any other word
+ * is a mistyped subcommand and a usage error.
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
-#include "casedb/casedb.h"
 #include "cmd/hanganalyze/hanganalyze.h"
+#include "common/util.h"
 
 static const struct subcommand {
 	const char *name;
@@ -31,98 +33,87 @@ static const struct subcommand {
 	{ "check", cmd_check, "CI: pass when every hang in the cores is a known, expected one" },
 };
 
-int report_error(const struct hs_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("hanganalyze: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s\n", hs_error_message(err));
-	switch (err->kind) {
-	case HS_ERR_INVALID: return EXIT_USAGE;
-	case HS_ERR_NOMEM: case HS_ERR_INTERNAL: return EXIT_INTERNAL;
-	default: return EXIT_BAD_INPUT;
-	}
-}
-
-int report_db_error(const struct hs_error *err, const char *path)
-{
-	(void)path;
-	fprintf(stderr, "hanganalyze: %s\n", hs_error_message(err));
-	switch (err->kind) {
-	case HS_ERR_INVALID: return EXIT_USAGE;
-	case HS_ERR_FORMAT: return EXIT_BAD_INPUT;
-	default: return EXIT_INTERNAL;
-	}
-}
-
-int parse_stored_format(const char *arg, const char **ret)
-{
-	if (strcmp(arg, "json") != 0 && strcmp(arg, "text") != 0 && strcmp(arg, "html") != 0) {
-		fprintf(stderr, "hanganalyze: unknown format '%s': use text, json or html\n", arg);
-		return EXIT_USAGE;
-	}
-	*ret = arg;
-	return EXIT_DONE;
-}
-
-int open_database(const char *path, struct casedb **ret)
-{
-	char *p = path ? strdup(path) : casedb_default_path();
-	struct hs_error *err;
-	int rc = EXIT_DONE;
-
-	if (!p) {
-		fputs("hanganalyze: out of memory\n", stderr);
-		return EXIT_INTERNAL;
-	}
-	if ((err = casedb_open(p, false, ret))) {
-		rc = report_db_error(err, p);
-		hs_error_destroy(err);
-	}
-	free(p);
-	return rc;
-}
-
-int write_stdout(const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(STDOUT_FILENO, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			/* a closed pipe (| head) is the reader's choice, not our failure */
-			if (errno == EPIPE)
-				return EXIT_DONE;
-			fprintf(stderr, "hanganalyze: cannot write the report: %s\n", strerror(errno));
-			return EXIT_INTERNAL;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return EXIT_DONE;
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: hanganalyze [OPTIONS] CORE\n"
-		     "       hanganalyze SUBCOMMAND [ARGS]\n\nsubcommands:\n");
-	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		     "       hanganalyze [--db PATH | --no-db] [-q] SUBCOMMAND [ARGS]\n\nsubcommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
 		fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
 	fprintf(out, "\n'hanganalyze SUBCOMMAND --help' describes each one; 'hanganalyze --help' the default.\n");
 }
 
+static const struct subcommand *find_subcommand(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
+		if (strcmp(name, subcommands[i].name) == 0)
+			return &subcommands[i];
+	return NULL;
+}
+
+/* Is word meant as a core: a file that exists, or a path (so a missing core is still "cannot read core")? */
+static bool names_a_core(const char *word)
+{
+	struct stat st;
+
+	return strchr(word, '/') || stat(word, &st) == 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc >= 2) {
-		for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-			if (strcmp(argv[1], subcommands[i].name) == 0)
-				return subcommands[i].run(argc - 1, argv + 1);
-		if (strcmp(argv[1], "help") == 0) {
+	struct global_options g = { 0 };
+	const struct subcommand *sub;
+	char *help_argv[] = { NULL, "--help", NULL };
+	bool help = false, version = false;
+	int i;
+
+	/*
+	 * The global options, up to the first word. Anything else that starts
+	 * with '-' is an analyze option: the default subcommand's command line.
+	 */
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--db") == 0 && i + 1 < argc) {
+			g.db_path = argv[++i];
+			g.no_db = false;
+		} else if (strncmp(arg, "--db=", 5) == 0) {
+			g.db_path = arg + 5;
+			g.no_db = false;
+		} else if (strcmp(arg, "--no-db") == 0) {
+			g.no_db = true;
+		} else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+			g.quiet = true;
+		} else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+			help = true;
+		} else if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0) {
+			version = true;
+		} else {
+			break;
+		}
+	}
+	if (i < argc && argv[i][0] != '-') {
+		if ((sub = find_subcommand(argv[i]))) {
+			if (version) {
+				printf("hanganalyze %s\n", HANGSNAP_VERSION);
+				return EXIT_DONE;
+			}
+			if (help) {
+				help_argv[0] = argv[i];
+				return sub->run(2, help_argv);
+			}
+			if (g.db_path && !*g.db_path) {
+				fputs("hanganalyze: --db needs a path\n", stderr);
+				return EXIT_USAGE;
+			}
+			cli_globals = g;
+			return sub->run(argc - i, argv + i);
+		}
+		if (strcmp(argv[i], "help") == 0) {
 			usage(stdout);
 			return EXIT_DONE;
+		}
+		if (!help && !version && !names_a_core(argv[i])) {
+			fprintf(stderr, "hanganalyze: '%s' is not a hanganalyze command or a core file\n", argv[i]);
+			return EXIT_USAGE;
 		}
 	}
 	/* everything else belongs to the default subcommand, argv[0] standing in for its name */
