@@ -24,12 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capture/context.h"
-#include "capture/coredump.h"
-#include "capture/snapshot.h"
-#include "common/outfile.h"
+#include "capture/capture.h"
+#include "capture/proc.h"
 #include "common/util.h"
-#include "formats/zstd_seekable.h"
+#include "common/vec.h"
 
 #ifndef HANGSNAP_VERSION
 #define HANGSNAP_VERSION "0.0.0"
@@ -205,19 +203,6 @@ static bool parse_seconds(const char *s, uint64_t *ns_ret)
 	return *ns_ret > 0;
 }
 
-static uint64_t default_memory_budget(void)
-{
-	char *buf = NULL, *p;
-	uint64_t avail = 0;
-	struct hs_error *err = hs_read_file("/proc/meminfo", 1 << 16, &buf, NULL, NULL);
-
-	if (!err && (p = strstr(buf, "MemAvailable:")))
-		avail = strtoull(p + 13, NULL, 10) * 1024;
-	hs_error_destroy(err);
-	free(buf);
-	return avail ? avail / 2 : 1ull << 30;
-}
-
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum {
@@ -336,7 +321,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		}
 		o->command = argv + optind;
 		if (!o->memory_budget)
-			o->memory_budget = default_memory_budget();
+			o->memory_budget = capture_default_memory_budget();
 		return -1;
 	}
 	if ((o->db || o->no_db) && !o->analyze) {
@@ -355,341 +340,137 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	o->pid = (pid_t)v;
 	if (!o->memory_budget)
-		o->memory_budget = default_memory_budget();
+		o->memory_budget = capture_default_memory_budget();
 	return -1;
 }
-
-/* progress on a terminal */
 
 /*
  * A progress line on a terminal, for dumps that take a while: it appears
  * only once a phase has run 100 ms, then updates ten times a second.
  */
 struct progress {
-	bool enabled;
 	bool shown;
 	uint64_t last_ns;	/* phase start, then the last update */
-	const char *what;
 };
 
-static void progress_begin(struct progress *p, const char *what)
+static const char *phase_text(enum capture_phase phase)
 {
-	p->what = what;
-	p->last_ns = hs_now_mono_ns();
-	p->shown = false;
+	switch (phase) {
+	case CAPTURE_PHASE_WRITE_STOPPED: return "writing (process stopped)";
+	case CAPTURE_PHASE_PLAIN_COPY: return "writing plain copy";
+	case CAPTURE_PHASE_COMPRESS: return "compressing";
+	case CAPTURE_PHASE_WRITE: return "writing";
+	}
+	return "writing";
 }
 
-static void progress_update(void *arg, uint64_t done, uint64_t total)
+static void draw_progress(void *arg, enum capture_phase phase, enum capture_progress_event event, uint64_t done,
+			  uint64_t total)
 {
 	struct progress *p = arg;
 	uint64_t now = hs_now_mono_ns();
 	char a[32], b[32];
 
-	if (!p->enabled || now - p->last_ns < 100000000u)
+	switch (event) {
+	case CAPTURE_PROGRESS_BEGIN:
+		p->last_ns = now;
+		p->shown = false;
+		return;
+	case CAPTURE_PROGRESS_END:
+		if (p->shown)
+			fputs("\r\033[K", stderr);
+		p->shown = false;
+		return;
+	case CAPTURE_PROGRESS_UPDATE:
+		break;
+	}
+	if (now - p->last_ns < 100000000u)
 		return;
 	p->last_ns = now;
 	p->shown = true;
-	fprintf(stderr, "\r%s: %s %3u%% (%s of %s)\033[K", progname, p->what,
+	fprintf(stderr, "\r%s: %s %3u%% (%s of %s)\033[K", progname, phase_text(phase),
 		total ? (unsigned)(done * 100 / total) : 100u, hs_format_bytes(done, a, sizeof(a)),
 		hs_format_bytes(total, b, sizeof(b)));
 }
 
-static void progress_end(struct progress *p)
-{
-	if (p->shown)
-		fputs("\r\033[K", stderr);
-	p->shown = false;
-}
-
-/* writing */
-
-struct write_job {
-	const struct core_builder *cb;
-	struct core_source src;
-	int plain_fd;		/* streaming: read the plain core back from here */
-};
-
-static void read_core(void *arg, uint64_t off, void *buf, size_t len)
-{
-	const struct write_job *job = arg;
-
-	if (job->plain_fd >= 0) {
-		ssize_t n = pread(job->plain_fd, buf, len, (off_t)off);
-		if (n < (ssize_t)len)
-			memset((char *)buf + (n > 0 ? n : 0), 0, len - (size_t)(n > 0 ? n : 0));
-		return;
-	}
-	core_builder_read(job->cb, &job->src, off, buf, len);
-}
-
-struct live_source {
-	pid_t pid;
-	int memfd;
-	uint64_t failed_pages;
-};
-
-static void read_live(void *arg, uint64_t vaddr, void *buf, size_t len)
-{
-	struct live_source *ls = arg;
-	snapshot_read_memory(ls->pid, ls->memfd, vaddr, buf, len, &ls->failed_pages);
-}
-
-struct session {
-	const struct options *opts;
-	struct hangsnap_context ctx;
-	struct snapshot snap;
-	struct core_builder cb;
-	size_t process_note_off;
-	struct outfile out;		/* the main output */
-	struct outfile stream_tmp;	/* streaming + zstd: the plain core written while stopped */
-	struct live_source live;
-	struct progress progress;
-	uint64_t bytes_written;
-};
-
-static void fill_process_timing(struct session *s)
-{
-	struct hs_process_info *p = &s->ctx.process;
-
-	p->capture_real_ns = s->snap.capture_real_ns;
-	p->freeze_ns = s->snap.freeze_end_ns > s->snap.freeze_start_ns ? s->snap.freeze_end_ns - s->snap.freeze_start_ns : 0;
-	p->nthreads = (uint32_t)s->snap.threads.len;
-	p->nthreads_unstopped = s->snap.nthreads_unstopped;
-	p->interval_ms = s->opts->interval_ms;
-	p->flags = (s->snap.streamed ? HS_PROC_STREAMED : 0) |
-		   (s->snap.pages_failed || s->live.failed_pages ? HS_PROC_PARTIAL_MEMORY : 0) |
-		   (s->snap.nthreads_unstopped ? HS_PROC_UNSTOPPED_THREADS : 0);
-}
-
-/* Streaming mode: runs while the target is stopped, from the tracer thread. */
-static struct hs_error *stream_while_stopped(struct snapshot *snap, void *arg)
-{
-	struct session *s = arg;
-	struct hs_error *err;
-	int fd;
-
-	if ((err = coredump_build(snap, &s->ctx, &s->cb, &s->process_note_off)))
-		return err;
-	if (s->opts->compress) {
-		/* the plain core goes to an unnamed file beside the output, compressed after detach */
-		if ((err = outfile_open(s->out.path, true, &s->stream_tmp)))
-			return err;
-		fd = s->stream_tmp.fd;
-	} else {
-		fd = s->out.fd;
-	}
-	progress_begin(&s->progress, "writing (process stopped)");
-	err = core_write_plain(&s->cb, &(struct core_source){ read_live, &s->live }, fd, progress_update, &s->progress);
-	progress_end(&s->progress);
-	return err;
-}
-
-static int64_t syscall_before(void *arg, pid_t tid)
-{
-	struct session *s = arg;
-	struct hs_thread_info *t = hangsnap_context_thread(&s->ctx, tid);
-	return t ? t->syscall_nr : -1;
-}
-
-static struct hs_error *write_outputs(struct session *s)
-{
-	struct write_job job = { &s->cb, { read_live, &s->live }, -1 };
-	struct hs_error *err;
-
-	if (!s->snap.streamed) {
-		fill_process_timing(s);
-		if ((err = coredump_build(&s->snap, &s->ctx, &s->cb, &s->process_note_off)))
-			return err;
-	} else {
-		/* the notes were laid out while stopped; now the freeze time is known */
-		fill_process_timing(s);
-		if ((err = coredump_update_process(&s->cb, &s->ctx, s->process_note_off)))
-			return err;
-		int fd = s->opts->compress ? s->stream_tmp.fd : s->out.fd;
-		if (pwrite(fd, s->cb.head, s->cb.head_len, 0) != (ssize_t)s->cb.head_len)
-			return hs_error_errno(errno, "cannot write the core header");
-		job.plain_fd = s->opts->compress ? s->stream_tmp.fd : -1;
-	}
-
-	if (s->opts->plain_copy && !s->snap.streamed) {
-		struct outfile copy;
-		if ((err = outfile_open(s->opts->plain_copy, s->opts->force, &copy)))
-			return err;
-		progress_begin(&s->progress, "writing plain copy");
-		err = core_write_plain(&s->cb, &job.src, copy.fd, progress_update, &s->progress);
-		progress_end(&s->progress);
-		if (!err)
-			err = outfile_commit(&copy);
-		else
-			outfile_abort(&copy);
-		if (err)
-			return err;
-	}
-
-	if (s->opts->compress) {
-		struct seekable_write_options zo = { .level = s->opts->level,
-						     .progress = progress_update,
-						     .progress_arg = &s->progress };
-		progress_begin(&s->progress, "compressing");
-		err = zstd_seekable_write(s->out.fd, core_builder_size(&s->cb), read_core, &job, &zo, &s->bytes_written);
-		progress_end(&s->progress);
-		if (err)
-			return err;
-	} else if (!s->snap.streamed) {
-		progress_begin(&s->progress, "writing");
-		err = core_write_plain(&s->cb, &job.src, s->out.fd, progress_update, &s->progress);
-		progress_end(&s->progress);
-		if (err)
-			return err;
-		s->bytes_written = core_builder_size(&s->cb);
-	} else {
-		s->bytes_written = core_builder_size(&s->cb);
-	}
-	return NULL;
-}
-
-static char *default_output(pid_t pid, bool compress)
-{
-	char *path = NULL;
-
-	if (asprintf(&path, "core.%d.%lld.hang%s", (int)pid, (long long)time(NULL), compress ? ".zst" : "") < 0)
-		return NULL;
-	return path;
-}
-
-static const struct outfile *signal_outfiles[2];
+/* the outputs SIGINT, SIGTERM and SIGHUP remove, while snapshot_process() catches them */
+static struct capture_cleanup signal_cleanup;
 
 static void on_fatal_signal(int sig)
 {
-	for (size_t i = 0; i < 2; i++)
-		if (signal_outfiles[i])
-			outfile_abort_signal_safe(signal_outfiles[i]);
+	capture_abort_signal_safe(&signal_cleanup);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-static void report(const struct session *s, const char *path)
+static void catch_fatal_signals(void (*handler)(int))
+{
+	signal(SIGINT, handler);
+	signal(SIGTERM, handler);
+	signal(SIGHUP, handler);
+}
+
+/* What a failed capture exits with: output errors by stage, the rest by kind. */
+static int capture_exit_code(const struct hs_error *err, enum capture_stage stage)
+{
+	if (stage == CAPTURE_STAGE_OPEN || (stage == CAPTURE_STAGE_WRITE && err->kind == HS_ERR_OS))
+		return EXIT_OUTPUT;
+	return exit_code_for(err);
+}
+
+static void report(const struct options *opts, const struct capture_result *r)
 {
 	char dumped[32], written[32];
-	double stopped_ms = (double)s->ctx.process.freeze_ns / 1e6;
 
-	for (size_t i = 0; i < s->snap.threads.len; i++) {
-		const struct snapshot_thread *t = &s->snap.threads.items[i];
-		const struct hs_thread_info *ti;
-		if (t->stopped || t->exited)
-			continue;
-		ti = hangsnap_context_thread((struct hangsnap_context *)&s->ctx, t->tid);
-		fprintf(stderr, "%s: warning: thread %d (%s) did not stop within %u ms (state %c); saved without full registers\n",
-			progname, (int)t->tid, ti && ti->comm ? ti->comm : "?", s->opts->stop_timeout_ms,
-			t->state ? t->state : '?');
-	}
-	if (s->snap.streamed)
-		fprintf(stderr, "%s: note: %s of memory exceeds the memory budget; the core was written while the process was stopped\n",
-			progname, hs_format_bytes(s->snap.bytes_planned, dumped, sizeof(dumped)));
-	if (s->snap.pages_failed || s->live.failed_pages)
-		fprintf(stderr, "%s: warning: %llu pages could not be read and are zero in the core\n", progname,
-			(unsigned long long)(s->snap.pages_failed + s->live.failed_pages));
-	if (s->opts->quiet)
+	for (size_t i = 0; i < r->messages.len; i++)
+		fprintf(stderr, "%s: %s: %s\n", progname, r->messages.items[i].kind == CAPTURE_NOTE ? "note" : "warning",
+			r->messages.items[i].text);
+	if (opts->quiet)
 		return;
 	fprintf(stderr, "%s: pid %d (%s): %zu threads, %s dumped, %s written to '%s', stopped %.1f ms\n", progname,
-		(int)s->snap.pid, s->ctx.process.comm ? s->ctx.process.comm : "?", s->snap.threads.len,
-		hs_format_bytes(s->snap.bytes_planned, dumped, sizeof(dumped)),
-		hs_format_bytes(s->bytes_written, written, sizeof(written)), path, stopped_ms);
+		(int)r->pid, r->comm ? r->comm : "?", r->nthreads, hs_format_bytes(r->bytes_dumped, dumped, sizeof(dumped)),
+		hs_format_bytes(r->bytes_written, written, sizeof(written)), r->path, (double)r->stopped_ns / 1e6);
 }
 
 /*
- * Snapshots pid into output and prints the summary line, or the error.
- * Returns an exit code. With catch_signals, SIGINT, SIGTERM and SIGHUP remove
- * a named temporary output before hangsnap dies (the watchdog blocks them
- * instead).
+ * Snapshots pid into output and prints the warnings and summary line, or
+ * the error. Returns an exit code. With catch_signals, SIGINT, SIGTERM and
+ * SIGHUP remove a named temporary output before hangsnap dies (the watchdog
+ * blocks them instead).
  */
 static int snapshot_process(const struct options *opts, pid_t pid, const char *output, bool catch_signals)
 {
-	struct session s;
+	struct capture_options co;
+	struct capture_result r;
+	struct progress progress = { 0 };
 	struct hs_error *err;
-	uint64_t t0;
-	int rc;
+	int rc = EXIT_OK;
 
-	memset(&s, 0, sizeof(s));
-	s.opts = opts;
-	s.out.fd = s.stream_tmp.fd = -1;
-	s.live.memfd = -1;
-	s.progress.enabled = isatty(STDERR_FILENO) && !opts->quiet;
-	hangsnap_context_init(&s.ctx);
-	snapshot_init(&s.snap);
-	core_builder_init(&s.cb);
-
-	if ((err = snapshot_check_target(pid))) {
-		rc = exit_code_for(err);
-		fail(err, rc);
-		goto cleanup;
-	}
-	if ((err = outfile_open(output, opts->force, &s.out))) {
-		rc = fail(err, EXIT_OUTPUT);
-		goto cleanup;
+	capture_options_init(&co);
+	co.output = output;
+	co.plain_copy = opts->plain_copy;
+	co.compress = opts->compress;
+	co.level = opts->level;
+	co.interval_ms = opts->interval_ms;
+	co.stop_timeout_ms = opts->stop_timeout_ms;
+	co.memory_budget = opts->memory_budget;
+	co.force = opts->force;
+	if (isatty(STDERR_FILENO) && !opts->quiet) {
+		co.progress = draw_progress;
+		co.progress_arg = &progress;
 	}
 	if (catch_signals) {
-		signal_outfiles[0] = &s.out;
-		signal_outfiles[1] = &s.stream_tmp;
-		signal(SIGINT, on_fatal_signal);
-		signal(SIGTERM, on_fatal_signal);
-		signal(SIGHUP, on_fatal_signal);
+		co.cleanup = &signal_cleanup;
+		catch_fatal_signals(on_fatal_signal);
 	}
-
-	/* context: two CPU samples an interval apart, all while the target runs */
-	t0 = hs_now_mono_ns();
-	if ((err = context_sample_first(pid, &s.ctx)))
-		goto failed;
-	if (opts->interval_ms)
-		nanosleep(&(struct timespec){ opts->interval_ms / 1000, (long)(opts->interval_ms % 1000) * 1000000L }, NULL);
-	if ((err = context_collect(pid, hs_now_mono_ns() - t0, &s.ctx)))
-		goto failed;
-	/* syscalls again, as close to the freeze as possible */
-	context_refresh_syscalls(pid, &s.ctx);
-
-	s.live.pid = pid;
-	{
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-		s.live.memfd = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	struct snapshot_options so = {
-		.stop_timeout_ms = opts->stop_timeout_ms,
-		.memory_budget = opts->memory_budget,
-		.syscall_before = syscall_before,
-		.stream = stream_while_stopped,
-		.arg = &s,
-	};
-	if ((err = snapshot_take(pid, &so, &s.snap)))
-		goto failed;
-	if ((err = write_outputs(&s)) || (err = outfile_commit(&s.out)))
-		goto output_failed;
-	if (s.stream_tmp.fd >= 0)
-		outfile_abort(&s.stream_tmp);
-	report(&s, output);
-	rc = EXIT_OK;
-	goto cleanup;
-
-output_failed:
-	if (err->kind == HS_ERR_OS)
-		err->kind = HS_ERR_EXISTS;	/* exit code: output error */
-failed:
-	rc = exit_code_for(err);
-	fail(err, rc);
-	outfile_abort(&s.out);
-	outfile_abort(&s.stream_tmp);
-cleanup:
-	if (catch_signals) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		signal_outfiles[0] = signal_outfiles[1] = NULL;
-	}
-	if (s.live.memfd >= 0)
-		close(s.live.memfd);
-	core_builder_deinit(&s.cb);
-	snapshot_deinit(&s.snap);
-	hangsnap_context_deinit(&s.ctx);
+	capture_result_init(&r);
+	if ((err = capture_snapshot(pid, &co, &r)))
+		rc = fail(err, capture_exit_code(err, r.stage));
+	else
+		report(opts, &r);
+	if (catch_signals)
+		catch_fatal_signals(SIG_DFL);
+	capture_result_deinit(&r);
 	return rc;
 }
 
@@ -995,21 +776,6 @@ static struct hs_error *make_directory(const char *path)
 	return NULL;
 }
 
-/* dir/core.PID.TIME.hang.zst, a new string */
-static char *core_path(const struct options *opts, pid_t pid)
-{
-	char *name = default_output(pid, opts->compress), *path = NULL;
-	size_t len;
-
-	if (!name || !opts->output)
-		return name;
-	len = strlen(opts->output);
-	if (asprintf(&path, "%s%s%s", opts->output, len && opts->output[len - 1] == '/' ? "" : "/", name) < 0)
-		path = NULL;
-	free(name);
-	return path;
-}
-
 /* The directory of our own executable into buf ("?" when unknown). */
 static const char *self_dir(char *buf, size_t size)
 {
@@ -1194,7 +960,7 @@ static int timed_out(struct watchdog *w)
 		nsnap = 0;
 	}
 	for (size_t i = 0; i < nsnap; i++) {
-		char *path = core_path(opts, tree[i]);
+		char *path = capture_default_path(opts->output, tree[i], opts->compress);
 
 		if (!path) {
 			fprintf(stderr, "%s: error: out of memory\n", progname);
@@ -1377,7 +1143,7 @@ int main(int argc, char **argv)
 	if (opts.watchdog)
 		return run_watchdog(&opts);
 
-	output = opts.output ? strdup(opts.output) : default_output(opts.pid, opts.compress);
+	output = opts.output ? strdup(opts.output) : capture_default_path(NULL, opts.pid, opts.compress);
 	if (!output)
 		return fail(&hs_error_nomem, EXIT_INTERNAL);
 	rc = snapshot_process(&opts, opts.pid, output, true);
