@@ -158,107 +158,90 @@ static bool parse_seconds(const char *s, uint64_t *ns_ret)
 	return *ns_ret > 0;
 }
 
-static int parse_args(int argc, char **argv, struct options *o)
-{
-	enum {
-		OPT_COMPRESS = 256, OPT_INTERVAL, OPT_STOP_TIMEOUT, OPT_BUDGET, OPT_PLAIN_COPY, OPT_LEVEL,
-		OPT_TIMEOUT, OPT_DB, OPT_NO_DB, OPT_ANALYZE,
-	};
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "compress", required_argument, NULL, OPT_COMPRESS },
-		{ "level", required_argument, NULL, OPT_LEVEL },
-		{ "plain-copy", required_argument, NULL, OPT_PLAIN_COPY },
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
-		{ "memory-budget", required_argument, NULL, OPT_BUDGET },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "no-db", no_argument, NULL, OPT_NO_DB },
-		{ "analyze", no_argument, NULL, OPT_ANALYZE },
-		{ "force", no_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	unsigned long long v;
-	const char *last_optarg = NULL;
-	int c;
+/* long options without a short letter */
+enum {
+	OPT_COMPRESS = 256, OPT_INTERVAL, OPT_STOP_TIMEOUT, OPT_BUDGET, OPT_PLAIN_COPY, OPT_LEVEL,
+	OPT_TIMEOUT, OPT_DB, OPT_NO_DB, OPT_ANALYZE,
+};
 
-	memset(o, 0, sizeof(*o));
-	o->compress = true;
-	o->interval_ms = 200;
-	o->stop_timeout_ms = 2000;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:fqhV", longopts, NULL)) != -1) {
-		last_optarg = optarg;
-		switch (c) {
-		case 'o': o->output = optarg; break;
-		case 'f': o->force = true; break;
-		case 'q': o->quiet = true; break;
-		case 'h': fputs(usage_text, stdout); return EXIT_OK;
-		case 'V': printf("hangsnap %s\n", HANGSNAP_VERSION); return EXIT_OK;
-		case OPT_COMPRESS:
-			if (strcmp(optarg, "zstd") == 0)
-				o->compress = true;
-			else if (strcmp(optarg, "none") == 0)
-				o->compress = false;
-			else {
-				fprintf(stderr, "%s: error: unknown compression '%s' (expected zstd or none)\n", progname, optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_LEVEL:
-			if (!parse_uint(optarg, 19, &v) || v == 0) {
-				fprintf(stderr, "%s: error: invalid --level '%s' (expected 1 to 19)\n", progname, optarg);
-				return EXIT_USAGE;
-			}
-			o->level = (int)v;
-			break;
-		case OPT_PLAIN_COPY: o->plain_copy = optarg; break;
-		case OPT_INTERVAL:
-			if (!parse_uint(optarg, 60000, &v)) {
-				fprintf(stderr, "%s: error: invalid --interval '%s' (expected 0 to 60000 ms)\n", progname, optarg);
-				return EXIT_USAGE;
-			}
-			o->interval_ms = (unsigned)v;
-			break;
-		case OPT_STOP_TIMEOUT:
-			if (!parse_uint(optarg, 600000, &v) || v == 0) {
-				fprintf(stderr, "%s: error: invalid --stop-timeout '%s' (expected 1 to 600000 ms)\n", progname, optarg);
-				return EXIT_USAGE;
-			}
-			o->stop_timeout_ms = (unsigned)v;
-			break;
-		case OPT_BUDGET:
-			if (!parse_size(optarg, &o->memory_budget)) {
-				fprintf(stderr, "%s: error: invalid --memory-budget '%s' (expected a size like 512M)\n", progname, optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_TIMEOUT:
-			if (!parse_seconds(optarg, &o->timeout_ns)) {
-				fprintf(stderr, "%s: error: invalid --timeout '%s' (expected seconds greater than 0, like 300 or 0.5)\n",
-					progname, optarg);
-				return EXIT_USAGE;
-			}
-			o->watchdog = true;
-			o->timeout_arg = optarg;
-			break;
-		case OPT_DB: o->db = optarg; o->no_db = false; break;
-		case OPT_ANALYZE: o->analyze = true; break;
-		case OPT_NO_DB: o->no_db = true; o->db = NULL; break;
-		case '?':
-		default:
-			if (optopt)
-				fprintf(stderr, "%s: error: unknown or incomplete option '-%c'\n", progname, optopt);
-			else
-				fprintf(stderr, "%s: error: unknown option '%s'\n", progname, argv[optind - 1]);
-			fputs("Try 'hangsnap --help' for more information.\n", stderr);
+/* Applies option c (getopt_long's, with optarg); returns an exit code, or -1 to go on. */
+static int parse_option(int c, char **argv, struct options *o)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case 'o': o->output = optarg; break;
+	case 'f': o->force = true; break;
+	case 'q': o->quiet = true; break;
+	case 'h': fputs(usage_text, stdout); return EXIT_OK;
+	case 'V': printf("hangsnap %s\n", HANGSNAP_VERSION); return EXIT_OK;
+	case OPT_COMPRESS:
+		if (strcmp(optarg, "zstd") == 0)
+			o->compress = true;
+		else if (strcmp(optarg, "none") == 0)
+			o->compress = false;
+		else {
+			fprintf(stderr, "%s: error: unknown compression '%s' (expected zstd or none)\n", progname, optarg);
 			return EXIT_USAGE;
 		}
+		break;
+	case OPT_LEVEL:
+		if (!parse_uint(optarg, 19, &v) || v == 0) {
+			fprintf(stderr, "%s: error: invalid --level '%s' (expected 1 to 19)\n", progname, optarg);
+			return EXIT_USAGE;
+		}
+		o->level = (int)v;
+		break;
+	case OPT_PLAIN_COPY: o->plain_copy = optarg; break;
+	case OPT_INTERVAL:
+		if (!parse_uint(optarg, 60000, &v)) {
+			fprintf(stderr, "%s: error: invalid --interval '%s' (expected 0 to 60000 ms)\n", progname, optarg);
+			return EXIT_USAGE;
+		}
+		o->interval_ms = (unsigned)v;
+		break;
+	case OPT_STOP_TIMEOUT:
+		if (!parse_uint(optarg, 600000, &v) || v == 0) {
+			fprintf(stderr, "%s: error: invalid --stop-timeout '%s' (expected 1 to 600000 ms)\n", progname, optarg);
+			return EXIT_USAGE;
+		}
+		o->stop_timeout_ms = (unsigned)v;
+		break;
+	case OPT_BUDGET:
+		if (!parse_size(optarg, &o->memory_budget)) {
+			fprintf(stderr, "%s: error: invalid --memory-budget '%s' (expected a size like 512M)\n", progname, optarg);
+			return EXIT_USAGE;
+		}
+		break;
+	case OPT_TIMEOUT:
+		if (!parse_seconds(optarg, &o->timeout_ns)) {
+			fprintf(stderr, "%s: error: invalid --timeout '%s' (expected seconds greater than 0, like 300 or 0.5)\n",
+				progname, optarg);
+			return EXIT_USAGE;
+		}
+		o->watchdog = true;
+		o->timeout_arg = optarg;
+		break;
+	case OPT_DB: o->db = optarg; o->no_db = false; break;
+	case OPT_ANALYZE: o->analyze = true; break;
+	case OPT_NO_DB: o->no_db = true; o->db = NULL; break;
+	case '?':
+	default:
+		if (optopt)
+			fprintf(stderr, "%s: error: unknown or incomplete option '-%c'\n", progname, optopt);
+		else
+			fprintf(stderr, "%s: error: unknown option '%s'\n", progname, argv[optind - 1]);
+		fputs("Try 'hangsnap --help' for more information.\n", stderr);
+		return EXIT_USAGE;
 	}
+	return -1;
+}
+
+/* After the options: the PID, or CMD after "--" for the watchdog. Returns an exit code, or -1. */
+static int parse_operands(int argc, char **argv, const char *last_optarg, struct options *o)
+{
+	unsigned long long v;
+
 	if (o->watchdog) {
 		/* getopt consumed the "--"; it must not be the argument of the last option (-o --) */
 		if (optind == 0 || strcmp(argv[optind - 1], "--") != 0 || argv[optind - 1] == last_optarg) {
@@ -297,6 +280,42 @@ static int parse_args(int argc, char **argv, struct options *o)
 	if (!o->memory_budget)
 		o->memory_budget = capture_default_memory_budget();
 	return -1;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "compress", required_argument, NULL, OPT_COMPRESS },
+		{ "level", required_argument, NULL, OPT_LEVEL },
+		{ "plain-copy", required_argument, NULL, OPT_PLAIN_COPY },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+		{ "memory-budget", required_argument, NULL, OPT_BUDGET },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "no-db", no_argument, NULL, OPT_NO_DB },
+		{ "analyze", no_argument, NULL, OPT_ANALYZE },
+		{ "force", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *last_optarg = NULL;
+	int c, rc;
+
+	memset(o, 0, sizeof(*o));
+	o->compress = true;
+	o->interval_ms = 200;
+	o->stop_timeout_ms = 2000;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+o:fqhV", longopts, NULL)) != -1) {
+		last_optarg = optarg;
+		if ((rc = parse_option(c, argv, o)) >= 0)
+			return rc;
+	}
+	return parse_operands(argc, argv, last_optarg, o);
 }
 
 /*

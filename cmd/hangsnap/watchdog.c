@@ -413,13 +413,49 @@ static int start_command(struct watchdog *w)
 	return -1;
 }
 
+/* Our children from before (a shell's background jobs, kept across exec) are not CMD's. */
+static struct hs_error *find_foreign_children(struct watchdog *w)
+{
+	struct proc_entry *table;
+	struct hs_error *err;
+	size_t ntable;
+
+	if ((err = proctree_read_table(&table, &ntable)))
+		return err;
+	if (!(w->foreign = malloc((ntable + 1) * sizeof(*w->foreign)))) {
+		free(table);
+		return &hs_error_nomem;
+	}
+	for (size_t i = 0; i < ntable; i++)
+		if (table[i].ppid == w->self)
+			w->foreign[w->nforeign++] = table[i].pid;
+	free(table);
+	return NULL;
+}
+
+/*
+ * Blocks what we wait for. A signal we were started with ignored (nohup:
+ * SIGHUP) stays ignored, and CMD inherits that; SIGCHLD must not be
+ * SIG_IGN, or the kernel would reap CMD for us.
+ */
+static void block_waited_signals(struct watchdog *w)
+{
+	sigemptyset(&w->waited);
+	sigaddset(&w->waited, SIGCHLD);
+	for (size_t i = 0; i < ARRAY_SIZE(passed_on_signals); i++) {
+		struct sigaction sa;
+		if (sigaction(passed_on_signals[i], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
+			sigaddset(&w->waited, passed_on_signals[i]);
+	}
+	sigaction(SIGCHLD, &(struct sigaction){ .sa_handler = SIG_DFL }, &w->saved_sigchld);
+	sigprocmask(SIG_BLOCK, &w->waited, &w->saved_mask);
+}
+
 int watchdog_run(const struct options *opts)
 {
 	struct watchdog w = { .opts = opts };
-	struct proc_entry *table;
 	struct hs_error *err;
 	uint64_t deadline;
-	size_t ntable;
 	siginfo_t si;
 	struct stat st;
 	int rc, status;
@@ -432,36 +468,14 @@ int watchdog_run(const struct options *opts)
 		return EXIT_USAGE;
 	}
 
-	/* our children from before (a shell's background jobs, kept across exec) are not CMD's */
-	if ((err = proctree_read_table(&table, &ntable)))
+	if ((err = find_foreign_children(&w)))
 		return fail(err, EXIT_INTERNAL);
-	if (!(w.foreign = malloc((ntable + 1) * sizeof(*w.foreign)))) {
-		free(table);
-		return fail(&hs_error_nomem, EXIT_INTERNAL);
-	}
-	for (size_t i = 0; i < ntable; i++)
-		if (table[i].ppid == w.self)
-			w.foreign[w.nforeign++] = table[i].pid;
-	free(table);
 
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
 		fprintf(stderr, "%s: warning: cannot become a child subreaper: %s; orphans of '%s' will not be followed\n",
 			progname, strerror(errno), w.what);
 
-	/*
-	 * Block what we wait for. A signal we were started with ignored
-	 * (nohup: SIGHUP) stays ignored, and CMD inherits that; SIGCHLD must
-	 * not be SIG_IGN, or the kernel would reap CMD for us.
-	 */
-	sigemptyset(&w.waited);
-	sigaddset(&w.waited, SIGCHLD);
-	for (size_t i = 0; i < ARRAY_SIZE(passed_on_signals); i++) {
-		struct sigaction sa;
-		if (sigaction(passed_on_signals[i], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
-			sigaddset(&w.waited, passed_on_signals[i]);
-	}
-	sigaction(SIGCHLD, &(struct sigaction){ .sa_handler = SIG_DFL }, &w.saved_sigchld);
-	sigprocmask(SIG_BLOCK, &w.waited, &w.saved_mask);
+	block_waited_signals(&w);
 
 	deadline = hs_now_mono_ns() + opts->timeout_ns;
 	if ((rc = start_command(&w)) >= 0)
