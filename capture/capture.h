@@ -158,8 +158,13 @@ void capture_result_deinit(struct capture_result *ret);
  *   HS_ERR_EXISTS      an output file is already there and !opts->force
  *   HS_ERR_OS          a system call failed (at CAPTURE_STAGE_OPEN or
  *                      CAPTURE_STAGE_WRITE: writing the output)
+ *   HS_ERR_INVALID     opts->output is NULL
  *   HS_ERR_NOMEM, HS_ERR_LIMIT, HS_ERR_INTERNAL  anything else
  * At CAPTURE_STAGE_OPEN every kind means the output could not be created.
+ *
+ * The call blocks for the interval plus the freeze and the writes. Each
+ * call has its own tracer thread; the watchdog makes its calls one after
+ * another (several at once, for different pids, is untried).
  */
 struct hs_error *capture_snapshot(pid_t pid, const struct capture_options *opts, struct capture_result *ret);
 
