@@ -138,8 +138,10 @@ struct hs_error *freeze_all(pid_t pid, const struct snapshot_options *opts, stru
 				if (e == ESRCH)
 					continue;	/* exited meanwhile */
 				if (first || e != EPERM) {
+					pid_t tid = tids[i];	/* the message needs it after tids is gone */
+
 					free(tids);
-					return seize_error(pid, tids[i], e);
+					return seize_error(pid, tid, e);
 				}
 				continue;
 			}

@@ -3,7 +3,7 @@
 # Does nothing when everything is there already.
 set -euo pipefail
 packages="build-essential cmake pkg-config libdw-dev libelf-dev libzstd-dev libsqlite3-dev
-          elfutils gdb zstd clang procps util-linux time
+          elfutils gdb strace zstd clang procps util-linux time
           python3 python3-jsonschema libc6-dbg
           chromium fonts-dejavu-core libclang-rt-14-dev"
 missing=""

@@ -52,6 +52,26 @@ else
 	note "skipping the permission check: not root or no setpriv"
 fi
 
+# a process that already has a tracer: the one-line error names the process
+# and the thread that refused (the message once read the thread id from
+# freed memory)
+if command -v strace >/dev/null; then
+	strace -f -qq -o /dev/null -p "$pid" &
+	tracer=$!
+	STARTED_PIDS="$STARTED_PIDS $tracer"
+	for _ in $(seq 50); do
+		grep -q "^TracerPid:[[:space:]]*$tracer$" /proc/"$pid"/status && break
+		sleep 0.1
+	done
+	expect_exit 5 "$HANGSNAP" -o "$WORK/traced.core" "$pid"
+	expect_grep "cannot attach to process $pid (thread $pid)" "$WORK/stderr"
+	[ ! -e "$WORK/traced.core" ] || fail "a core was left behind for a traced process"
+	kill "$tracer"
+	wait "$tracer" 2>/dev/null || true
+else
+	note "skipping the other-tracer check: no strace"
+fi
+
 # an existing output is never replaced without --force, nor followed if a symlink
 echo precious >"$WORK/exists.core"
 expect_exit 8 "$HANGSNAP" -o "$WORK/exists.core" "$pid"
