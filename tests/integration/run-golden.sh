@@ -21,6 +21,7 @@ sed -e "s/\b$pid\b/MAIN/g; s/\b$out_tid\b/OUT/g; s/\b$port\b/PORT/g" \
 	-e 's/connect([0-9]*, /connect(FD, /; s/\bfd [0-9]*/fd N/g' \
 	-e 's/ inode [0-9]*/ inode N/; s/timer in [0-9.]* s/timer in T s/; s/for at least [0-9]* s/for at least N s/' \
 	-e 's/^\(  #[0-9 ]* 0xX [^ ]*\)+0xX/\1/; s/\(\.[chS]\):[0-9]*\( \[.*\]\)\?$/\1\2/; s/\(\.[chS]\):[0-9]*$/\1/' \
+	-e 's/(no progress in the [0-9]* ms sample)/(no progress in the N ms sample)/g' \
 	-e 's/ ([0-9]* SYN retransmit(s)/ (N SYN retransmit(s)/; s/, [0-9]* SYN retransmit(s)/, N SYN retransmit(s)/' \
 	"$WORK/stdout" >story.txt
 if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
