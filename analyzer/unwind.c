@@ -71,9 +71,11 @@ struct unwinder {
 	struct cache_slot *slots;
 	size_t nslots, used;
 	VEC(struct frame) pool;
+	/* with --sysroot, debug files are looked up under it only, so that a
+	 * core from another machine never picks up this host's */
+	Dwfl_Callbacks callbacks;
+	char *debuginfo_path;	/* NULL: libdwfl's default */
 };
-
-static char *debuginfo_path;
 
 /* ---- modules ---------------------------------------------------------- */
 
@@ -164,11 +166,6 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwar
 	return dwfl_build_id_find_elf(mod, userdata, modname, base, file_name, elfp);
 }
 
-static const Dwfl_Callbacks dwfl_callbacks = {
-	.find_elf = find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.debuginfo_path = &debuginfo_path,
-};
 
 /*
  * Reads the GNU build-id of the ELF image mapped at start from the core's
@@ -724,6 +721,7 @@ void unwind_destroy(struct unwinder *u)
 		free(u->mdata.items[i]);
 	VEC_DEINIT(&u->mdata);
 	free(u->vdso);
+	free(u->debuginfo_path);
 	free(u->slots);
 	VEC_DEINIT(&u->pool);
 	free(u);
@@ -740,7 +738,24 @@ struct hs_error *unwind_threads(struct model *m, const struct unwind_options *op
 	if (opts)
 		u->opts = *opts;
 	elf_version(EV_CURRENT);
-	if (!(u->dwfl = dwfl_begin(&dwfl_callbacks))) {
+	if (opts->sysroot) {
+		/* libdwfl takes a relative entry as relative to each module's directory */
+		char *abs = realpath(opts->sysroot, NULL);
+		int n = asprintf(&u->debuginfo_path, ":.debug:%s/usr/lib/debug", abs ? abs : opts->sysroot);
+
+		free(abs);
+		if (n < 0) {
+			u->debuginfo_path = NULL;
+			err = &hs_error_nomem;
+			goto fail;
+		}
+	}
+	u->callbacks = (Dwfl_Callbacks){
+		.find_elf = find_elf,
+		.find_debuginfo = dwfl_standard_find_debuginfo,
+		.debuginfo_path = &u->debuginfo_path,
+	};
+	if (!(u->dwfl = dwfl_begin(&u->callbacks))) {
 		err = hs_error_create(HS_ERR_INTERNAL, "cannot start libdwfl: %s", dwfl_errmsg(-1));
 		goto fail;
 	}

@@ -7,7 +7,8 @@
  * core's memory, the vDSO from the core itself. ELF files are looked up at
  * their recorded path (under --sysroot) and accepted only when their
  * build-id matches; otherwise, and for debug info, the standard libdwfl
- * lookups run (/usr/lib/debug/.build-id, .gnu_debuglink, DEBUGINFOD_URLS).
+ * lookups run (/usr/lib/debug/.build-id, .gnu_debuglink, DEBUGINFOD_URLS);
+ * with --sysroot, DIR/usr/lib/debug instead of the host's /usr/lib/debug.
  */
 #ifndef HS_ANALYZER_UNWIND_H
 #define HS_ANALYZER_UNWIND_H
