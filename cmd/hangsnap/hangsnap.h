@@ -1,9 +1,10 @@
 /*
  * What the two modes of hangsnap share: the parsed command line, the exit
  * codes, and the few helpers both print through. main.c parses the command
- * line and runs `hangsnap PID`; watchdog.c runs `hangsnap --timeout SECS --
- * CMD`. Snapshots themselves are capture_snapshot() (capture/capture.h);
- * only this directory prints or chooses exit codes.
+ * line; snapshot.c runs one snapshot (`hangsnap PID`, and each process of
+ * the watchdog); watchdog.c runs `hangsnap --timeout SECS -- CMD`.
+ * Snapshots themselves are capture_snapshot() (capture/capture.h); only
+ * this directory prints or chooses exit codes.
  */
 #ifndef HS_CMD_HANGSNAP_H
 #define HS_CMD_HANGSNAP_H
