@@ -344,13 +344,20 @@ static bool any_glob(const struct string_list *globs, const char *s)
 	return false;
 }
 
+/* A frame glob matches a frame's function (demangled) or its raw name (mangled), so rules may say either. */
+static bool frame_matches(const char *glob, const struct frame *f)
+{
+	return (f->function && fnmatch(glob, f->function, 0) == 0) ||
+	       (f->linkage_name && fnmatch(glob, f->linkage_name, 0) == 0);
+}
+
 /* Every frame glob matches some frame; returns the function matched by the first, via *matched. */
 static bool frames_match(const struct user_rule *u, const struct thread *t, const char **matched)
 {
 	for (size_t g = 0; g < u->frames.len; g++) {
 		bool found = false;
 		for (size_t i = 0; i < t->frames.len && !found; i++)
-			if (t->frames.items[i].function && fnmatch(u->frames.items[g], t->frames.items[i].function, 0) == 0) {
+			if (frame_matches(u->frames.items[g], &t->frames.items[i])) {
 				found = true;
 				if (g == 0)
 					*matched = t->frames.items[i].function;
