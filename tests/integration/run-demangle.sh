@@ -71,7 +71,8 @@ done
 expect_exit 0 "$HANGANALYZE" --no-db --no-default-rules --rules rules cxx.core
 expect_grep 'waits under app::Cache::refresh$' "$WORK/stdout" "a finding naming the demangled function"
 expect_exit 0 "$HANGANALYZE" --no-db --format=html cxx.core
-expect_grep 'app::Cache::refresh+0x' "$WORK/stdout" "the HTML report's frames"
+expect_grep '<span title="_ZN3app5Cache7refreshERS0_i">app::Cache::refresh</span>+0x' "$WORK/stdout" \
+	"the HTML report's frames, the raw name on hover"
 expect_grep 'std::thread::_State_impl&lt;std::thread::_Invoker' "$WORK/stdout" "the HTML report's frames, escaped"
 
 # the case database stores the demangled names
