@@ -566,14 +566,14 @@ static struct hs_error *symbolize(struct unwinder *u, Dwarf_Addr pc, uint32_t *f
 			Dwarf_Word call_file = 0, call_line = 0;
 			Dwarf_Files *files;
 			size_t nfiles;
+			const char *raw;
 
 			if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram)
 				break;
 			if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
 				continue;
-			const char *raw = die_linkage_name(&scopes[i]);
-
-			if (!raw)
+			/* the qualified name, where the DIE has a linkage name to demangle (C functions have none) */
+			if (!(raw = die_linkage_name(&scopes[i])))
 				raw = die_name(&scopes[i]) ? die_name(&scopes[i]) : "??";
 			if (!(f = pool_push(u)) || frame_names(u, raw, &f->function, &f->linkage_name))
 				goto nomem;
