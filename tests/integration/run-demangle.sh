@@ -48,6 +48,10 @@ validate_json raw.json
 [ "$(json_query raw.json "len([f for t in d['threads'] for f in t['frames'] if 'linkage_name' in f])")" = 0 ] ||
 	fail "--no-demangle: a frame with linkage_name"
 expect_grep '"function": "_ZN3app5Cache7refreshERS0_i"' raw.json
+# and check takes it too, and knows the hang by the same signature
+sed -n 's/^signature \([0-9a-f]*\) .*/\1 expected/p' text.txt >known.txt
+expect_exit 0 "$HANGANALYZE" check --no-db --known known.txt cxx.core
+expect_exit 0 "$HANGANALYZE" check --no-db --no-demangle --known known.txt cxx.core
 
 # HTML and findings (a user rule's {frame}): demangled; rules match either name
 mkdir rules
