@@ -54,6 +54,7 @@ struct analyze_options {
 	const char *sysroot;		/* prefix for the paths in the core; NULL: none */
 	const char *exe;		/* the executable, when not at its recorded path */
 	bool no_inline;			/* do not expand inlined calls */
+	bool no_demangle;		/* frames show raw symbol names (and no linkage_name) */
 };
 
 #define ANALYZE_STAGES_MAX 16u

@@ -92,7 +92,8 @@ enum frame_how {
 struct frame {
 	uint64_t pc;		/* for frames past the first: the return address */
 	uint64_t sp;		/* the stack pointer of this frame, 0 if unknown */
-	const char *function;	/* NULL when unknown (interned) */
+	const char *function;	/* demangled (demangle.h) unless --no-demangle; NULL when unknown (interned) */
+	const char *linkage_name;	/* the raw (mangled) name when function is its demangled form, else NULL (interned) */
 	uint64_t offset;	/* pc - symbol start (adjusted pc for callers) */
 	const char *module;	/* module basename or NULL (interned) */
 	const char *file;	/* source file or NULL (interned) */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/demangle.h"
 #include "analyzer/frames.h"
 #include "analyzer/names.h"
 #include "analyzer/waitgraph.h"
@@ -35,6 +36,28 @@ static size_t strip_clone_suffix(const char *s, size_t len)
 	return len;
 }
 
+/*
+ * Where the parameter list "(int, char*) const" at the end of a demangled
+ * C++ name starts, or len when it has none. Parentheses elsewhere are part
+ * of the name: "operator()", "main::{lambda()#1}", "f<(anonymous namespace)::T>".
+ */
+static size_t parameter_list(const char *s, size_t len)
+{
+	size_t end = len, depth = 0;
+
+	if (ends_with(s, end, " const"))
+		end -= strlen(" const");
+	if (end == 0 || s[end - 1] != ')')
+		return len;
+	for (size_t i = end; i-- > 0;) {
+		if (s[i] == ')')
+			depth++;
+		else if (s[i] == '(' && --depth == 0)
+			return i > 0 && !ends_with(s, i, "operator") ? i : len;
+	}
+	return len;
+}
+
 const char *signature_normalize_function(const char *name, char *buf, size_t size)
 {
 	static const char *const dispatch[] = { "_avx512_unaligned_erms", "_avx_unaligned_erms", "_evex_unaligned_erms",
@@ -49,8 +72,7 @@ const char *signature_normalize_function(const char *name, char *buf, size_t siz
 		name += 5;
 	len = (at = strchr(name, '@')) ? (size_t)(at - name) : strlen(name);
 	/* a demangled C++ name's parameter list */
-	if ((at = memchr(name, '(', len)) && at > name)
-		len = (size_t)(at - name);
+	len = parameter_list(name, len);
 	while (changed) {
 		size_t before = len;
 		len = strip_clone_suffix(name, len);
@@ -79,9 +101,13 @@ static bool normalized_frames(struct strbuf *sb, const struct thread *t)
 		/* wait primitives and wrappers say nothing about which hang this is */
 		if (any_app && frame_is_runtime_module(f->module))
 			continue;
-		if (f->function)
-			signature_normalize_function(f->function, buf, sizeof(buf));
-		else
+		if (f->function) {
+			/* demangled names, also when the frames show raw ones (--no-demangle): one hang, one signature */
+			char *demangled = f->linkage_name ? NULL : demangle_name(f->function);
+
+			signature_normalize_function(demangled ? demangled : f->function, buf, sizeof(buf));
+			free(demangled);
+		} else
 			snprintf(buf, sizeof(buf), "%s+0x%llx?", f->module ? f->module : "?", (unsigned long long)f->offset);
 		if (strcmp(buf, prev) == 0)	/* recursion */
 			continue;

@@ -8,7 +8,10 @@
  * decompressed where the stacks are.
  *
  * Symbolization is cached per program counter: threads of one pool share
- * their return addresses, so 1000 threads cost about as much as one.
+ * their return addresses, so 1000 threads cost about as much as one. Names
+ * are demangled once per symbol (a second cache, keyed by the interned raw
+ * name), since the many return addresses inside one function each miss the
+ * pc cache once.
  */
 #include "analyzer/unwind.h"
 
@@ -25,12 +28,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analyzer/demangle.h"
 #include "common/util.h"
 
 #define BUILD_ID_MAX 64u
 #define VDSO_MAX (1u << 20)
 #define MODULES_MAX 65536u
 #define SYMBOL_CACHE_MAX (1u << 22)	/* distinct pcs; beyond that, symbolize uncached */
+#define NAME_CACHE_MAX (1u << 20)	/* distinct symbol names; beyond that, demangle uncached */
 
 /* x86_64 DWARF register numbers 0..16: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip */
 static const enum x86_64_greg dwarf_regs[17] = {
@@ -44,6 +49,12 @@ struct cache_slot {
 	uint64_t key;		/* adjusted pc + 1 (0: empty) */
 	uint32_t first, count;
 	bool has_cfi;		/* CFI covers this pc: its caller was found through CFI */
+};
+
+/* One symbol name: raw is interned, so the pointer is the key. */
+struct name_slot {
+	const char *raw;	/* NULL: empty */
+	const char *demangled;	/* interned, NULL when raw is not mangled */
 };
 
 /* Per-module data libdwfl hands back to find_elf. */
@@ -75,6 +86,9 @@ struct unwinder {
 	 * core from another machine never picks up this host's */
 	Dwfl_Callbacks callbacks;
 	char *debuginfo_path;	/* NULL: libdwfl's default */
+	/* demangled names */
+	struct name_slot *names;
+	size_t nnames_slots, nnames;
 };
 
 /* ---- modules ---------------------------------------------------------- */
@@ -405,6 +419,91 @@ static Dwarf_Die *cu_by_ranges(Dwfl_Module *mod, Dwarf_Addr pc, Dwarf_Die *die, 
 	return NULL;
 }
 
+static size_t name_hash(const char *raw, size_t mask)
+{
+	return (size_t)(((uintptr_t)raw >> 3) * 0x9e3779b97f4a7c15ull) & mask;
+}
+
+/* The slot of interned raw in the name cache (empty when new), or NULL when the cache is full or memory ran out. */
+static struct name_slot *name_lookup(struct unwinder *u, const char *raw)
+{
+	size_t mask, i;
+
+	if (u->nnames * 2 >= u->nnames_slots) {
+		size_t n = u->nnames_slots ? u->nnames_slots * 2 : 256;
+		struct name_slot *slots;
+
+		if (u->nnames >= NAME_CACHE_MAX || !(slots = calloc(n, sizeof(*slots))))
+			return NULL;
+		for (size_t j = 0; j < u->nnames_slots; j++) {
+			if (!u->names[j].raw)
+				continue;
+			for (i = name_hash(u->names[j].raw, n - 1); slots[i].raw; i = (i + 1) & (n - 1))
+				;
+			slots[i] = u->names[j];
+		}
+		free(u->names);
+		u->names = slots;
+		u->nnames_slots = n;
+	}
+	mask = u->nnames_slots - 1;
+	for (i = name_hash(raw, mask); u->names[i].raw; i = (i + 1) & mask)
+		if (u->names[i].raw == raw)
+			return &u->names[i];
+	return &u->names[i];
+}
+
+/*
+ * The names of a frame whose symbol is raw: *function the demangled name
+ * when raw is a mangled C++ or Rust name (and demangling is on), else raw;
+ * *linkage_name raw when it differs from *function, else NULL. Both
+ * interned. A name the demangler cannot take (or memory for it) stays raw.
+ */
+static struct hs_error *frame_names(struct unwinder *u, const char *raw, const char **function,
+				    const char **linkage_name)
+{
+	struct name_slot *slot, uncached = { 0 };
+	const char *r = model_intern(u->m, raw);
+
+	*function = r;
+	*linkage_name = NULL;
+	if (!r)
+		return &hs_error_nomem;
+	if (u->opts.no_demangle)
+		return NULL;
+	if (!(slot = name_lookup(u, r)))
+		slot = &uncached;
+	if (!slot->raw) {
+		char *d = demangle_name(r);
+
+		slot->raw = r;
+		if (d && strcmp(d, r) != 0 && !(slot->demangled = model_intern(u->m, d))) {
+			free(d);
+			return &hs_error_nomem;
+		}
+		free(d);
+		if (slot != &uncached)
+			u->nnames++;
+	}
+	if (slot->demangled) {
+		*function = slot->demangled;
+		*linkage_name = r;
+	}
+	return NULL;
+}
+
+/* DW_AT_linkage_name (or its pre-DWARF 4 spelling) of a function's DIE, through its abstract origin and declaration. */
+static const char *die_linkage_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name = NULL;
+
+	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) ||
+	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
+		name = dwarf_formstring(&attr);
+	return name;
+}
+
 static struct frame *pool_push(struct unwinder *u)
 {
 	return VEC_PUSH(&u->pool);
@@ -464,14 +563,21 @@ static struct hs_error *symbolize(struct unwinder *u, Dwarf_Addr pc, uint32_t *f
 			Dwarf_Word call_file = 0, call_line = 0;
 			Dwarf_Files *files;
 			size_t nfiles;
+			const char *raw;
 
 			if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram)
 				break;
 			if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
 				continue;
-			if (!(f = pool_push(u)))
+			/*
+			 * the qualified name, where the DIE has a mangled linkage name to
+			 * demangle; a C function's linkage name is an assembler alias
+			 * (glibc's __GI___libc_read for __libc_read), not a better name
+			 */
+			if (!(raw = die_linkage_name(&scopes[i])) || !(raw[0] == '_' && (raw[1] == 'Z' || raw[1] == 'R')))
+				raw = die_name(&scopes[i]) ? die_name(&scopes[i]) : "??";
+			if (!(f = pool_push(u)) || frame_names(u, raw, &f->function, &f->linkage_name))
 				goto nomem;
-			f->function = model_intern(m, die_name(&scopes[i]) ? die_name(&scopes[i]) : "??");
 			f->module = module;
 			f->file = file ? model_intern(m, file) : NULL;
 			f->line = line;
@@ -488,9 +594,8 @@ static struct hs_error *symbolize(struct unwinder *u, Dwarf_Addr pc, uint32_t *f
 		}
 		free(scopes);
 	}
-	if (!(f = pool_push(u)))
+	if (!(f = pool_push(u)) || (name && frame_names(u, name, &f->function, &f->linkage_name)))
 		return &hs_error_nomem;
-	f->function = name ? model_intern(m, name) : NULL;
 	f->offset = offset;
 	f->module = module;
 	f->file = file ? model_intern(m, file) : NULL;
@@ -724,6 +829,7 @@ void unwind_destroy(struct unwinder *u)
 	free(u->debuginfo_path);
 	free(u->slots);
 	VEC_DEINIT(&u->pool);
+	free(u->names);
 	free(u);
 }
 

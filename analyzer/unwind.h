@@ -21,6 +21,7 @@ struct unwind_options {
 	const char *sysroot;		/* prefix for the paths in the core; NULL: none */
 	const char *exe;		/* the executable, when not at its recorded path */
 	bool no_inline;			/* do not expand inlined calls */
+	bool no_demangle;		/* frames show raw symbol names (and no linkage_name) */
 };
 
 /* A libdwfl session over one model's core. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/demangle.h"
 #include "analyzer/names.h"
 #include "analyzer/rules/rules.h"
 #include "analyzer/syscalls.h"
@@ -344,13 +345,34 @@ static bool any_glob(const struct string_list *globs, const char *s)
 	return false;
 }
 
+/*
+ * A frame glob matches a frame's function by its demangled or its raw
+ * (mangled) name, so rules may say either, whether or not the frames are
+ * demangled (--no-demangle).
+ */
+static bool frame_matches(const char *glob, const struct frame *f)
+{
+	char *demangled;
+	bool match;
+
+	if (!f->function)
+		return false;
+	if (fnmatch(glob, f->function, 0) == 0 || (f->linkage_name && fnmatch(glob, f->linkage_name, 0) == 0))
+		return true;
+	if (f->linkage_name || !(demangled = demangle_name(f->function)))
+		return false;
+	match = fnmatch(glob, demangled, 0) == 0;
+	free(demangled);
+	return match;
+}
+
 /* Every frame glob matches some frame; returns the function matched by the first, via *matched. */
 static bool frames_match(const struct user_rule *u, const struct thread *t, const char **matched)
 {
 	for (size_t g = 0; g < u->frames.len; g++) {
 		bool found = false;
 		for (size_t i = 0; i < t->frames.len && !found; i++)
-			if (t->frames.items[i].function && fnmatch(u->frames.items[g], t->frames.items[i].function, 0) == 0) {
+			if (frame_matches(u->frames.items[g], &t->frames.items[i])) {
 				found = true;
 				if (g == 0)
 					*matched = t->frames.items[i].function;

@@ -17,7 +17,10 @@
  * A rule needs at least one condition and a summary. Each thread that meets
  * every condition of a rule gets a finding. Templates expand {thread} ("name
  * (tid)"), {tid}, {name}, {syscall} (the decoded call), {wait} (what it waits
- * on), {frame} (the function that matched the first frame glob).
+ * on), {frame} (the function that matched the first frame glob). A frame
+ * glob matches a C++ or Rust function by its demangled name
+ * (app::Cache::refresh) or its raw one (_ZN3app5Cache7refreshEv), with or
+ * without --no-demangle.
  *
  * Strings are double-quoted, with \" and \\ as escapes. Errors name the file
  * and line: "rules.d/ssl.rules:4: unknown key 'frmae'".

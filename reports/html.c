@@ -641,7 +641,10 @@ static bool append_frames(struct strbuf *sb, const struct thread *t)
 	for (size_t i = 0; ok && i < t->frames.len; i++) {
 		const struct frame *f = &t->frames.items[i];
 		ok = strbuf_appendf(sb, "<tr><td>%zu</td><td>0x%" PRIx64 "</td><td class=\"fn\">", i, f->pc);
-		if (ok && f->function)
+		if (ok && f->function && f->linkage_name)	/* demangled: the raw name on hover */
+			ok = add(sb, "<span title=\"") && esc(sb, f->linkage_name) && add(sb, "\">") && esc(sb, f->function) &&
+			     add(sb, "</span>") && (f->inlined || strbuf_appendf(sb, "+0x%" PRIx64, f->offset));
+		else if (ok && f->function)
 			ok = esc(sb, f->function) && (f->inlined || strbuf_appendf(sb, "+0x%" PRIx64, f->offset));
 		else if (ok)
 			ok = f->module ? strbuf_appendf(sb, "+0x%" PRIx64, f->offset) : add(sb, "??");

@@ -78,6 +78,10 @@ static void write_frame(struct json_writer *w, const struct frame *f)
 	json_hex(w, f->pc);
 	json_key(w, "function");
 	json_string(w, f->function);
+	if (f->linkage_name) {
+		json_key(w, "linkage_name");
+		json_string(w, f->linkage_name);
+	}
 	json_key(w, "offset");
 	if (f->inlined)
 		json_null(w);

@@ -2,10 +2,10 @@
 # Installs what building and testing need, from Debian's archive (as root).
 # Does nothing when everything is there already.
 set -euo pipefail
-packages="build-essential cmake pkg-config libdw-dev libelf-dev libzstd-dev libsqlite3-dev
+packages="build-essential cmake pkg-config libdw-dev libelf-dev libzstd-dev libsqlite3-dev libiberty-dev
           elfutils gdb strace zstd clang procps util-linux time
           python3 python3-jsonschema libc6-dbg
-          chromium fonts-dejavu-core libclang-rt-14-dev"
+          chromium fonts-dejavu-core libclang-rt-14-dev rustc"
 missing=""
 for p in $packages; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
