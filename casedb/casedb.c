@@ -263,11 +263,15 @@ static struct hs_error *make_parent_dirs(const char *path)
 	return NULL;
 }
 
-/* Creates an empty database file 0600 unless something is there; never follows a symlink. */
-static struct hs_error *create_file(const char *path)
+/*
+ * Creates an empty database file 0600 unless something is there (a symlink
+ * too: O_EXCL never follows one); *created_ret says whether this call made it.
+ */
+static struct hs_error *create_file(const char *path, bool *created_ret)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
+	*created_ret = fd >= 0;
 	if (fd >= 0) {
 		close(fd);
 		return NULL;
@@ -275,6 +279,63 @@ static struct hs_error *create_file(const char *path)
 	if (errno == EEXIST)
 		return NULL;
 	return hs_error_errno(errno, "cannot create database '%s'", path);
+}
+
+/*
+ * What ssh asks of a key file, asked of the database before sqlite opens
+ * it: the final component is not a symlink (symlinks above it are the
+ * user's layout — a symlinked /home — and are followed), it is a regular
+ * file, owned by the effective uid, and not writable by group or others:
+ * whoever can write the file decides what `show --format=html` prints and
+ * which cases CI takes as known. Refusals are HS_ERR_FORMAT (exit 3), as for
+ * a foreign database, and name the fix. On success *fd_ret is an O_PATH
+ * descriptor of the file checked, for same_file() once sqlite has opened it.
+ */
+static struct hs_error *check_file(const char *path, int *fd_ret)
+{
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	struct hs_error *err = NULL;
+
+	*fd_ret = -1;
+	if (fd < 0)
+		return hs_error_errno(errno, "cannot open database '%s'", path);
+	if (fstat(fd, &st) != 0)
+		err = hs_error_errno(errno, "cannot open database '%s'", path);
+	else if (S_ISLNK(st.st_mode))
+		err = hs_error_create(HS_ERR_FORMAT, "refusing database '%s': it is a symbolic link (give the path it points to)",
+				      path);
+	else if (!S_ISREG(st.st_mode))
+		err = hs_error_create(HS_ERR_FORMAT, "refusing database '%s': not a regular file", path);
+	else if (st.st_uid != geteuid())
+		err = hs_error_create(HS_ERR_FORMAT, "refusing database '%s': owned by uid %u, not by uid %u (chown %u '%s')",
+				      path, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), path);
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		err = hs_error_create(HS_ERR_FORMAT, "refusing database '%s': writable by group or others (chmod go-w '%s')",
+				      path, path);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*fd_ret = fd;
+	return NULL;
+}
+
+/* Whether path still names the file fd was opened on (not swapped between the check and sqlite's open). */
+static bool same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Removes the file create_file() made, if it is still empty: a failed first open leaves nothing behind. */
+static void remove_created(const char *path, int fd)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 && (fd < 0 || same_file(fd, path)))
+		unlink(path);
 }
 
 /* Refuses what is not ours to change: a newer schema, another application's database. */
@@ -338,20 +399,27 @@ static struct hs_error *open_at(const char *path, bool create, int target, struc
 {
 	struct casedb *db = calloc(1, sizeof(*db));
 	struct hs_error *err;
-	struct stat st;
+	bool created = false;
+	int fd = -1;
 
 	if (!db || !(db->path = strdup(path))) {
 		free(db);
 		return &hs_error_nomem;
 	}
-	if (create && ((err = make_parent_dirs(path)) || (err = create_file(path))))
+	if ((create && ((err = make_parent_dirs(path)) || (err = create_file(path, &created)))) ||
+	    (err = check_file(path, &fd)))
 		goto fail;
-	if (!create && stat(path, &st) != 0) {
-		err = hs_error_errno(errno, "cannot open database '%s'", path);
+	/*
+	 * Not SQLITE_OPEN_NOFOLLOW: it refuses a symlink anywhere in the path,
+	 * parent directories too. check_file() looked at the last component;
+	 * same_file() makes sure sqlite opened what was checked.
+	 */
+	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		err = db->db ? sqlite_error(db, "open the database") : &hs_error_nomem;
 		goto fail;
 	}
-	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
-		err = db->db ? sqlite_error(db, "open the database") : &hs_error_nomem;
+	if (!same_file(fd, path)) {
+		err = hs_error_create(HS_ERR_FORMAT, "refusing database '%s': it was replaced while being opened", path);
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->db, 1);
@@ -361,10 +429,15 @@ static struct hs_error *open_at(const char *path, bool create, int target, struc
 	    (err = exec1(db, "PRAGMA synchronous = NORMAL", "set synchronous")) ||
 	    (err = exec1(db, "PRAGMA foreign_keys = ON", "enable foreign keys")))
 		goto fail;
+	close(fd);
 	*ret = db;
 	return NULL;
 fail:
 	casedb_close(db);
+	if (created)
+		remove_created(path, fd);
+	if (fd >= 0)
+		close(fd);
 	return err;
 }
 
