@@ -121,6 +121,16 @@ static struct hs_error *exec1(struct casedb *db, const char *sql, const char *wh
 	return err;
 }
 
+/*
+ * Ends a failed transaction. Its own failure (a full disk may fail it too)
+ * adds nothing to the error that got us here, and sqlite rolls back on
+ * close or the next open anyway.
+ */
+static void roll_back(struct casedb *db)
+{
+	hs_error_destroy(exec1(db, "ROLLBACK", "roll back"));
+}
+
 /* Runs several statements (schema scripts of ours only, never user input). */
 static struct hs_error *exec_script(struct casedb *db, const char *sql, const char *what)
 {
@@ -377,7 +387,7 @@ static struct hs_error *migrate(struct casedb *db, int target)
 	    (err = check_version(db, version, app, tables)))
 		goto rollback;
 	if (version >= target) {
-		exec1(db, "ROLLBACK", "roll back");
+		roll_back(db);
 		return NULL;
 	}
 	for (; version < target; version++)
@@ -391,7 +401,7 @@ static struct hs_error *migrate(struct casedb *db, int target)
 		goto rollback;
 	return NULL;
 rollback:
-	exec1(db, "ROLLBACK", "roll back");
+	roll_back(db);
 	return err;
 }
 
@@ -753,7 +763,7 @@ struct hs_error *casedb_store(struct casedb *db, const struct model *m, const ch
 		goto rollback;
 	return NULL;
 rollback:
-	exec1(db, "ROLLBACK", "roll back");
+	roll_back(db);
 	return err;
 }
 
@@ -966,6 +976,6 @@ struct hs_error *casedb_triage(struct casedb *db, const char *prefix, const char
 	casedb_group_list_deinit(ret);
 	return casedb_find_group(db, prefix, ret);
 rollback:
-	exec1(db, "ROLLBACK", "roll back");
+	roll_back(db);
 	return err;
 }
