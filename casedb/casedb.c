@@ -121,6 +121,16 @@ static struct hs_error *exec1(struct casedb *db, const char *sql, const char *wh
 	return err;
 }
 
+/*
+ * Ends a failed transaction. Its own failure (a full disk may fail it too)
+ * adds nothing to the error that got us here, and sqlite rolls back on
+ * close or the next open anyway.
+ */
+static void roll_back(struct casedb *db)
+{
+	hs_error_destroy(exec1(db, "ROLLBACK", "roll back"));
+}
+
 /* Runs several statements (schema scripts of ours only, never user input). */
 static struct hs_error *exec_script(struct casedb *db, const char *sql, const char *what)
 {
@@ -171,10 +181,62 @@ static void bind_nonempty(sqlite3_stmt *st, int i, const char *s)
 	bind_text(st, i, s && *s ? s : NULL);
 }
 
-static char *column_dup(sqlite3_stmt *st, int i)
+/*
+ * Reading columns. The file is input like a core: anyone with the file
+ * can edit it (a hand-made "fix", a half-restored backup), so a NULL where
+ * the schema says NOT NULL, or a value of the wrong type, is a damaged
+ * database (HS_ERR_FORMAT, exit 3), never a NULL pointer taken for "out of
+ * memory" or a string printed as "(null)".
+ */
+static struct hs_error *damaged(struct casedb *db, const char *fmt, const char *column, const char *type)
 {
-	const unsigned char *s = sqlite3_column_text(st, i);
-	return s ? strdup((const char *)s) : NULL;
+	char what[128];
+
+	snprintf(what, sizeof(what), fmt, column, type);
+	return hs_error_create(HS_ERR_FORMAT, "database '%s' is damaged: %s", db->path, what);
+}
+
+static const char *column_type_name(int type)
+{
+	switch (type) {
+	case SQLITE_INTEGER: return "an integer";
+	case SQLITE_FLOAT: return "a real";
+	case SQLITE_TEXT: return "text";
+	case SQLITE_BLOB: return "a blob";
+	default: return "NULL";
+	}
+}
+
+/* Column i as a new string in *ret; NULL when the column is NULL and may be (else damage). */
+static struct hs_error *column_text(struct casedb *db, sqlite3_stmt *st, int i, const char *column, bool nullable,
+				    char **ret)
+{
+	int type = sqlite3_column_type(st, i);
+	const unsigned char *s;
+
+	*ret = NULL;
+	if (type == SQLITE_NULL)
+		return nullable ? NULL : damaged(db, "%s is NULL", column, NULL);
+	if (type != SQLITE_TEXT)
+		return damaged(db, "%s is %s, not text", column, column_type_name(type));
+	if (!(s = sqlite3_column_text(st, i)) || !(*ret = strdup((const char *)s)))
+		return &hs_error_nomem;
+	return NULL;
+}
+
+/* Column i as an integer in *ret; 0 when the column is NULL and may be (else damage). */
+static struct hs_error *column_int(struct casedb *db, sqlite3_stmt *st, int i, const char *column, bool nullable,
+				   int64_t *ret)
+{
+	int type = sqlite3_column_type(st, i);
+
+	*ret = 0;
+	if (type == SQLITE_NULL)
+		return nullable ? NULL : damaged(db, "%s is NULL", column, NULL);
+	if (type != SQLITE_INTEGER)
+		return damaged(db, "%s is %s, not an integer", column, column_type_name(type));
+	*ret = sqlite3_column_int64(st, i);
+	return NULL;
 }
 
 /* ---- open ------------------------------------------------------------- */
@@ -211,11 +273,15 @@ static struct hs_error *make_parent_dirs(const char *path)
 	return NULL;
 }
 
-/* Creates an empty database file 0600 unless something is there; never follows a symlink. */
-static struct hs_error *create_file(const char *path)
+/*
+ * Creates an empty database file 0600 unless something is there (a symlink
+ * too: O_EXCL never follows one); *created_ret says whether this call made it.
+ */
+static struct hs_error *create_file(const char *path, bool *created_ret)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
+	*created_ret = fd >= 0;
 	if (fd >= 0) {
 		close(fd);
 		return NULL;
@@ -225,9 +291,70 @@ static struct hs_error *create_file(const char *path)
 	return hs_error_errno(errno, "cannot create database '%s'", path);
 }
 
+/*
+ * What ssh asks of a key file, asked of the database before sqlite opens
+ * it: the final component is not a symlink (symlinks above it are the
+ * user's layout — a symlinked /home — and are followed), it is a regular
+ * file, owned by the effective uid, and not writable by group or others:
+ * whoever can write the file decides what `show --format=html` prints and
+ * which cases CI takes as known. Refusals are HS_ERR_FORMAT (exit 3), as for
+ * a foreign database, and name the fix. On success *fd_ret is an O_PATH
+ * descriptor of the file checked, for same_file() once sqlite has opened it.
+ */
+static struct hs_error *check_file(const char *path, int *fd_ret)
+{
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	struct hs_error *err = NULL;
+
+	*fd_ret = -1;
+	if (fd < 0)
+		return hs_error_errno(errno, "cannot open database '%s'", path);
+	if (fstat(fd, &st) != 0)
+		err = hs_error_errno(errno, "cannot open database '%s'", path);
+	else if (S_ISLNK(st.st_mode))
+		err = hs_error_create(HS_ERR_FORMAT, "refusing database '%s': it is a symbolic link (give the path it points to)",
+				      path);
+	else if (!S_ISREG(st.st_mode))
+		err = hs_error_create(HS_ERR_FORMAT, "refusing database '%s': not a regular file", path);
+	else if (st.st_uid != geteuid())
+		err = hs_error_create(HS_ERR_FORMAT, "refusing database '%s': owned by uid %u, not by uid %u (chown %u '%s')",
+				      path, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), path);
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		err = hs_error_create(HS_ERR_FORMAT, "refusing database '%s': writable by group or others (chmod go-w '%s')",
+				      path, path);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*fd_ret = fd;
+	return NULL;
+}
+
+/* Whether path still names the file fd was opened on (not swapped between the check and sqlite's open). */
+static bool same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Removes the file create_file() made, if it is still empty: a failed first open leaves nothing behind. */
+static void remove_created(const char *path, int fd)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 && (fd < 0 || same_file(fd, path)))
+		unlink(path);
+}
+
 /* Refuses what is not ours to change: a newer schema, another application's database. */
 static struct hs_error *check_version(struct casedb *db, int64_t version, int64_t app, int64_t tables)
 {
+	/* we only ever set 0..CASEDB_SCHEMA_VERSION; below that it would index the migrations */
+	if (version < 0)
+		return hs_error_create(HS_ERR_FORMAT, "database '%s' is damaged: schema version %lld", db->path,
+				       (long long)version);
 	if (version > CASEDB_SCHEMA_VERSION)
 		return hs_error_create(HS_ERR_FORMAT,
 				       "database '%s' has schema version %lld, newer than this hanganalyze's %d: "
@@ -248,7 +375,7 @@ static struct hs_error *migrate(struct casedb *db, int target)
 	if ((err = query_int(db, "PRAGMA user_version", &version)) || (err = query_int(db, "PRAGMA application_id", &app)))
 		return err;
 	/* an empty file may be getting its schema from another process right now: decide under the lock */
-	if (version > 0 && (err = check_version(db, version, app, 0)))
+	if (version != 0 && (err = check_version(db, version, app, 0)))
 		return err;
 	if (version >= target)
 		return NULL;
@@ -260,7 +387,7 @@ static struct hs_error *migrate(struct casedb *db, int target)
 	    (err = check_version(db, version, app, tables)))
 		goto rollback;
 	if (version >= target) {
-		exec1(db, "ROLLBACK", "roll back");
+		roll_back(db);
 		return NULL;
 	}
 	for (; version < target; version++)
@@ -274,7 +401,7 @@ static struct hs_error *migrate(struct casedb *db, int target)
 		goto rollback;
 	return NULL;
 rollback:
-	exec1(db, "ROLLBACK", "roll back");
+	roll_back(db);
 	return err;
 }
 
@@ -282,20 +409,27 @@ static struct hs_error *open_at(const char *path, bool create, int target, struc
 {
 	struct casedb *db = calloc(1, sizeof(*db));
 	struct hs_error *err;
-	struct stat st;
+	bool created = false;
+	int fd = -1;
 
 	if (!db || !(db->path = strdup(path))) {
 		free(db);
 		return &hs_error_nomem;
 	}
-	if (create && ((err = make_parent_dirs(path)) || (err = create_file(path))))
+	if ((create && ((err = make_parent_dirs(path)) || (err = create_file(path, &created)))) ||
+	    (err = check_file(path, &fd)))
 		goto fail;
-	if (!create && stat(path, &st) != 0) {
-		err = hs_error_errno(errno, "cannot open database '%s'", path);
+	/*
+	 * Not SQLITE_OPEN_NOFOLLOW: it refuses a symlink anywhere in the path,
+	 * parent directories too. check_file() looked at the last component;
+	 * same_file() makes sure sqlite opened what was checked.
+	 */
+	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		err = db->db ? sqlite_error(db, "open the database") : &hs_error_nomem;
 		goto fail;
 	}
-	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
-		err = db->db ? sqlite_error(db, "open the database") : &hs_error_nomem;
+	if (!same_file(fd, path)) {
+		err = hs_error_create(HS_ERR_FORMAT, "refusing database '%s': it was replaced while being opened", path);
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->db, 1);
@@ -305,10 +439,15 @@ static struct hs_error *open_at(const char *path, bool create, int target, struc
 	    (err = exec1(db, "PRAGMA synchronous = NORMAL", "set synchronous")) ||
 	    (err = exec1(db, "PRAGMA foreign_keys = ON", "enable foreign keys")))
 		goto fail;
+	close(fd);
 	*ret = db;
 	return NULL;
 fail:
 	casedb_close(db);
+	if (created)
+		remove_created(path, fd);
+	if (fd >= 0)
+		close(fd);
 	return err;
 }
 
@@ -478,8 +617,15 @@ static struct hs_error *store_signature(struct casedb *db, int64_t case_id, cons
 		return err;
 	bind_text(st, 1, sig->hash);
 	if (sqlite3_step(st) == SQLITE_ROW) {
+		char *status;
+
 		sig_id = sqlite3_column_int64(st, 0);
-		snprintf(old, sizeof(old), "%s", (const char *)sqlite3_column_text(st, 1));
+		if ((err = column_text(db, st, 1, "signatures.status", false, &status))) {
+			sqlite3_finalize(st);
+			return err;
+		}
+		snprintf(old, sizeof(old), "%s", status);
+		free(status);
 	}
 	sqlite3_finalize(st);
 	if (sig_id == 0) {
@@ -600,8 +746,10 @@ struct hs_error *casedb_store(struct casedb *db, const struct model *m, const ch
 			goto rollback;
 		bind_text(st, 1, hash);
 		if (sqlite3_step(st) == SQLITE_ROW) {
+			const unsigned char *status = sqlite3_column_text(st, 1);
+
 			ret->case_id = sqlite3_column_int64(st, 0);
-			snprintf(ret->status, sizeof(ret->status), "%s", (const char *)sqlite3_column_text(st, 1));
+			snprintf(ret->status, sizeof(ret->status), "%s", status ? (const char *)status : "");
 			ret->count = sqlite3_column_int64(st, 2);
 		}
 		sqlite3_finalize(st);
@@ -615,7 +763,7 @@ struct hs_error *casedb_store(struct casedb *db, const struct model *m, const ch
 		goto rollback;
 	return NULL;
 rollback:
-	exec1(db, "ROLLBACK", "roll back");
+	roll_back(db);
 	return err;
 }
 
@@ -627,33 +775,52 @@ rollback:
 	"(SELECT group_concat(host, ', ') FROM signature_hosts h WHERE h.signature_id = s.id), "                  \
 	"(SELECT max(id) FROM cases c WHERE c.signature_id = s.id)"
 
+static struct hs_error *read_group(struct casedb *db, sqlite3_stmt *st, struct casedb_group *g)
+{
+	struct hs_error *err;
+	int64_t severity;
+
+	if ((err = column_int(db, st, 0, "signatures.id", false, &g->id)) ||
+	    (err = column_text(db, st, 1, "signatures.hash", false, &g->hash)) ||
+	    (err = column_text(db, st, 2, "signatures.rule", false, &g->rule)) ||
+	    (err = column_text(db, st, 3, "signatures.summary", false, &g->summary)) ||
+	    (err = column_text(db, st, 4, "signatures.status", false, &g->status)) ||
+	    (err = column_text(db, st, 5, "signatures.note", true, &g->note)) ||
+	    (err = column_text(db, st, 6, "signatures.ticket", true, &g->ticket)) ||
+	    (err = column_text(db, st, 7, "signatures.fixed_in", true, &g->fixed_in)) ||
+	    (err = column_text(db, st, 8, "signatures.text", false, &g->text)) ||
+	    (err = column_int(db, st, 9, "signatures.severity", false, &severity)) ||
+	    (err = column_int(db, st, 10, "signatures.count", false, &g->count)) ||
+	    (err = column_int(db, st, 11, "signatures.first_seen", false, &g->first_seen)) ||
+	    (err = column_int(db, st, 12, "signatures.last_seen", false, &g->last_seen)) ||
+	    (err = column_text(db, st, 13, "signature_hosts.host", true, &g->hosts)) ||
+	    (err = column_int(db, st, 14, "cases.id", true, &g->latest_case)))
+		return err;
+	/* enum severity is small; severity_name() shows anything else as "?" */
+	g->severity = severity < 0 || severity > 1000 ? -1 : (int)severity;
+	return NULL;
+}
+
+/* Appends the rows of st to ret; on failure ret is left empty. */
 static struct hs_error *read_groups(struct casedb *db, sqlite3_stmt *st, struct casedb_group_list *ret)
 {
+	struct hs_error *err = NULL;
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct casedb_group *g = VEC_PUSH(ret);
 		if (!g)
-			return &hs_error_nomem;
-		g->id = sqlite3_column_int64(st, 0);
-		g->hash = column_dup(st, 1);
-		g->rule = column_dup(st, 2);
-		g->summary = column_dup(st, 3);
-		g->status = column_dup(st, 4);
-		g->note = column_dup(st, 5);
-		g->ticket = column_dup(st, 6);
-		g->fixed_in = column_dup(st, 7);
-		g->text = column_dup(st, 8);
-		g->severity = sqlite3_column_int(st, 9);
-		g->count = sqlite3_column_int64(st, 10);
-		g->first_seen = sqlite3_column_int64(st, 11);
-		g->last_seen = sqlite3_column_int64(st, 12);
-		g->hosts = column_dup(st, 13);
-		g->latest_case = sqlite3_column_int64(st, 14);
-		if (!g->hash || !g->rule || !g->summary || !g->status || !g->text)
-			return &hs_error_nomem;
+			err = &hs_error_nomem;
+		else
+			err = read_group(db, st, g);
+		if (err)
+			break;
 	}
-	return rc == SQLITE_DONE ? NULL : sqlite_error(db, "read the signatures");
+	if (!err && rc != SQLITE_DONE)
+		err = sqlite_error(db, "read the signatures");
+	if (err)
+		casedb_group_list_deinit(ret);
+	return err;
 }
 
 void casedb_group_list_deinit(struct casedb_group_list *l)
@@ -743,7 +910,12 @@ struct hs_error *casedb_case_report(struct casedb *db, int64_t id, const char *f
 		return hs_error_create(HS_ERR_INVALID, "no case %lld with a %s report in '%s'", (long long)id, format,
 				       db->path);
 	}
-	size = sqlite3_column_int64(st, 0);
+	if ((err = column_int(db, st, 0, "reports.size", false, &size)) ||
+	    (sqlite3_column_type(st, 1) != SQLITE_BLOB &&
+	     (err = damaged(db, "%s is %s, not a blob", "reports.data", column_type_name(sqlite3_column_type(st, 1)))))) {
+		sqlite3_finalize(st);
+		return err;
+	}
 	blob = sqlite3_column_blob(st, 1);
 	blen = sqlite3_column_bytes(st, 1);
 	if (size < 0 || (uint64_t)size > REPORT_MAX || !(out = malloc((size_t)size + 1))) {
@@ -804,6 +976,6 @@ struct hs_error *casedb_triage(struct casedb *db, const char *prefix, const char
 	casedb_group_list_deinit(ret);
 	return casedb_find_group(db, prefix, ret);
 rollback:
-	exec1(db, "ROLLBACK", "roll back");
+	roll_back(db);
 	return err;
 }

@@ -42,7 +42,16 @@ struct casedb;
 /*
  * Opens (creating it and its directory, 0700, when create) the database at
  * path and brings its schema up to date. HS_ERR_FORMAT for a file that is
- * not a case database or has a newer schema.
+ * not a case database, has a newer schema or is damaged (a negative schema
+ * version), and for one refused as ssh refuses loose key files: the last
+ * component of path a symlink (symlinks above it are followed), not a
+ * regular file, owned by another uid than the effective one, or writable
+ * by group or others — the message names the fix. A file this call created
+ * is removed again on failure while it is still empty.
+ *
+ * Every function reading the database gives HS_ERR_FORMAT ("database 'P' is
+ * damaged: TABLE.COLUMN is NULL") for a NULL or wrongly typed value where
+ * the schema has none, never &hs_error_nomem.
  */
 struct hs_error *casedb_open(const char *path, bool create, struct casedb **ret);
 void casedb_close(struct casedb *db);

@@ -9,37 +9,46 @@
 #include <stdint.h>
 
 #include "common/utf8.h"
+#include "reports/report.h"
 
-/* XML text: the five entities, control bytes (not allowed in XML 1.0) and invalid UTF-8 as U+FFFD. */
-static bool xml_escape(struct strbuf *sb, const char *str)
+/*
+ * Whether cp may appear in XML 1.0 text as itself: the Char production
+ * (#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]),
+ * less what section 2.2 discourages — the controls #x7F-#x9F and the
+ * noncharacters (#xFDD0-#xFDEF and the last two code points of every plane).
+ * CR is left out too: a parser would turn it into LF anyway.
+ */
+static bool xml_char_ok(uint32_t cp)
+{
+	if (cp < 0x20)
+		return cp == '\t' || cp == '\n';
+	if (cp >= 0x7f && cp <= 0x9f)
+		return false;
+	if ((cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe)
+		return false;
+	return cp <= 0x10ffff;
+}
+
+bool report_xml_escape(struct strbuf *sb, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	bool ok = true;
 
-	for (; ok && *s; s++) {
-		switch (*s) {
+	while (ok && *s) {
+		uint32_t cp;
+		size_t n = utf8_decode((const char *)s, &cp);
+
+		switch (n ? cp : 0xfffd) {
 		case '<': ok = strbuf_addstr(sb, "&lt;"); break;
 		case '>': ok = strbuf_addstr(sb, "&gt;"); break;
 		case '&': ok = strbuf_addstr(sb, "&amp;"); break;
 		case '"': ok = strbuf_addstr(sb, "&quot;"); break;
 		case '\'': ok = strbuf_addstr(sb, "&apos;"); break;
-		case '\n': case '\t': ok = strbuf_append(sb, s, 1); break;
 		default:
-			if (*s < 0x20 || *s == 0x7f) {
-				ok = strbuf_addstr(sb, "\xef\xbf\xbd");
-			} else if (*s >= 0x80) {
-				uint32_t cp;
-				size_t n = utf8_decode((const char *)s, &cp);
-				if (n) {
-					ok = strbuf_append(sb, s, n);
-					s += n - 1;
-				} else {
-					ok = strbuf_addstr(sb, "\xef\xbf\xbd");
-				}
-			} else {
-				ok = strbuf_append(sb, s, 1);
-			}
+			/* invalid UTF-8 (n == 0) is one byte of U+FFFD, as in the other renderers */
+			ok = n && xml_char_ok(cp) ? strbuf_append(sb, s, n) : strbuf_addstr(sb, "\xef\xbf\xbd");
 		}
+		s += n ? n : 1;
 	}
 	return ok;
 }
@@ -65,7 +74,7 @@ bool report_check_junit(const struct report_check *c, struct strbuf *sb)
 				"errors=\"%zu\">\n", c->nresults, failures, errors);
 	for (size_t i = 0; ok && i < c->nresults; i++) {
 		const struct report_check_result *r = &c->results[i];
-		ok = strbuf_addstr(sb, "  <testcase classname=\"hanganalyze.check\" name=\"") && xml_escape(sb, r->core) &&
+		ok = strbuf_addstr(sb, "  <testcase classname=\"hanganalyze.check\" name=\"") && report_xml_escape(sb, r->core) &&
 		     strbuf_appendf(sb, "\" time=\"%.3f\"", r->seconds);
 		if (!ok)
 			break;
@@ -80,10 +89,10 @@ bool report_check_junit(const struct report_check *c, struct strbuf *sb)
 			ok = strbuf_appendf(sb, ">\n    <failure type=\"%s\" message=\"%s hang signature %s: ",
 					    r->verdict == REPORT_FAIL_NEW ? "new-hang" : "regressed-hang",
 					    r->verdict == REPORT_FAIL_NEW ? "new" : "regressed", r->hash) &&
-			     xml_escape(sb, r->summary ? r->summary : "") && strbuf_addstr(sb, "\">") &&
+			     report_xml_escape(sb, r->summary ? r->summary : "") && strbuf_addstr(sb, "\">") &&
 			     strbuf_appendf(sb, "rule %s, signature %s", r->rule ? r->rule : "?", r->hash);
 			if (ok && r->comment)
-				ok = strbuf_addstr(sb, "; known as: ") && xml_escape(sb, r->comment);
+				ok = strbuf_addstr(sb, "; known as: ") && report_xml_escape(sb, r->comment);
 			ok = ok && strbuf_addstr(sb, "</failure>\n  </testcase>\n");
 			break;
 		}

@@ -57,6 +57,16 @@ const char *report_html_case_file(int64_t case_id, char *buf, size_t size);
 bool report_html_escape(struct strbuf *sb, const char *s);
 
 /*
+ * Appends s as XML 1.0 text, safe inside elements and quoted attributes (see
+ * junit.c): the five markup characters as entities; every byte that is not
+ * valid UTF-8, and every character XML forbids or discourages (C0 controls but
+ * tab and newline, CR, DEL and C1 controls, surrogates, noncharacters such as
+ * U+FFFE) as U+FFFD. Whatever the bytes, the output is well-formed. False
+ * when memory runs out.
+ */
+bool report_xml_escape(struct strbuf *sb, const char *s);
+
+/*
  * The next character of s as it may be shown: its length in s (1..4) and,
  * in *cp_ret, the code point to show — U+FFFD for a byte that does not start
  * valid UTF-8 (the same rules as json_writer.c), for C1 controls,

@@ -49,7 +49,8 @@ static void usage(FILE *out)
 	      ".gnu_debuglink, and debuginfod when DEBUGINFOD_URLS is set.\n"
 	      "\n"
 	      "exit status: 0 done, 1 a finding at or above --fail-on, 2 usage error (or a bad rule file),\n"
-	      "3 the core is unreadable or corrupt, 4 internal error (or the database cannot be written)\n",
+	      "3 the core is unreadable or corrupt (or the database is damaged or refused), 4 internal error\n"
+	      "(or the database cannot be written); the report is printed before the case is filed\n",
 	      out);
 }
 
@@ -140,7 +141,7 @@ void analysis_end(struct analysis_options *a)
 	a->user_rules = NULL;
 }
 
-int analysis_run(struct analysis_options *a, const char *core_path, struct model **model_ret, struct strbuf *out)
+int analysis_run(struct analysis_options *a, const char *core_path, struct model **model_ret, bool print)
 {
 	struct report_options ropts = a->report;
 	struct file_case_reports reports;
@@ -148,7 +149,7 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 	struct model *m;
 	struct analyze_stats stages;
 	struct hs_error *err;
-	int rc = EXIT_DONE;
+	int rc = EXIT_DONE, print_rc = EXIT_DONE;
 
 	*model_ret = NULL;
 	ropts.core_path = core_path;
@@ -164,18 +165,11 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 	 * only the asked-for one is rendered.
 	 */
 	file_case_reports_init(&reports);
-	if ((err = file_case_render(m, &ropts, !a->no_db, out ? a->format : NULL, &reports))) {
+	if ((err = file_case_render(m, &ropts, !a->no_db, print ? a->format : NULL, &reports))) {
 		hs_error_destroy(err);
 		fputs("hanganalyze: cannot render the report: out of memory\n", stderr);
 		rc = EXIT_INTERNAL;
 		goto out;
-	}
-	if (out) {
-		const struct strbuf *chosen = file_case_report(&reports, a->format);
-		if (!strbuf_append(out, chosen->buf, chosen->len)) {
-			rc = EXIT_INTERNAL;
-			goto out;
-		}
 	}
 	if (a->stats) {
 		struct core_file_stats st;
@@ -186,6 +180,15 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 		for (unsigned i = 0; i < stages.nstages; i++)
 			fprintf(stderr, "hanganalyze: stage %-14s %8.1f ms\n", stages.stages[i].name,
 				(double)stages.stages[i].ns / 1e6);
+	}
+	/*
+	 * The report goes out before the case is filed: a database that cannot
+	 * be opened or written (refused, damaged, a full disk) must not cost
+	 * the analysis. The filing error follows it, with its exit code.
+	 */
+	if (print) {
+		const struct strbuf *chosen = file_case_report(&reports, a->format);
+		print_rc = write_stdout(chosen->buf ? chosen->buf : "", chosen->len);
 	}
 	if (!a->no_db && (rc = open_db_once(a)) != EXIT_DONE)
 		goto out;
@@ -211,6 +214,8 @@ int analysis_run(struct analysis_options *a, const char *core_path, struct model
 	}
 out:
 	file_case_reports_deinit(&reports);
+	if (rc == EXIT_DONE)
+		rc = print_rc;
 	if (rc != EXIT_DONE) {
 		model_destroy(m);
 		return rc;
@@ -230,7 +235,6 @@ int cmd_analyze(int argc, char **argv)
 	};
 	struct analysis_options a;
 	struct model *m;
-	struct strbuf out;
 	int fail_on = -1;
 	int opt, rc;
 
@@ -265,17 +269,14 @@ int cmd_analyze(int argc, char **argv)
 		analysis_end(&a);
 		return rc;
 	}
-	strbuf_init(&out);
-	rc = analysis_run(&a, argv[optind], &m, &out);
+	rc = analysis_run(&a, argv[optind], &m, true);
 	if (rc == EXIT_DONE) {
-		rc = write_stdout(out.buf, out.len);
-		if (rc == EXIT_DONE && fail_on >= 0)
+		if (fail_on >= 0)
 			for (size_t i = 0; i < m->findings.len; i++)
 				if ((int)m->findings.items[i].severity >= fail_on)
 					rc = EXIT_FINDING;
 		model_destroy(m);
 	}
-	strbuf_deinit(&out);
 	analysis_end(&a);
 	return rc;
 }

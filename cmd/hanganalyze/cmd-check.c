@@ -202,7 +202,7 @@ int cmd_check(int argc, char **argv)
 		const struct known *k;
 
 		r->core = argv[i];
-		rc = analysis_run(&a, argv[i], &m, NULL);
+		rc = analysis_run(&a, argv[i], &m, false);
 		r->seconds = (hs_now_mono_ns() - t0) / 1e9;
 		if (rc != EXIT_DONE) {
 			r->verdict = REPORT_FAIL_ERROR;

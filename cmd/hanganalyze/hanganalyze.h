@@ -110,7 +110,7 @@ enum {
 	{ "db", required_argument, NULL, OPT_DB }, { "no-db", no_argument, NULL, OPT_NO_DB }
 
 struct analysis_options {
-	const struct report_format *format;	/* REPORT_CASE: what analysis_run() appends to out */
+	const struct report_format *format;	/* REPORT_CASE: what analysis_run() prints */
 	struct analyze_options model;
 	struct report_options report;
 	bool stats, quiet, no_default_rules, no_db;
@@ -131,10 +131,12 @@ int analysis_parse_option(struct analysis_options *a, int opt, const char *arg);
 int analysis_begin(struct analysis_options *a);
 void analysis_end(struct analysis_options *a);
 /*
- * Analyzes core_path, appends the report in a->format to out (when not NULL),
- * stores the case (with its text, JSON and HTML reports); on EXIT_DONE
+ * Analyzes core_path, writes the report in a->format to stdout (when print),
+ * then stores the case (with its text, JSON and HTML reports) — in that
+ * order, so the report is out even when the case cannot be filed; the
+ * filing error then comes on stderr with its exit code. On EXIT_DONE
  * *model_ret is the caller's to destroy.
  */
-int analysis_run(struct analysis_options *a, const char *core_path, struct model **model_ret, struct strbuf *out);
+int analysis_run(struct analysis_options *a, const char *core_path, struct model **model_ret, bool print);
 
 #endif
