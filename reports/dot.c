@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "analyzer/names.h"
+#include "common/version.h"
 #include "reports/case_graph.h"
 
 #define DOT_LABEL_CHARS 48u

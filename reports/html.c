@@ -75,6 +75,7 @@
 #include "analyzer/names.h"
 #include "analyzer/waitgraph.h"
 #include "common/utf8.h"
+#include "common/version.h"
 #include "common/util.h"
 #include "reports/case_graph.h"
 #include "reports/graph_layout.h"

@@ -15,6 +15,7 @@
 #include "casedb/file_case.h"
 #include "cmd/hanganalyze/hanganalyze.h"
 #include "common/strbuf.h"
+#include "common/version.h"
 #include "reports/report.h"
 
 static void usage(FILE *out)
@@ -254,7 +255,7 @@ int cmd_analyze(int argc, char **argv)
 			}
 			break;
 		case 'h': usage(stdout); return EXIT_DONE;
-		case 'V': printf("hanganalyze %s\n", HANGSNAP_VERSION); return EXIT_DONE;
+		case 'V': printf("hanganalyze %s\n", HANGSNAP_VERSION_STRING); return EXIT_DONE;
 		default:
 			fputs("usage: hanganalyze [analyze] [OPTIONS] CORE ('hanganalyze --help' for more)\n", stderr);
 			return EXIT_USAGE;

@@ -38,7 +38,16 @@ static void usage(FILE *out)
 	      "--format=html prints one self-contained page, the queue as a sortable table. With\n"
 	      "--out DIR it writes DIR/index.html instead, and beside it DIR/case-ID.html, the HTML\n"
 	      "report of each signature's latest case, linked from the table (without --out nothing\n"
-	      "is linked). DIR is created when missing; existing pages are replaced only with --force.\n",
+	      "is linked). DIR is created when missing; existing pages are replaced only with --force.\n"
+	      "\n"
+	      "options:\n"
+	      "      --all            also list fixed and ignored signatures\n"
+	      "  -f, --format=FORMAT  text (default), json or html\n"
+	      "      --out=DIR        html: write DIR/index.html and the case pages\n"
+	      "      --force          replace existing pages under --out\n"
+	      "      --db=PATH        the case database (default $HANGANALYZE_DB, else\n"
+	      "                       ${XDG_DATA_HOME:-~/.local/share}/hanganalyze/cases.db)\n"
+	      "  -h, --help           show this help\n",
 	      out);
 }
 

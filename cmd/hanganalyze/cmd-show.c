@@ -21,7 +21,13 @@ static void usage(FILE *out)
 	      "ID (a case number, as analyze and queue print it): the case's report, exactly as its\n"
 	      "analysis printed it in that format. SIGNATURE (4 to 16 leading hex digits of a hash):\n"
 	      "the group's triage state, then its latest case; with --format=html, the latest case's\n"
-	      "page alone. Cases stored by a hanganalyze older than the HTML report have no html.\n",
+	      "page alone. Cases stored by a hanganalyze older than the HTML report have no html.\n"
+	      "\n"
+	      "options:\n"
+	      "  -f, --format=FORMAT  text (default), json or html: the stored report in that format\n"
+	      "      --db=PATH        the case database (default $HANGANALYZE_DB, else\n"
+	      "                       ${XDG_DATA_HOME:-~/.local/share}/hanganalyze/cases.db)\n"
+	      "  -h, --help           show this help\n",
 	      out);
 }
 

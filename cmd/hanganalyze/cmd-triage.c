@@ -16,7 +16,16 @@ static void usage(FILE *out)
 	      "\n"
 	      "Sets the triage status of a signature group (4 to 16 leading hex digits of its hash).\n"
 	      "A fixed signature seen again in a later case becomes 'regressed' and goes to the top\n"
-	      "of the queue. Every change is kept in the database's triage log.\n",
+	      "of the queue. Every change is kept in the database's triage log.\n"
+	      "\n"
+	      "options:\n"
+	      "      --status=STATUS  triaged, fixed, ignored or new (required)\n"
+	      "      --note=TEXT      a note for the group\n"
+	      "      --ticket=URL     the ticket that tracks it\n"
+	      "      --fixed-in=VERSION  the version that fixes it\n"
+	      "      --db=PATH        the case database (default $HANGANALYZE_DB, else\n"
+	      "                       ${XDG_DATA_HOME:-~/.local/share}/hanganalyze/cases.db)\n"
+	      "  -h, --help           show this help\n",
 	      out);
 }
 

@@ -20,6 +20,7 @@
 
 #include "cmd/hanganalyze/hanganalyze.h"
 #include "common/util.h"
+#include "common/version.h"
 
 static const struct subcommand {
 	const char *name;
@@ -93,7 +94,7 @@ int main(int argc, char **argv)
 	if (i < argc && argv[i][0] != '-') {
 		if ((sub = find_subcommand(argv[i]))) {
 			if (version) {
-				printf("hanganalyze %s\n", HANGSNAP_VERSION);
+				printf("hanganalyze %s\n", HANGSNAP_VERSION_STRING);
 				return EXIT_DONE;
 			}
 			if (help) {

@@ -20,10 +20,7 @@
 #include "cmd/hangsnap/hangsnap.h"
 #include "cmd/hangsnap/watchdog.h"
 #include "common/util.h"
-
-#ifndef HANGSNAP_VERSION
-#define HANGSNAP_VERSION "0.0.0"
-#endif
+#include "common/version.h"
 
 static const char usage_text[] =
 	"usage: hangsnap [options] [--analyze [--db PATH | --no-db]] PID\n"
@@ -152,7 +149,7 @@ static int parse_option(int c, char **argv, struct options *o)
 	case 'f': o->force = true; break;
 	case 'q': o->quiet = true; break;
 	case 'h': fputs(usage_text, stdout); return EXIT_OK;
-	case 'V': printf("hangsnap %s\n", HANGSNAP_VERSION); return EXIT_OK;
+	case 'V': printf("hangsnap %s\n", HANGSNAP_VERSION_STRING); return EXIT_OK;
 	case OPT_COMPRESS:
 		if (strcmp(optarg, "zstd") == 0)
 			o->compress = true;
