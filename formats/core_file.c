@@ -146,7 +146,7 @@ static struct hs_error *inflate_stream(struct core_file *cf)
 {
 	const char *dir = getenv("TMPDIR");
 	ZSTD_DStream *ds = ZSTD_createDStream();
-	size_t in_cap = ZSTD_DStreamInSize(), out_cap = ZSTD_DStreamOutSize(), hint = 1;
+	size_t in_cap = ZSTD_DStreamInSize(), out_cap = ZSTD_DStreamOutSize(), hint = 1;	/* 0: between frames */
 	unsigned char *in = malloc(in_cap), *out = malloc(out_cap);
 	struct hs_error *err = NULL;
 	uint64_t total = 0, off = 0;
@@ -161,22 +161,39 @@ static struct hs_error *inflate_stream(struct core_file *cf)
 		err = hs_error_errno(errno, "cannot create a temporary file to decompress into");
 		goto cleanup;
 	}
-	while (hint != 0) {
+	/*
+	 * Several frames may follow one another (zstd -T, `cat a.zst b.zst`):
+	 * the stream decoder starts the next frame by itself, so every byte read
+	 * is fed to it, and only EOF ends the loop. EOF is an end only between
+	 * frames (hint 0); inside one, the file is truncated.
+	 */
+	for (;;) {
 		ssize_t n = pread(cf->fd, in, in_cap, (off_t)off);
 		ZSTD_inBuffer ib = { in, n > 0 ? (size_t)n : 0, 0 };
+		ZSTD_outBuffer ob;
 
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
 			err = hs_error_errno(errno, "cannot read the compressed core");
 			goto cleanup;
 		}
+		if (n == 0 && hint == 0)
+			break;
 		if (n == 0) {
 			err = hs_error_create(HS_ERR_FORMAT, "zstd stream truncated after %llu bytes", (unsigned long long)off);
 			goto cleanup;
 		}
 		off += (uint64_t)n;
 		cf->stats.bytes_read += (uint64_t)n;
-		while (ib.pos < ib.size && hint != 0) {
-			ZSTD_outBuffer ob = { out, out_cap, 0 };
+		/*
+		 * Until the input is used up and, inside a frame, the decoder has
+		 * nothing more to flush (a full output may mean more is pending). At
+		 * a frame's end, asking again with no input would only make it wait
+		 * for the next frame's header (hint 9), as if the file were truncated.
+		 */
+		do {
+			ob = (ZSTD_outBuffer){ out, out_cap, 0 };
 			hint = ZSTD_decompressStream(ds, &ob, &ib);
 			if (ZSTD_isError(hint)) {
 				err = hs_error_create(HS_ERR_FORMAT, "corrupt zstd data: %s", ZSTD_getErrorName(hint));
@@ -201,14 +218,7 @@ static struct hs_error *inflate_stream(struct core_file *cf)
 				w += (size_t)m;
 			}
 			total += ob.pos;
-		}
-		/* more frames may follow (zstd -T, concatenations): keep going until EOF */
-		if (hint == 0) {
-			struct stat st;
-			if (fstat(cf->fd, &st) == 0 && off < (uint64_t)st.st_size)
-				hint = 1;
-			off -= ib.size - ib.pos;	/* re-read what the last frame did not consume */
-		}
+		} while (ib.pos < ib.size || (ob.pos == ob.size && hint != 0));
 	}
 	cf->stats.bytes_decompressed = total;
 	if (total == 0) {
