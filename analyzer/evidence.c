@@ -76,40 +76,163 @@ bool evidence_describe_fd(struct strbuf *sb, const struct fd_target *ft)
 
 /* ---- lookups ---------------------------------------------------------- */
 
+/*
+ * Every lookup of a thread, fd, socket, pipe, lock or child is a binary
+ * search in an index sorted once by (key, position): a core may have
+ * ELFCORE_MAX_THREADS threads, each waiting on up to EVIDENCE_MAX_FDS fds,
+ * and a loop over all of them per lookup was quadratic. Where the loops this
+ * replaces kept the first match, the lookups return the lowest position with
+ * the key; where they kept the last, the highest.
+ */
+struct keyed {
+	uint64_t key;
+	size_t pos;
+};
+
+struct keyed_index {
+	struct keyed *items;
+	size_t len;
+};
+
+struct evidence_index {
+	struct keyed_index fs_base;	/* threads with registers, by fs_base */
+	struct keyed_index fds;		/* ctx fds, by fd */
+	struct keyed_index sockets;	/* ctx sockets, by inode */
+	struct keyed_index pipes;	/* ctx pipes, by inode */
+	struct keyed_index lock_waits;	/* ctx locks this process waits for ("->" rows, its pid or OFD), by inode */
+	struct keyed_index lock_holds;	/* ctx locks held (not "->"), by id */
+	struct keyed_index children;	/* ctx children, by pid */
+	size_t first_lock_wait;		/* lowest position in lock_waits, SIZE_MAX when empty */
+};
+
+static int compare_keyed(const void *pa, const void *pb)
+{
+	const struct keyed *a = pa, *b = pb;
+
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/* Room for n entries; false when out of memory. */
+static bool keyed_alloc(struct keyed_index *ix, size_t n)
+{
+	ix->len = 0;
+	return (ix->items = malloc((n ? n : 1) * sizeof(*ix->items))) != NULL;
+}
+
+static void keyed_sort(struct keyed_index *ix)
+{
+	if (ix->len > 1)
+		qsort(ix->items, ix->len, sizeof(*ix->items), compare_keyed);
+}
+
+/* The lowest (last false) or highest (last true) position with key, or SIZE_MAX. */
+static size_t keyed_find(const struct keyed_index *ix, uint64_t key, bool last)
+{
+	size_t lo = 0, hi = ix->len;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ix->items[mid].key < key || (last && ix->items[mid].key == key))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (last)
+		return lo > 0 && ix->items[lo - 1].key == key ? ix->items[lo - 1].pos : SIZE_MAX;
+	return lo < ix->len && ix->items[lo].key == key ? ix->items[lo].pos : SIZE_MAX;
+}
+
+static void evidence_index_destroy(struct evidence_index *ix)
+{
+	if (!ix)
+		return;
+	free(ix->fs_base.items);
+	free(ix->fds.items);
+	free(ix->sockets.items);
+	free(ix->pipes.items);
+	free(ix->lock_waits.items);
+	free(ix->lock_holds.items);
+	free(ix->children.items);
+	free(ix);
+}
+
+static struct evidence_index *evidence_index_create(const struct model *m)
+{
+	const struct hangsnap_context *ctx = &m->core->ctx;
+	struct evidence_index *ix = calloc(1, sizeof(*ix));
+
+	if (!ix || !keyed_alloc(&ix->fs_base, m->threads.len) || !keyed_alloc(&ix->fds, ctx->fds.len) ||
+	    !keyed_alloc(&ix->sockets, ctx->sockets.len) || !keyed_alloc(&ix->pipes, ctx->pipes.len) ||
+	    !keyed_alloc(&ix->lock_waits, ctx->locks.len) || !keyed_alloc(&ix->lock_holds, ctx->locks.len) ||
+	    !keyed_alloc(&ix->children, ctx->children.len)) {
+		evidence_index_destroy(ix);
+		return NULL;
+	}
+	for (size_t i = 0; i < m->threads.len; i++)
+		if (m->threads.items[i].has_registers)
+			ix->fs_base.items[ix->fs_base.len++] = (struct keyed){ m->threads.items[i].regs[GREG_FS_BASE], i };
+	for (size_t i = 0; i < ctx->fds.len; i++)
+		ix->fds.items[ix->fds.len++] = (struct keyed){ (uint64_t)(int64_t)ctx->fds.items[i].fd, i };
+	for (size_t i = 0; i < ctx->sockets.len; i++)
+		ix->sockets.items[ix->sockets.len++] = (struct keyed){ ctx->sockets.items[i].inode, i };
+	for (size_t i = 0; i < ctx->pipes.len; i++)
+		ix->pipes.items[ix->pipes.len++] = (struct keyed){ ctx->pipes.items[i].inode, i };
+	ix->first_lock_wait = SIZE_MAX;
+	for (size_t i = 0; i < ctx->locks.len; i++) {
+		const struct hs_lock_info *l = &ctx->locks.items[i];
+		if (l->waiting && (l->pid == m->pid || l->pid == -1) && ix->first_lock_wait == SIZE_MAX)
+			ix->first_lock_wait = i;
+		if (l->waiting && (l->pid == m->pid || l->pid == -1))
+			ix->lock_waits.items[ix->lock_waits.len++] = (struct keyed){ l->inode, i };
+		if (!l->waiting)
+			ix->lock_holds.items[ix->lock_holds.len++] = (struct keyed){ l->id, i };
+	}
+	for (size_t i = 0; i < ctx->children.len; i++)
+		ix->children.items[ix->children.len++] = (struct keyed){ (uint64_t)(int64_t)ctx->children.items[i].pid, i };
+	keyed_sort(&ix->fs_base);
+	keyed_sort(&ix->fds);
+	keyed_sort(&ix->sockets);
+	keyed_sort(&ix->pipes);
+	keyed_sort(&ix->lock_waits);
+	keyed_sort(&ix->lock_holds);
+	keyed_sort(&ix->children);
+	return ix;
+}
+
 static struct thread *thread_by_tid(struct model *m, int32_t tid)
 {
 	return model_thread(m, tid);
 }
 
+/* The first thread (in core order) with registers whose fs_base is fs. */
 static struct thread *thread_by_fs_base(struct model *m, uint64_t fs)
 {
-	if (!fs)
+	size_t i;
+
+	if (!fs || (i = keyed_find(&m->evidence_index->fs_base, fs, false)) == SIZE_MAX)
 		return NULL;
-	for (size_t i = 0; i < m->threads.len; i++)
-		if (m->threads.items[i].has_registers && m->threads.items[i].regs[GREG_FS_BASE] == fs)
-			return &m->threads.items[i];
-	return NULL;
+	return &m->threads.items[i];
 }
 
+/* The first fd record for fd; the last socket and pipe records for its inode. */
 static void fill_fd(struct model *m, struct fd_target *ft, int32_t fd)
 {
 	struct hangsnap_context *ctx = &m->core->ctx;
+	const struct evidence_index *ix = m->evidence_index;
+	size_t i;
 
 	memset(ft, 0, sizeof(*ft));
 	ft->fd = fd;
-	for (size_t i = 0; i < ctx->fds.len; i++)
-		if (ctx->fds.items[i].fd == fd) {
-			ft->info = &ctx->fds.items[i];
-			break;
-		}
+	if ((i = keyed_find(&ix->fds, (uint64_t)(int64_t)fd, false)) != SIZE_MAX)
+		ft->info = &ctx->fds.items[i];
 	if (!ft->info || !ft->info->inode)
 		return;
-	for (size_t i = 0; i < ctx->sockets.len; i++)
-		if (ctx->sockets.items[i].inode == ft->info->inode)
-			ft->socket = &ctx->sockets.items[i];
-	for (size_t i = 0; i < ctx->pipes.len; i++)
-		if (ctx->pipes.items[i].inode == ft->info->inode)
-			ft->pipe = &ctx->pipes.items[i];
+	if ((i = keyed_find(&ix->sockets, ft->info->inode, true)) != SIZE_MAX)
+		ft->socket = &ctx->sockets.items[i];
+	if ((i = keyed_find(&ix->pipes, ft->info->inode, true)) != SIZE_MAX)
+		ft->pipe = &ctx->pipes.items[i];
 }
 
 static void add_fd(struct model *m, struct blocked_on *b, int32_t fd, short events)
@@ -330,25 +453,23 @@ static void classify_epoll(struct model *m, struct thread *t, struct blocked_on 
 static void classify_file_lock(struct model *m, struct thread *t, struct blocked_on *b)
 {
 	struct hangsnap_context *ctx = &m->core->ctx;
+	const struct evidence_index *ix = m->evidence_index;
 	const struct hs_lock_info *wait = NULL;
+	size_t i;
 
 	b->kind = WAIT_FILE_LOCK;
 	b->timeout_ms = TIMEOUT_NONE;
 	add_fd(m, b, (int32_t)t->syscall.args[0], 0);
-	/* our "->" row on this fd's inode, then the holder row sharing its id */
-	for (size_t i = 0; i < ctx->locks.len && !wait; i++) {
-		const struct hs_lock_info *l = &ctx->locks.items[i];
-		if (l->waiting && (l->pid == m->pid || l->pid == -1) &&
-		    (!b->fds[0].info || !b->fds[0].info->inode || l->inode == b->fds[0].info->inode))
-			wait = l;
+	/* our "->" row on this fd's inode (any, first, when the inode is unknown), then the holder row sharing its id */
+	if (!b->fds[0].info || !b->fds[0].info->inode) {
+		i = ix->first_lock_wait;
+	} else {
+		i = keyed_find(&ix->lock_waits, b->fds[0].info->inode, false);
 	}
-	for (size_t i = 0; wait && i < ctx->locks.len; i++) {
-		const struct hs_lock_info *l = &ctx->locks.items[i];
-		if (!l->waiting && l->id == wait->id) {
-			b->file_lock = l;
-			break;
-		}
-	}
+	if (i != SIZE_MAX)
+		wait = &ctx->locks.items[i];
+	if (wait && (i = keyed_find(&ix->lock_holds, wait->id, false)) != SIZE_MAX)
+		b->file_lock = &ctx->locks.items[i];
 	if (wait)
 		b->file_lock_path = wait->path && *wait->path ? wait->path : NULL;
 	if (!b->file_lock_path && b->fds[0].info)
@@ -359,6 +480,7 @@ static void classify_child(struct model *m, struct thread *t, struct blocked_on 
 {
 	struct hangsnap_context *ctx = &m->core->ctx;
 	int32_t pid;
+	size_t i;
 
 	b->kind = WAIT_CHILD;
 	b->timeout_ms = TIMEOUT_NONE;
@@ -373,12 +495,12 @@ static void classify_child(struct model *m, struct thread *t, struct blocked_on 
 			b->timeout_ms = 0;
 	}
 	b->child = pid;
-	for (size_t i = 0; i < ctx->children.len; i++)
-		if (ctx->children.items[i].pid == pid || (pid <= 0 && ctx->children.len == 1)) {
-			b->child_info = &ctx->children.items[i];
-			b->child = ctx->children.items[i].pid;
-			break;
-		}
+	/* that child; any child (wait4(-1), waitid(P_ALL)) when there is only one */
+	i = pid <= 0 && ctx->children.len == 1 ? 0 : keyed_find(&m->evidence_index->children, (uint64_t)(int64_t)pid, false);
+	if (i != SIZE_MAX) {
+		b->child_info = &ctx->children.items[i];
+		b->child = ctx->children.items[i].pid;
+	}
 }
 
 /* ---- per thread ------------------------------------------------------- */
@@ -486,7 +608,11 @@ static void classify(struct model *m, struct unwinder *u, struct thread *t)
 
 struct hs_error *evidence_collect(struct model *m, struct unwinder *u)
 {
+	if (!(m->evidence_index = evidence_index_create(m)))
+		return &hs_error_nomem;
 	for (size_t i = 0; i < m->threads.len; i++)
 		classify(m, u, &m->threads.items[i]);
+	evidence_index_destroy(m->evidence_index);
+	m->evidence_index = NULL;
 	return NULL;
 }

@@ -179,6 +179,7 @@ void model_destroy(struct model *m)
 		finding_deinit(&m->findings.items[i]);
 	VEC_DEINIT(&m->findings);
 	free(m->tid_index);
+	free(m->wait_root);
 	free(m->signature.hash);
 	free(m->signature.text);
 	free(m->signature.frames);

@@ -189,6 +189,14 @@ struct model {
 	/* threads stage */
 	VEC(struct thread) threads;	/* core order: the main thread first */
 	struct tid_index { int32_t tid; uint32_t index; } *tid_index;	/* sorted by tid: model_index_threads() */
+	/*
+	 * waitgraph stage: per thread (m->threads order), the index of its
+	 * waitgraph_root(), so that finding the root of every thread is linear
+	 * and not the sum of all chain lengths; NULL until the graph is built
+	 */
+	uint32_t *wait_root;
+	/* evidence stage only: its sorted lookups (evidence.c), NULL outside it */
+	struct evidence_index *evidence_index;
 	/* groups stage */
 	VEC(struct thread_group) groups;
 	/* unwind stage */

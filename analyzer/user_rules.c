@@ -486,6 +486,6 @@ struct hs_error *user_rules_run(struct model *m, const struct user_rules *r)
 		return NULL;
 	strbuf_init(&rc.sb);
 	apply(&rc, r);
-	strbuf_deinit(&rc.sb);
+	rule_context_deinit(&rc);
 	return rc.err ? rc.err : rules_rank(m);
 }

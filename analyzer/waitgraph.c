@@ -162,6 +162,9 @@ const struct thread *waitgraph_root(const struct model *m, const struct thread *
 {
 	size_t steps = 0;
 
+	if (m->wait_root && t >= m->threads.items && t < m->threads.items + m->threads.len)
+		return &m->threads.items[m->wait_root[t - m->threads.items]];
+
 	/* at most one edge out of each thread: a walk longer than the thread count has looped */
 	while (waitgraph_thread_edge(t) && steps++ <= m->threads.len) {
 		const struct thread *next = model_thread(m, t->waits_for);
@@ -170,6 +173,63 @@ const struct thread *waitgraph_root(const struct model *m, const struct thread *
 		t = next;
 	}
 	return t;
+}
+
+/*
+ * m->wait_root: what waitgraph_root() walks to, for every thread at once. A
+ * walk stops at the first thread whose root is known, then every thread it
+ * passed gets that root: each thread is walked through once.
+ */
+static struct hs_error *index_roots(struct model *m)
+{
+	size_t n = m->threads.len, *path;
+	uint32_t *root;
+	unsigned char *state;	/* 0 unknown, 1 on the current walk, 2 root known */
+
+	free(m->wait_root);
+	m->wait_root = NULL;
+	root = malloc((n ? n : 1) * sizeof(*root));
+	path = malloc((n ? n : 1) * sizeof(*path));
+	state = calloc(n ? n : 1, 1);
+	if (!root || !path || !state) {
+		free(root);
+		free(path);
+		free(state);
+		return &hs_error_nomem;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len = 0, at = i, r;
+
+		for (;;) {
+			const struct thread *t = &m->threads.items[at], *next;
+
+			if (state[at] == 2) {
+				r = root[at];
+				break;
+			}
+			if (state[at] == 1) {	/* a loop that is no cycle of the graph: cannot happen, stop anyway */
+				r = at;
+				break;
+			}
+			state[at] = 1;
+			path[len++] = at;
+			next = waitgraph_thread_edge(t) ? model_thread(m, t->waits_for) : NULL;
+			if (!next || t->in_cycle) {
+				r = at;
+				break;
+			}
+			at = (size_t)(next - m->threads.items);
+		}
+		while (len > 0) {
+			size_t k = path[--len];
+			root[k] = (uint32_t)r;
+			state[k] = 2;
+		}
+	}
+	free(path);
+	free(state);
+	m->wait_root = root;
+	return NULL;
 }
 
 struct hs_error *waitgraph_build(struct model *m)
@@ -222,5 +282,5 @@ struct hs_error *waitgraph_build(struct model *m)
 		}
 	}
 	free(color);
-	return NULL;
+	return index_roots(m);
 }

@@ -42,6 +42,7 @@ struct core_file {
 	struct seek_entry *frames;
 	uint64_t nframes;
 	struct cached_frame cache[CORE_FILE_CACHE_FRAMES];
+	size_t cache_bytes;		/* sum of their lens, at most CORE_FILE_CACHE_BYTES */
 	uint64_t clock;
 	unsigned char *comp_buf;
 	size_t comp_cap;
@@ -73,6 +74,121 @@ static struct hs_error *pread_exact(int fd, void *buf, size_t len, uint64_t off,
 		done += (size_t)n;
 	}
 	return NULL;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/*
+ * What an ELF64 core declares about its own size, for the bomb checks (the
+ * full validation is elfcore_reader's). From the header (e_phoff at 32, e_shoff
+ * at 40, e_phentsize at 54, e_phnum at 56, e_shentsize at 58, e_shnum at 60):
+ * *lower_ret, the end of the header and of both header tables, and where the
+ * program headers are. False when the header gives no usable bound (not a
+ * 64-bit little-endian ELF file, odd e_phentsize, no or PN_XNUM program
+ * headers): elfcore_reader refuses the first ones, the caps bound the last.
+ */
+#define ELF64_EHDR_SIZE 64u
+#define ELF64_PHDR_SIZE 56u
+#define ELF_PN_XNUM 0xffffu
+
+static bool ehdr_declares(const unsigned char *eh, uint64_t *phoff_ret, uint64_t *phnum_ret, uint64_t *lower_ret)
+{
+	uint64_t phoff = le64(eh + 32), shoff = le64(eh + 40);
+	unsigned phentsize = eh[54] | eh[55] << 8, phnum = eh[56] | eh[57] << 8;
+	unsigned shentsize = eh[58] | eh[59] << 8, shnum = eh[60] | eh[61] << 8;
+
+	if (memcmp(eh, "\177ELF", 4) != 0 || eh[4] != 2 || eh[5] != 1 || phentsize != ELF64_PHDR_SIZE ||
+	    phnum == 0 || phnum == ELF_PN_XNUM)
+		return false;
+	*phoff_ret = phoff;
+	*phnum_ret = phnum;
+	*lower_ret = MAX((uint64_t)ELF64_EHDR_SIZE, MAX(add_sat(phoff, (uint64_t)phnum * ELF64_PHDR_SIZE),
+							add_sat(shoff, (uint64_t)shnum * shentsize)));
+	return true;
+}
+
+/* The core's extent: lower, or the end of the furthest segment's file bytes (p_offset at 8, p_filesz at 32). */
+static uint64_t phdrs_extent(const unsigned char *ph, uint64_t phnum, uint64_t lower)
+{
+	uint64_t extent = lower;
+
+	for (uint64_t i = 0; i < phnum; i++)
+		extent = MAX(extent, add_sat(le64(ph + i * ELF64_PHDR_SIZE + 8), le64(ph + i * ELF64_PHDR_SIZE + 32)));
+	return extent;
+}
+
+/*
+ * The extent declared by the core whose first bytes are readable through
+ * read(arg, buf, len, off), or UINT64_MAX when it is not known (no usable
+ * header, or the program headers are not within the avail bytes).
+ */
+typedef struct hs_error *(*extent_read_fn)(void *arg, void *buf, size_t len, uint64_t off);
+
+static struct hs_error *declared_extent(extent_read_fn read, void *arg, uint64_t avail, uint64_t *ret)
+{
+	unsigned char eh[ELF64_EHDR_SIZE], *ph;
+	uint64_t phoff, phnum, lower;
+	struct hs_error *err;
+
+	*ret = UINT64_MAX;
+	if (avail < sizeof(eh))
+		return NULL;
+	if ((err = read(arg, eh, sizeof(eh), 0)))
+		return err;
+	if (!ehdr_declares(eh, &phoff, &phnum, &lower) || phoff > avail || avail - phoff < phnum * ELF64_PHDR_SIZE)
+		return NULL;
+	if (!(ph = malloc(phnum * ELF64_PHDR_SIZE)))	/* at most 65534 x 56 bytes */
+		return &hs_error_nomem;
+	if (!(err = read(arg, ph, phnum * ELF64_PHDR_SIZE, phoff)))
+		*ret = phdrs_extent(ph, phnum, lower);
+	free(ph);
+	return err;
+}
+
+static struct hs_error *read_tmp(void *arg, void *buf, size_t len, uint64_t off)
+{
+	return pread_exact(*(int *)arg, buf, len, off, "the decompressed core");
+}
+
+static struct hs_error *read_core(void *arg, void *buf, size_t len, uint64_t off)
+{
+	return core_file_pread(arg, buf, len, off);
+}
+
+/* CORE_FILE_ZSTD_MAX, or what CORE_FILE_ZSTD_MAX_ENV says instead. */
+static uint64_t zstd_max(void)
+{
+	const char *s = getenv(CORE_FILE_ZSTD_MAX_ENV);
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return CORE_FILE_ZSTD_MAX;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	switch (*end) {
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	case 'T': shift = 40; end++; break;
+	}
+	if (errno || *end || v == 0 || v > (UINT64_MAX >> shift))
+		return CORE_FILE_ZSTD_MAX;
+	return (uint64_t)v << shift;
+}
+
+static bool all_zero(const unsigned char *p, size_t len)
+{
+	return len == 0 || (p[0] == 0 && memcmp(p, p + 1, len - 1) == 0);
 }
 
 /* Reads the seek table from the end of the file; returns false (no error) when there is none. */
@@ -146,10 +262,11 @@ static struct hs_error *inflate_stream(struct core_file *cf)
 {
 	const char *dir = getenv("TMPDIR");
 	ZSTD_DStream *ds = ZSTD_createDStream();
-	size_t in_cap = ZSTD_DStreamInSize(), out_cap = ZSTD_DStreamOutSize(), hint = 1;
+	size_t in_cap = ZSTD_DStreamInSize(), out_cap = ZSTD_DStreamOutSize(), hint = 1;	/* 0: between frames */
 	unsigned char *in = malloc(in_cap), *out = malloc(out_cap);
 	struct hs_error *err = NULL;
-	uint64_t total = 0, off = 0;
+	/* extent: what the core's headers declare, once they have been decompressed */
+	uint64_t total = 0, off = 0, cap = zstd_max(), extent = UINT64_MAX;
 	int tmp = -1;
 
 	if (!ds || !in || !out) {
@@ -161,30 +278,47 @@ static struct hs_error *inflate_stream(struct core_file *cf)
 		err = hs_error_errno(errno, "cannot create a temporary file to decompress into");
 		goto cleanup;
 	}
-	while (hint != 0) {
+	/*
+	 * Several frames may follow one another (zstd -T, `cat a.zst b.zst`):
+	 * the stream decoder starts the next frame by itself, so every byte read
+	 * is fed to it, and only EOF ends the loop. EOF is an end only between
+	 * frames (hint 0); inside one, the file is truncated.
+	 */
+	for (;;) {
 		ssize_t n = pread(cf->fd, in, in_cap, (off_t)off);
 		ZSTD_inBuffer ib = { in, n > 0 ? (size_t)n : 0, 0 };
+		ZSTD_outBuffer ob;
 
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
 			err = hs_error_errno(errno, "cannot read the compressed core");
 			goto cleanup;
 		}
+		if (n == 0 && hint == 0)
+			break;
 		if (n == 0) {
 			err = hs_error_create(HS_ERR_FORMAT, "zstd stream truncated after %llu bytes", (unsigned long long)off);
 			goto cleanup;
 		}
 		off += (uint64_t)n;
 		cf->stats.bytes_read += (uint64_t)n;
-		while (ib.pos < ib.size && hint != 0) {
-			ZSTD_outBuffer ob = { out, out_cap, 0 };
+		/*
+		 * Until the input is used up and, inside a frame, the decoder has
+		 * nothing more to flush (a full output may mean more is pending). At
+		 * a frame's end, asking again with no input would only make it wait
+		 * for the next frame's header (hint 9), as if the file were truncated.
+		 */
+		do {
+			ob = (ZSTD_outBuffer){ out, out_cap, 0 };
 			hint = ZSTD_decompressStream(ds, &ob, &ib);
 			if (ZSTD_isError(hint)) {
 				err = hs_error_create(HS_ERR_FORMAT, "corrupt zstd data: %s", ZSTD_getErrorName(hint));
 				goto cleanup;
 			}
-			if (total + ob.pos > CORE_FILE_ZSTD_MAX) {
-				err = hs_error_create(HS_ERR_LIMIT, "decompressed core exceeds %llu bytes",
-						      (unsigned long long)CORE_FILE_ZSTD_MAX);
+			if (total + ob.pos > cap) {
+				err = hs_error_create(HS_ERR_LIMIT, "decompressed core exceeds %llu bytes (the cap; %s raises it)",
+						      (unsigned long long)cap, CORE_FILE_ZSTD_MAX_ENV);
 				goto cleanup;
 			}
 			/* a stream that does not start like an ELF file is not a core: stop before writing gigabytes */
@@ -192,7 +326,8 @@ static struct hs_error *inflate_stream(struct core_file *cf)
 				err = hs_error_create(HS_ERR_FORMAT, "not an ELF file: the zstd stream does not hold an ELF core");
 				goto cleanup;
 			}
-			for (size_t w = 0; w < ob.pos;) {
+			/* zero pages (most of a core's untouched memory, all of a bomb's) stay holes */
+			for (size_t w = all_zero(out, ob.pos) ? ob.pos : 0; w < ob.pos;) {
 				ssize_t m = pwrite(tmp, out + w, ob.pos - w, (off_t)(total + w));
 				if (m < 0) {
 					err = hs_error_errno(errno, "cannot write the decompressed core");
@@ -201,18 +336,22 @@ static struct hs_error *inflate_stream(struct core_file *cf)
 				w += (size_t)m;
 			}
 			total += ob.pos;
-		}
-		/* more frames may follow (zstd -T, concatenations): keep going until EOF */
-		if (hint == 0) {
-			struct stat st;
-			if (fstat(cf->fd, &st) == 0 && off < (uint64_t)st.st_size)
-				hint = 1;
-			off -= ib.size - ib.pos;	/* re-read what the last frame did not consume */
-		}
+			if (extent == UINT64_MAX && ob.pos > 0 && (err = declared_extent(read_tmp, &tmp, total, &extent)))
+				goto cleanup;
+			if (total > extent) {
+				err = hs_error_create(HS_ERR_FORMAT, "zstd stream runs past the end of its core: "
+						      "its ELF headers declare %llu bytes", (unsigned long long)extent);
+				goto cleanup;
+			}
+		} while (ib.pos < ib.size || (ob.pos == ob.size && hint != 0));
 	}
 	cf->stats.bytes_decompressed = total;
 	if (total == 0) {
 		err = hs_error_create(HS_ERR_FORMAT, "zstd stream decompresses to nothing");
+		goto cleanup;
+	}
+	if (ftruncate(tmp, (off_t)total) != 0) {	/* a core that ends in zeros ends in a hole */
+		err = hs_error_errno(errno, "cannot write the decompressed core");
 		goto cleanup;
 	}
 	cf->map = mmap(NULL, total, PROT_READ, MAP_PRIVATE, tmp, 0);
@@ -268,9 +407,20 @@ struct hs_error *core_file_open(const char *path, struct core_file **ret)
 		if ((err = load_seek_table(cf, (uint64_t)st.st_size, &seekable)))
 			goto fail;
 		if (seekable) {
+			uint64_t extent;
+
 			cf->kind = CORE_FILE_ZSTD_SEEKABLE;
 			if (!(cf->dctx = ZSTD_createDCtx())) {
 				err = &hs_error_nomem;
+				goto fail;
+			}
+			/* frames are decompressed only when read, but none past what the core declares is worth keeping */
+			if ((err = declared_extent(read_core, cf, cf->size, &extent)))
+				goto fail;
+			if (cf->size > extent) {
+				err = hs_error_create(HS_ERR_FORMAT, "seek table runs past the end of its core: "
+						      "its frames hold %llu bytes, its ELF headers declare %llu",
+						      (unsigned long long)cf->size, (unsigned long long)extent);
 				goto fail;
 			}
 		} else {
@@ -344,6 +494,23 @@ static uint64_t frame_of(const struct core_file *cf, uint64_t off)
 	return lo;
 }
 
+/* Drops least recently used frames until need more bytes fit in CORE_FILE_CACHE_BYTES. */
+static void evict_for(struct core_file *cf, size_t need)
+{
+	while (cf->cache_bytes + need > CORE_FILE_CACHE_BYTES) {
+		struct cached_frame *victim = NULL;
+
+		for (unsigned i = 0; i < CORE_FILE_CACHE_FRAMES; i++)
+			if (cf->cache[i].data && (!victim || cf->cache[i].last_use < victim->last_use))
+				victim = &cf->cache[i];
+		if (!victim)
+			return;
+		free(victim->data);
+		cf->cache_bytes -= victim->len;
+		*victim = (struct cached_frame){ .index = UINT64_MAX };
+	}
+}
+
 static struct hs_error *get_frame(struct core_file *cf, uint64_t index, struct cached_frame **ret)
 {
 	const struct seek_entry *e = &cf->frames[index];
@@ -373,13 +540,16 @@ static struct hs_error *get_frame(struct core_file *cf, uint64_t index, struct c
 	cf->stats.bytes_read += e->comp_size;
 	if (slot->len < e->decomp_size) {
 		free(slot->data);
+		cf->cache_bytes -= slot->len;
+		slot->data = NULL;
+		slot->len = 0;
 		slot->index = UINT64_MAX;
-		if (!(slot->data = malloc(e->decomp_size))) {
-			slot->len = 0;
+		evict_for(cf, e->decomp_size);
+		if (!(slot->data = malloc(e->decomp_size)))
 			return &hs_error_nomem;
-		}
+		slot->len = e->decomp_size;
+		cf->cache_bytes += slot->len;
 	}
-	slot->len = e->decomp_size > slot->len ? e->decomp_size : slot->len;
 	n = ZSTD_decompressDCtx(cf->dctx, slot->data, e->decomp_size, cf->comp_buf, e->comp_size);
 	if (ZSTD_isError(n) || n != e->decomp_size) {
 		slot->index = UINT64_MAX;

@@ -5,12 +5,24 @@
  *  - the zstd seekable format (hangsnap's .hang.zst): the seek table is read
  *    from the end, and a frame is decompressed only when a read touches it,
  *    into a small cache of recently used frames;
- *  - any other zstd stream (systemd-coredump's .zst, `zstd` CLI output):
- *    decompressed once, up to CORE_FILE_ZSTD_MAX bytes, into an unnamed
+ *  - any other zstd stream (systemd-coredump's .zst, `zstd` CLI output, and
+ *    several frames one after another): decompressed once into an unnamed
  *    temporary file under $TMPDIR, then read like a plain file.
  *
  * Reads past the end fail; nothing in the file can make us allocate more
- * than the caps below.
+ * than the caps below. Against decompression bombs (a few KB of zstd that
+ * expand to gigabytes), what is decompressed is bounded twice:
+ *
+ *  - by what the core itself declares: its extent, the end of the furthest of
+ *    its ELF header, program headers, section headers and segment file bytes.
+ *    A zstd stream that runs past it, or a seek table whose frames add up to
+ *    more, is refused ("... past the end of its core ..."). Cores with
+ *    PN_XNUM program headers (count in section header 0) are bounded by the
+ *    caps alone;
+ *  - by caps, whatever the core declares: CORE_FILE_ZSTD_MAX bytes written to
+ *    the temporary file (overridable, see CORE_FILE_ZSTD_MAX_ENV), all-zero
+ *    blocks left as holes so that they take no disk; CORE_FILE_CACHE_BYTES of
+ *    decompressed seekable frames in memory.
  */
 #ifndef HS_FORMATS_CORE_FILE_H
 #define HS_FORMATS_CORE_FILE_H
@@ -21,8 +33,19 @@
 
 #include "common/error.h"
 
-/* Largest decompressed size accepted for a non-seekable zstd core. */
-#define CORE_FILE_ZSTD_MAX (64ull << 30)
+/*
+ * Largest decompressed size accepted for a non-seekable zstd core: what is
+ * written to $TMPDIR at most (systemd-coredump's own default cap on a stored
+ * core, ExternalSizeMax, is 32 GiB too). Past it: HS_ERR_LIMIT, "decompressed
+ * core exceeds N bytes (the cap; set HANGANALYZE_ZSTD_MAX to raise it)".
+ */
+#define CORE_FILE_ZSTD_MAX (32ull << 30)
+/*
+ * Environment variable that replaces CORE_FILE_ZSTD_MAX: a byte count with an
+ * optional K, M, G or T suffix (powers of 1024), e.g. HANGANALYZE_ZSTD_MAX=100G.
+ * An unparsable value is ignored.
+ */
+#define CORE_FILE_ZSTD_MAX_ENV "HANGANALYZE_ZSTD_MAX"
 /* Largest frame accepted in a seekable core. */
 #define CORE_FILE_FRAME_MAX (64u << 20)
 /*
@@ -31,6 +54,12 @@
  * once while unwinding and stay there for the evidence pass that reads them again.
  */
 #define CORE_FILE_CACHE_FRAMES 64u
+/*
+ * ... and at most this many bytes of them, whatever other writers chose as a
+ * frame size: least recently used frames are dropped to make room. One frame
+ * of CORE_FILE_FRAME_MAX always fits.
+ */
+#define CORE_FILE_CACHE_BYTES (64u << 20)
 
 enum core_file_kind { CORE_FILE_PLAIN, CORE_FILE_ZSTD_SEEKABLE, CORE_FILE_ZSTD_STREAM };
 

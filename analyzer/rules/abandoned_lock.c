@@ -5,35 +5,47 @@
  */
 #include "analyzer/rules/rules.h"
 
+#include <stdlib.h>
+
+static bool is_lock(enum wait_kind k)
+{
+	return k == WAIT_MUTEX || k == WAIT_RWLOCK || k == WAIT_STDIO_LOCK;
+}
+
 void rule_abandoned_lock(struct rule_context *rc)
 {
 	struct model *m = rc->m;
+	/* every thread by (lock address, owner), in thread order within one lock */
+	struct thread_key *by_lock = malloc((m->threads.len ? m->threads.len : 1) * sizeof(*by_lock));
 
+	if (!by_lock) {
+		rc->err = &hs_error_nomem;
+		return;
+	}
+	for (size_t j = 0; j < m->threads.len; j++) {
+		const struct blocked_on *o = &m->threads.items[j].blocked;
+		by_lock[j] = (struct thread_key){ o->addr, (uint64_t)(int64_t)o->owner, j };
+	}
+	thread_keys_sort(by_lock, m->threads.len);
 	for (size_t i = 0; i < m->threads.len; i++) {
 		const struct thread *t = &m->threads.items[i];
 		const struct blocked_on *b = &t->blocked;
 		struct finding *f;
-		size_t waiters = 0;
-		bool first = true;
+		size_t waiters = 0, first;
 		char label[64];
 
-		if ((b->kind != WAIT_MUTEX && b->kind != WAIT_RWLOCK && b->kind != WAIT_STDIO_LOCK) || b->owner <= 0 ||
-		    b->owner_alive)
+		if (!is_lock(b->kind) || b->owner <= 0 || b->owner_alive)
 			continue;
-		for (size_t j = 0; j < m->threads.len && first; j++) {
-			const struct blocked_on *o = &m->threads.items[j].blocked;
-			if (j < i && o->addr == b->addr && o->owner == b->owner)
-				first = false;
-		}
-		if (!first)
+		/* one finding per lock, from the first thread (of any kind) that names it */
+		first = thread_keys_find(by_lock, m->threads.len, b->addr, (uint64_t)(int64_t)b->owner);
+		if (by_lock[first].index != i)
 			continue;
 		if (!(f = rule_add(rc, SEVERITY_CRITICAL)))
-			return;
-		for (size_t j = i; j < m->threads.len; j++) {
-			const struct thread *o = &m->threads.items[j];
-			if (o->blocked.addr == b->addr && o->blocked.owner == b->owner &&
-			    (o->blocked.kind == WAIT_MUTEX || o->blocked.kind == WAIT_RWLOCK ||
-			     o->blocked.kind == WAIT_STDIO_LOCK)) {
+			break;
+		for (size_t k = first; k < m->threads.len && by_lock[k].a == b->addr &&
+				       by_lock[k].b == (uint64_t)(int64_t)b->owner; k++) {
+			const struct thread *o = &m->threads.items[by_lock[k].index];
+			if (is_lock(o->blocked.kind)) {
 				finding_add_thread(rc, f, o->tid);
 				finding_thread_evidence(rc, f, o);
 				waiters++;
@@ -53,6 +65,7 @@ void rule_abandoned_lock(struct rule_context *rc)
 		finding_set_hint(rc, f, "unlock on every exit path of the owner (pthread_cleanup_push, or a robust "
 				        "mutex to detect it); do not fork() while other threads may hold locks");
 		if (rc->err)
-			return;
+			break;
 	}
+	free(by_lock);
 }

@@ -11,7 +11,16 @@ void rule_file_lock_wait(struct rule_context *rc)
 {
 	struct model *m = rc->m;
 	const struct hangsnap_context *ctx = &m->core->ctx;
+	/* the children by pid: a holder's name is a binary search away (the last record of that pid) */
+	struct thread_key *children = malloc((ctx->children.len ? ctx->children.len : 1) * sizeof(*children));
 
+	if (!children) {
+		rc->err = &hs_error_nomem;
+		return;
+	}
+	for (size_t c = 0; c < ctx->children.len; c++)
+		children[c] = (struct thread_key){ (uint64_t)(int64_t)ctx->children.items[c].pid, 0, c };
+	thread_keys_sort(children, ctx->children.len);
 	for (size_t i = 0; i < m->threads.len; i++) {
 		const struct thread *t = &m->threads.items[i];
 		const struct blocked_on *b = &t->blocked;
@@ -22,13 +31,14 @@ void rule_file_lock_wait(struct rule_context *rc)
 
 		if (b->kind != WAIT_FILE_LOCK)
 			continue;
-		if (b->file_lock && b->file_lock->pid > 0)
-			for (size_t c = 0; c < ctx->children.len; c++)
-				if (ctx->children.items[c].pid == b->file_lock->pid)
-					holder_comm = ctx->children.items[c].comm;
+		if (b->file_lock && b->file_lock->pid > 0) {
+			size_t end = thread_keys_find(children, ctx->children.len, (uint64_t)b->file_lock->pid + 1, 0);
+			if (end > 0 && children[end - 1].a == (uint64_t)b->file_lock->pid)
+				holder_comm = ctx->children.items[children[end - 1].index].comm;
+		}
 		if (!(what = rule_describe(rc, t)) || !(f = rule_add(rc, SEVERITY_MEDIUM))) {
 			free(what);
-			return;
+			break;
 		}
 		finding_add_thread(rc, f, t->tid);
 		if (b->file_lock && b->file_lock->pid > 0)
@@ -46,6 +56,7 @@ void rule_file_lock_wait(struct rule_context *rc)
 		finding_set_hint(rc, f, "find out why the holder keeps the lock (snapshot it with hangsnap too); take "
 				        "the lock with LOCK_NB / F_SETLK and a retry deadline instead of waiting forever");
 		if (rc->err)
-			return;
+			break;
 	}
+	free(children);
 }

@@ -13,10 +13,44 @@ static bool is_lock_wait(const struct thread *t)
 	return t->blocked.kind == WAIT_MUTEX || t->blocked.kind == WAIT_RWLOCK || t->blocked.kind == WAIT_STDIO_LOCK;
 }
 
+/*
+ * Marks in starts[] the thread each finding starts from: the lowest tid of a
+ * cycle whose every edge is a lock. Each cycle is walked once (seen[]), not
+ * once per member: a cycle of k threads costs k, not k^2.
+ */
+static void find_starts(const struct model *m, unsigned char *starts, unsigned char *seen)
+{
+	for (size_t i = 0; i < m->threads.len; i++) {
+		const struct thread *start = &m->threads.items[i], *t = start, *lowest = start;
+		bool all_locks = true;
+		size_t len = 0;
+
+		if (!start->in_cycle || seen[i])
+			continue;
+		do {
+			seen[t - m->threads.items] = 1;
+			all_locks &= is_lock_wait(t);
+			if (t->tid < lowest->tid)
+				lowest = t;
+			t = model_thread(m, t->waits_for);
+			len++;
+		} while (t && t != start && len <= m->threads.len);
+		if (t && all_locks)
+			starts[lowest - m->threads.items] = 1;
+	}
+}
+
 void rule_lock_cycle(struct rule_context *rc)
 {
 	struct model *m = rc->m;
+	unsigned char *starts = calloc(m->threads.len ? m->threads.len : 1, 1);
+	unsigned char *seen = calloc(m->threads.len ? m->threads.len : 1, 1);
 
+	if (!starts || !seen) {
+		rc->err = &hs_error_nomem;
+		goto out;
+	}
+	find_starts(m, starts, seen);
 	for (size_t i = 0; i < m->threads.len; i++) {
 		const struct thread *start = &m->threads.items[i], *t;
 		struct finding *f;
@@ -24,7 +58,7 @@ void rule_lock_cycle(struct rule_context *rc)
 		bool all_locks = true, lowest = true;
 		size_t len = 0;
 
-		if (!start->in_cycle)
+		if (!start->in_cycle || !starts[i])
 			continue;
 		/* walk the cycle once: is every edge a lock, and is start its lowest tid? */
 		t = start;
@@ -39,7 +73,7 @@ void rule_lock_cycle(struct rule_context *rc)
 		if (len == 1 && start->blocked.signal_frame)
 			continue;
 		if (!(f = rule_add(rc, SEVERITY_CRITICAL)))
-			return;
+			goto out;
 		rc->sb.len = 0;
 		if (len == 1) {
 			finding_set_summary(rc, f, "self-deadlock: %s waits for %s 0x%llx, which it already holds",
@@ -73,6 +107,9 @@ void rule_lock_cycle(struct rule_context *rc)
 			t = model_thread(m, t->waits_for);
 		} while (t && t != start && !rc->err);
 		if (rc->err)
-			return;
+			goto out;
 	}
+out:
+	free(starts);
+	free(seen);
 }

@@ -30,7 +30,20 @@ static bool is_blocking_io(const struct blocked_on *b)
 void rule_lock_held_during_io(struct rule_context *rc)
 {
 	struct model *m = rc->m;
+	/* the lock waiters by owner tid, in thread order within one owner */
+	struct thread_key *waiters_by_owner = malloc((m->threads.len ? m->threads.len : 1) * sizeof(*waiters_by_owner));
+	size_t nwaiters = 0;
 
+	if (!waiters_by_owner) {
+		rc->err = &hs_error_nomem;
+		return;
+	}
+	for (size_t j = 0; j < m->threads.len; j++) {
+		const struct thread *w = &m->threads.items[j];
+		if (is_lock(w->blocked.kind))
+			waiters_by_owner[nwaiters++] = (struct thread_key){ (uint64_t)(int64_t)w->blocked.owner, 0, j };
+	}
+	thread_keys_sort(waiters_by_owner, nwaiters);
 	for (size_t i = 0; i < m->threads.len; i++) {
 		const struct thread *holder = &m->threads.items[i];
 		struct finding *f = NULL;
@@ -42,13 +55,14 @@ void rule_lock_held_during_io(struct rule_context *rc)
 
 		if (!is_blocking_io(&holder->blocked))
 			continue;
-		for (size_t j = 0; j < m->threads.len; j++) {
-			const struct thread *w = &m->threads.items[j];
-			if (!is_lock(w->blocked.kind) || w->blocked.owner != holder->tid || w == holder)
+		for (size_t k = thread_keys_find(waiters_by_owner, nwaiters, (uint64_t)(int64_t)holder->tid, 0);
+		     k < nwaiters && waiters_by_owner[k].a == (uint64_t)(int64_t)holder->tid; k++) {
+			const struct thread *w = &m->threads.items[waiters_by_owner[k].index];
+			if (w == holder)
 				continue;
 			if (!f) {
 				if (!(f = rule_add(rc, SEVERITY_HIGH)))
-					return;
+					goto out;
 				finding_add_thread(rc, f, holder->tid);
 				finding_thread_evidence(rc, f, holder);
 				addr = w->blocked.addr;
@@ -61,7 +75,7 @@ void rule_lock_held_during_io(struct rule_context *rc)
 		if (!f)
 			continue;
 		if (!(what = rule_describe(rc, holder)))
-			return;
+			goto out;
 		if (waiters == 1)
 			finding_set_summary(rc, f, "%s waits for %s 0x%llx held by %s, which is blocked in %s",
 					    rule_label(rc, model_thread(m, f->threads.items[1]), label, sizeof(label)),
@@ -75,6 +89,8 @@ void rule_lock_held_during_io(struct rule_context *rc)
 		finding_set_hint(rc, f, "do not hold a lock across blocking I/O: copy what the I/O needs, release the "
 				        "lock, then do the I/O (or bound it with a timeout)");
 		if (rc->err)
-			return;
+			goto out;
 	}
+out:
+	free(waiters_by_owner);
 }

@@ -52,19 +52,101 @@ struct finding *rule_add(struct rule_context *rc, enum severity severity)
 	return f;
 }
 
+void rule_context_deinit(struct rule_context *rc)
+{
+	strbuf_deinit(&rc->sb);
+	free(rc->tid_set);
+	rc->tid_set = NULL;
+	rc->tid_set_cap = rc->tid_set_len = rc->tid_set_finding = 0;
+}
+
+/* Adds tid to the set; false when it was there already. The set has room (load at most 1/2). */
+static bool tid_set_insert(struct rule_context *rc, int32_t tid)
+{
+	size_t mask = rc->tid_set_cap - 1, slot = ((uint32_t)tid * 2654435761u) & mask;
+
+	for (; rc->tid_set[slot] != INT64_MIN; slot = (slot + 1) & mask)
+		if (rc->tid_set[slot] == tid)
+			return false;
+	rc->tid_set[slot] = tid;
+	rc->tid_set_len++;
+	return true;
+}
+
+/* Makes the set hold f's threads, with room for one more; false when out of memory. */
+static bool tid_set_load(struct rule_context *rc, const struct finding *f, size_t which)
+{
+	size_t want = 16;
+
+	if (rc->tid_set_finding == which && rc->tid_set_len == f->threads.len && 2 * (rc->tid_set_len + 1) <= rc->tid_set_cap)
+		return true;
+	while (want < 2 * (f->threads.len + 1))
+		want *= 2;
+	if (want > rc->tid_set_cap) {
+		int64_t *set = realloc(rc->tid_set, want * sizeof(*set));
+		if (!set)
+			return false;
+		rc->tid_set = set;
+		rc->tid_set_cap = want;
+	}
+	for (size_t i = 0; i < rc->tid_set_cap; i++)
+		rc->tid_set[i] = INT64_MIN;
+	rc->tid_set_len = 0;
+	rc->tid_set_finding = which;
+	for (size_t i = 0; i < f->threads.len; i++)
+		tid_set_insert(rc, f->threads.items[i]);
+	rc->tid_set_len = f->threads.len;	/* duplicates put there by hand count too */
+	return true;
+}
+
 bool finding_add_thread(struct rule_context *rc, struct finding *f, int32_t tid)
 {
 	int32_t *slot;
 
-	for (size_t i = 0; i < f->threads.len; i++)
-		if (f->threads.items[i] == tid)
-			return true;
+	if (!tid_set_load(rc, f, (size_t)(f - rc->m->findings.items) + 1)) {
+		rc->err = &hs_error_nomem;
+		return false;
+	}
+	if (!tid_set_insert(rc, tid))
+		return true;
 	if (!(slot = VEC_PUSH(&f->threads))) {
+		rc->tid_set_finding = 0;
 		rc->err = &hs_error_nomem;
 		return false;
 	}
 	*slot = tid;
 	return true;
+}
+
+static int compare_thread_keys(const void *pa, const void *pb)
+{
+	const struct thread_key *a = pa, *b = pb;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	if (a->b != b->b)
+		return a->b < b->b ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+void thread_keys_sort(struct thread_key *keys, size_t n)
+{
+	if (n > 1)
+		qsort(keys, n, sizeof(*keys), compare_thread_keys);
+}
+
+size_t thread_keys_find(const struct thread_key *keys, size_t n, uint64_t a, uint64_t b)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (keys[mid].a < a || (keys[mid].a == a && keys[mid].b < b))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 static char *vformat(struct rule_context *rc, const char *fmt, va_list ap)
@@ -215,7 +297,7 @@ struct hs_error *rules_run(struct model *m)
 		rc.rule = rules[i].id;
 		rules[i].run(&rc);
 	}
-	strbuf_deinit(&rc.sb);
+	rule_context_deinit(&rc);
 	return rc.err ? rc.err : rules_rank(m);
 }
 

@@ -33,7 +33,32 @@ struct rule_context {
 	struct hs_error *err;	/* set once memory runs out; rule_add() then returns NULL */
 	struct strbuf sb;	/* scratch for rules' sentences */
 	const char *rule;	/* the id findings are filed under: the running table row's, or a user rule's */
+	/*
+	 * finding_add_thread()'s hash set of the tids of the finding it last
+	 * added to (index + 1 in tid_set_finding, 0 none): adding the k threads
+	 * of one finding costs k, not k^2. Open addressing, INT64_MIN empty.
+	 */
+	int64_t *tid_set;
+	size_t tid_set_cap, tid_set_len, tid_set_finding;
 };
+
+/* Frees what the rules kept in rc (its scratch buffer, the tid set). */
+void rule_context_deinit(struct rule_context *rc);
+
+/*
+ * Sorted indexes over the threads, so that "every thread that waits for X"
+ * is a binary search and not a loop over all threads inside a loop over all
+ * threads (a core may have ELFCORE_MAX_THREADS of them). A rule fills a, b
+ * and index (m->threads position) for the threads it cares about, sorts,
+ * and finds: keys with the same (a, b) stay in thread order.
+ */
+struct thread_key {
+	uint64_t a, b;
+	size_t index;
+};
+void thread_keys_sort(struct thread_key *keys, size_t n);
+/* The first position whose (a, b) is not below the one given; n when none. */
+size_t thread_keys_find(const struct thread_key *keys, size_t n, uint64_t a, uint64_t b);
 
 /* Starts a finding of rc->rule with severity; NULL when out of memory or past the findings cap. */
 struct finding *rule_add(struct rule_context *rc, enum severity severity);

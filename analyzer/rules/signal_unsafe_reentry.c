@@ -8,7 +8,37 @@
  */
 #include "analyzer/rules/rules.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The first function above the signal frame at sig (from the top of the
+ * stack down) that also runs below it, __futex* aside; NULL when none. The
+ * functions below are sorted once and searched: MODEL_MAX_FRAMES^2 string
+ * compares per thread were too many for a core of many threads.
+ */
+static const char *function_on_both_sides(const struct thread *t, size_t sig)
+{
+	const char *below[MODEL_MAX_FRAMES];
+	size_t n = 0;
+
+	for (size_t z = sig + 1; z < t->frames.len && n < MODEL_MAX_FRAMES; z++)
+		if (t->frames.items[z].function)
+			below[n++] = t->frames.items[z].function;
+	qsort(below, n, sizeof(below[0]), compare_names);
+	for (size_t a = 0; a < sig; a++) {
+		const char *fn = t->frames.items[a].function;
+		if (fn && t->frames.items[a].pc != 0 && strncmp(fn, "__futex", 7) != 0 &&
+		    bsearch(&fn, below, n, sizeof(below[0]), compare_names))
+			return fn;
+	}
+	return NULL;
+}
 
 void rule_signal_unsafe_reentry(struct rule_context *rc)
 {
@@ -37,13 +67,7 @@ void rule_signal_unsafe_reentry(struct rule_context *rc)
 				interrupted = t->frames.items[z].function;
 		if (!interrupted)
 			interrupted = t->frames.items[sig + 1].function;
-		for (size_t a = 0; a < sig && !both; a++)
-			for (size_t z = sig + 1; z < t->frames.len && !both; z++)
-				if (t->frames.items[a].function && t->frames.items[z].function &&
-				    t->frames.items[a].pc != 0 &&
-				    strcmp(t->frames.items[a].function, t->frames.items[z].function) == 0 &&
-				    strncmp(t->frames.items[a].function, "__futex", 7) != 0)
-					both = t->frames.items[a].function;
+		both = function_on_both_sides(t, sig);
 		if (b->owner != t->tid && !both)
 			continue;
 		if (!(f = rule_add(rc, SEVERITY_CRITICAL)))

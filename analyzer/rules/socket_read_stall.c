@@ -9,19 +9,35 @@
 #include <stdlib.h>
 #include <poll.h>
 
-static bool is_server_side(const struct model *m, const struct hs_socket_info *s)
+/* listening: the (protocol, local port) of every LISTEN socket, sorted, for is_server_side() */
+static struct thread_key *listening_ports(const struct model *m, size_t *n_ret)
 {
 	const struct hangsnap_context *ctx = &m->core->ctx;
+	struct thread_key *keys = malloc((ctx->sockets.len ? ctx->sockets.len : 1) * sizeof(*keys));
+	size_t n = 0;
 
+	if (!keys)
+		return NULL;
 	for (size_t i = 0; i < ctx->sockets.len; i++) {
 		const struct hs_socket_info *l = &ctx->sockets.items[i];
-		if (l->state == TCP_STATE_LISTEN && l->protocol == s->protocol && l->local_port == s->local_port)
-			return true;
+		if (l->state == TCP_STATE_LISTEN)
+			keys[n++] = (struct thread_key){ l->protocol, l->local_port, i };
 	}
-	return false;
+	thread_keys_sort(keys, n);
+	*n_ret = n;
+	return keys;
 }
 
-static const struct hs_socket_info *stalled_socket(const struct model *m, const struct thread *t)
+/* A connection to a port this process listens on: accepted, not opened. */
+static bool is_server_side(const struct thread_key *listening, size_t n, const struct hs_socket_info *s)
+{
+	size_t k = thread_keys_find(listening, n, s->protocol, s->local_port);
+
+	return k < n && listening[k].a == s->protocol && listening[k].b == s->local_port;
+}
+
+static const struct hs_socket_info *stalled_socket(const struct thread_key *listening, size_t nlistening,
+						   const struct thread *t)
 {
 	const struct blocked_on *b = &t->blocked;
 
@@ -32,7 +48,7 @@ static const struct hs_socket_info *stalled_socket(const struct model *m, const 
 		if (b->kind == WAIT_POLL && !(b->fds[i].events & POLLIN))
 			continue;
 		if (socket_is_tcp_in(s, TCP_STATE_ESTABLISHED) && s->rx_queue == 0 &&
-		    !is_server_side(m, s))
+		    !is_server_side(listening, nlistening, s))
 			return s;
 	}
 	return NULL;
@@ -41,7 +57,13 @@ static const struct hs_socket_info *stalled_socket(const struct model *m, const 
 void rule_socket_read_stall(struct rule_context *rc)
 {
 	struct model *m = rc->m;
+	size_t nlistening = 0;
+	struct thread_key *listening = listening_ports(m, &nlistening);
 
+	if (!listening) {
+		rc->err = &hs_error_nomem;
+		return;
+	}
 	for (size_t i = 0; i < m->threads.len; i++) {
 		const struct thread *t = &m->threads.items[i];
 		const struct hs_socket_info *s;
@@ -49,13 +71,13 @@ void rule_socket_read_stall(struct rule_context *rc)
 		char label[64];
 		char *what;
 
-		if (t->blocked.in_resolver || !(s = stalled_socket(m, t)))
+		if (t->blocked.in_resolver || !(s = stalled_socket(listening, nlistening, t)))
 			continue;
 		if (!(what = rule_describe(rc, t)))
-			return;
+			break;
 		if (!(f = rule_add(rc, SEVERITY_MEDIUM))) {
 			free(what);
-			return;
+			break;
 		}
 		finding_add_thread(rc, f, t->tid);
 		finding_set_summary(rc, f, "%s waits for a reply that never comes: %s", rule_label(rc, t, label, sizeof(label)),
@@ -67,6 +89,7 @@ void rule_socket_read_stall(struct rule_context *rc)
 		finding_set_hint(rc, f, "the peer accepted the connection but does not answer: set a receive timeout "
 				        "(SO_RCVTIMEO, or poll() with a timeout) and treat expiry as a failed request");
 		if (rc->err)
-			return;
+			break;
 	}
+	free(listening);
 }

@@ -196,6 +196,28 @@ def zstd_raw_frame(data):
     return out
 
 
+def zstd_blocks_frame(parts):
+    """A zstd frame of raw and RLE blocks, for the decompression bombs: parts
+    are bytes (raw blocks) or (byte, count) (RLE blocks: 4 bytes for each 128
+    KiB of output). No content size, no checksum: descriptor 0, then a window
+    descriptor of 1 MiB (exponent 20 - 10 in its high 5 bits)."""
+    blocks = []
+    for part in parts:
+        if isinstance(part, tuple):
+            byte, count = part
+            for i in range(0, count, ZSTD_BLOCK_MAX):
+                blocks.append((1, min(ZSTD_BLOCK_MAX, count - i), bytes([byte])))
+        else:
+            for i in range(0, len(part), ZSTD_BLOCK_MAX):
+                chunk = part[i:i + ZSTD_BLOCK_MAX]
+                blocks.append((0, len(chunk), chunk))
+    out = struct.pack("<IBB", ZSTD_MAGIC, 0, 10 << 3)
+    for i, (btype, size, payload) in enumerate(blocks):
+        header = (1 if i == len(blocks) - 1 else 0) | btype << 1 | size << 3
+        out += struct.pack("<I", header)[:3] + payload
+    return out
+
+
 def seek_table(entries, descriptor=0):
     """The seekable format's skippable frame: entries are (compressed, decompressed)."""
     body = b"".join(struct.pack("<II", c, d) for c, d in entries)
@@ -210,6 +232,23 @@ def seekable(data, frame_size):
 
 
 # ---- the cases ----------------------------------------------------------
+
+
+def many_stacks_core(nthreads, stack_size):
+    """The header and notes of a core with nthreads threads whose stacks are
+    consecutive stack_size slices of one PT_LOAD, and how far the header goes:
+    the segment's bytes (zeros) are for the caller to append."""
+    notes = b""
+    for i in range(nthreads):
+        regs = default_regs()
+        regs.update(rsp=STACK_VADDR + i * stack_size + 0x100, rdx=STACK_VADDR + i * stack_size + 0x180)
+        notes += note("CORE", NT_PRSTATUS, prstatus(tid=TID + i, **regs))
+    notes_off = EHDR_SIZE + 2 * PHDR_SIZE
+    data_off = align(notes_off + len(notes), 4096)
+    size = nthreads * stack_size
+    out = (ehdr(2) + phdr(PT_NOTE, notes_off, 0, len(notes), 0)
+           + phdr(PT_LOAD, data_off, STACK_VADDR, size, size, PF_R | PF_W) + notes)
+    return out.ljust(data_off, b"\0")
 
 
 def valid_core():
@@ -317,6 +356,26 @@ def cases():
     c["corrupt-frame.hang.zst"] = bytes(bad) + b"".join(frames[1:]) + seek_table(entries)
     frames, entries = seekable(valid, 512)
     c["seek-table-zero-frames.hang.zst"] = b"".join(frames) + seek_table([])
+
+    # -- decompression bombs: a few KB of zstd that expand to what the core does not declare
+    # one stream: the valid core, then 1 MiB of zeros past its last segment
+    c["zstd-past-extent.core.zst"] = zstd_blocks_frame([valid, (0, 1 << 20)])
+    # one stream: a core whose stack segment really is 8 MiB (of zeros): read
+    # whole by default, refused under HANGANALYZE_ZSTD_MAX=1M (run-corrupt.sh)
+    big, _ = core(loads=[(STACK_VADDR, bytes(default_stack()) + bytes((8 << 20) - STACK_SIZE))])
+    c["zstd-8m-core.core.zst"] = zstd_blocks_frame([bytes(big[:4096]), (0, len(big) - 4096)])
+    assert big[4096:] == bytes(len(big) - 4096)
+    # seekable: the valid core's frames, then one more of 64 MiB of zeros in the seek table
+    frames, entries = seekable(valid, 512)
+    frames.append(zstd_blocks_frame([(0, 64 << 20)]))
+    entries.append((len(frames[-1]), 64 << 20))
+    c["seekable-past-extent.hang.zst"] = b"".join(frames) + seek_table(entries)
+    # seekable: 16 threads, each stack in its own frame of 64 MiB (zeros): a
+    # valid core of 1 GiB in 33 KB, which the frame cache must not hold whole
+    head = many_stacks_core(16, 64 << 20)
+    frames = [zstd_raw_frame(head)] + [zstd_blocks_frame([(0, 64 << 20)])] * 16
+    entries = [(len(frames[0]), len(head))] + [(len(frames[1]), 64 << 20)] * 16
+    c["seekable-1g-16-threads.hang.zst"] = b"".join(frames) + seek_table(entries)
     return c
 
 

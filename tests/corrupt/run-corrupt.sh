@@ -137,4 +137,27 @@ while IFS=$TAB read -r file want expect; do
 	n=$((n + 1))
 done <"$EXPECTED"
 [ "$n" -gt 0 ] || fail "no cases in $EXPECTED"
+
+# the caps on decompression (formats/core_file.h): a zstd stream larger than
+# HANGANALYZE_ZSTD_MAX is refused in one line, with no temporary file left
+rm -rf "$WORK/tmp" && mkdir "$WORK/tmp"
+rc=0
+TMPDIR=$WORK/tmp HANGANALYZE_ZSTD_MAX=1M "$HANGANALYZE" --no-db "$CORRUPT/zstd-8m-core.core.zst" \
+	>"$WORK/stdout" 2>"$WORK/stderr" || rc=$?
+want="hanganalyze: cannot read core '$CORRUPT/zstd-8m-core.core.zst': decompressed core exceeds 1048576 bytes (the cap; HANGANALYZE_ZSTD_MAX raises it)"
+[ "$rc" = 3 ] && [ "$(cat "$WORK/stderr")" = "$want" ] || {
+	cat "$WORK/stderr" >&2
+	fail "zstd-8m-core.core.zst under HANGANALYZE_ZSTD_MAX=1M: exit $rc, not the cap's error"
+}
+[ -z "$(ls -A "$WORK/tmp")" ] || fail "the cap left files in TMPDIR"
+# 16 frames of 64 MiB, a stack in each: the frame cache keeps 64 MiB of them, not 1 GiB
+if [ -x "$PYTHON" ]; then
+	rss=$("$PYTHON" - "$HANGANALYZE" "$CORRUPT/seekable-1g-16-threads.hang.zst" <<-'EOF'
+	import resource, subprocess, sys
+	subprocess.run([sys.argv[1], "--no-db", sys.argv[2]], stdout=subprocess.DEVNULL, check=True)
+	print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+	EOF
+	) || fail "seekable-1g-16-threads.hang.zst: hanganalyze failed"
+	[ "$rss" -lt 400 ] || fail "seekable-1g-16-threads.hang.zst: hanganalyze reached $rss MiB of RSS (frame cache over its cap?)"
+fi
 echo "ok: $n malformed cores"

@@ -60,6 +60,23 @@ for core in "gcore.$pid" "$kcore" kernel.core.zst; do
 done
 [ "$(json_query other.json 'd["core"]["format"]')" = zstd ] || fail "kernel.core.zst not read as a zstd stream"
 
+# a zstd stream of several frames: each core cut in two, each half compressed
+# on its own, the two concatenated (`zstd -T`, or a producer that flushes
+# frames): the whole core is read, the analysis is the plain core's
+for core in hs.core "$kcore"; do
+	size=$(stat -c %s "$core")
+	head -c $((size / 2)) "$core" >half1
+	tail -c +$((size / 2 + 1)) "$core" >half2
+	rm -f half1.zst half2.zst
+	zstd -q half1 && zstd -q half2 || fail "zstd failed"
+	cat half1.zst half2.zst >split.core.zst
+	expect_exit 0 "$HANGANALYZE" --format=json "$core"
+	grep -v -e '"path":' -e '"format":' "$WORK/stdout" >plain.json
+	expect_exit 0 "$HANGANALYZE" --format=json split.core.zst
+	grep -v -e '"path":' -e '"format":' "$WORK/stdout" >split.json
+	diff -u plain.json split.json || fail "$core in two zstd frames: the analysis differs from the plain core's"
+done
+
 expect_exit 0 "$HANGANALYZE" "$kcore"
 expect_grep "^missing evidence:" "$WORK/stdout"
 expect_grep "^  in rt_sigtimedwait(\[USR2\], NULL, NULL, 8)$" "$WORK/stdout"
