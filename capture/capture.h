@@ -152,7 +152,7 @@ void capture_result_deinit(struct capture_result *ret);
  * an error the caller owns, with ret->stage saying where it happened and
  * the kind what:
  *   HS_ERR_NO_PROCESS  pid does not exist, or vanished meanwhile
- *   HS_ERR_ZOMBIE      pid is a zombie or exiting
+ *   HS_ERR_ZOMBIE      pid is a zombie, exiting, or a kernel thread
  *   HS_ERR_SELF        pid is the caller's own process
  *   HS_ERR_PERMISSION  pid cannot be traced by us
  *   HS_ERR_EXISTS      an output file is already there and !opts->force

@@ -56,6 +56,7 @@ bool proc_parse_stat(const char *line, struct proc_stat *st)
 	st->ppid = (pid_t)f[0];
 	st->pgrp = (pid_t)f[1];
 	st->session = (pid_t)f[2];
+	st->flags = (unsigned long)f[5];
 	st->utime = f[10];
 	st->stime = f[11];
 	st->nice = (long)(long long)f[15];

@@ -19,6 +19,7 @@ struct proc_stat {
 	pid_t pgrp;
 	pid_t session;
 	uint64_t utime, stime;	/* clock ticks */
+	unsigned long flags;	/* the kernel's PF_* flags */
 	long nice;
 	long num_threads;
 	uint64_t starttime;	/* clock ticks since boot */

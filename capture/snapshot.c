@@ -146,6 +146,10 @@ struct hs_error *snapshot_check_target(pid_t pid)
 	if ((st.state == 'Z' && st.num_threads <= 1) || st.state == 'X')
 		return hs_error_create(HS_ERR_ZOMBIE, "process %d (%s) is a zombie; it has no memory or threads to snapshot",
 				       (int)pid, st.comm);
+	/* kthreadd and its children: no memory map, no registers of user code (PF_KTHREAD, linux/sched.h) */
+	if (st.flags & 0x00200000ul)
+		return hs_error_create(HS_ERR_ZOMBIE, "process %d (%s) is a kernel thread; it has no user space to snapshot",
+				       (int)pid, st.comm);
 	/* /proc/PID/mem needs the same access as PTRACE_ATTACH: ask before doing any work */
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {

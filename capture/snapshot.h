@@ -111,7 +111,7 @@ struct hs_error *snapshot_estimate(pid_t pid, uint64_t *bytes_ret);
 
 /*
  * Checks that pid can be snapshotted at all: it exists (HS_ERR_NO_PROCESS),
- * is not a zombie (HS_ERR_ZOMBIE) and is not us (HS_ERR_SELF).
+ * is not a zombie or a kernel thread (HS_ERR_ZOMBIE) and is not us (HS_ERR_SELF).
  */
 struct hs_error *snapshot_check_target(pid_t pid);
 

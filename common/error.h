@@ -22,7 +22,7 @@ enum hs_error_kind {
 	HS_ERR_INVALID,		/* bad argument from the user */
 	HS_ERR_FORMAT,		/* corrupt or unsupported input bytes */
 	HS_ERR_NO_PROCESS,	/* the target does not exist (or vanished) */
-	HS_ERR_ZOMBIE,		/* the target is a zombie or exiting */
+	HS_ERR_ZOMBIE,		/* the target has no user space: a zombie, exiting, or a kernel thread */
 	HS_ERR_PERMISSION,	/* the target cannot be traced by us */
 	HS_ERR_SELF,		/* the target is our own process */
 	HS_ERR_EXISTS,		/* an output file is already there */

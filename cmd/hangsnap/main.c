@@ -59,7 +59,7 @@ static const char usage_text[] =
 	"  -V, --version            show the version\n"
 	"\n"
 	"Exit status: 0 written; 2 usage; 3 no such process; 4 internal error;\n"
-	"5 not permitted to trace; 6 zombie; 7 PID is hangsnap itself; 8 output error;\n"
+	"5 not permitted to trace; 6 zombie or kernel thread; 7 PID is hangsnap itself; 8 output error;\n"
 	"with --analyze, 9 when the core was written but could not be analyzed.\n"
 	"With --timeout: CMD's exit status, or 128+N if signal N killed it; 124 CMD\n"
 	"timed out (snapshotted and killed); 126 CMD cannot be run; 127 CMD not found.\n";

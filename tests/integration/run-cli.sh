@@ -35,6 +35,22 @@ zombie=$(pgrep -P "$parent" | head -1)
 expect_exit 6 "$HANGSNAP" "$zombie"
 expect_grep "is a zombie" "$WORK/stderr"
 
+# a kernel thread (kthreadd is pid 2 where the pid namespace is the host's;
+# else any process flagged PF_KTHREAD): nothing in user space to snapshot
+kthread=
+for stat in /proc/[0-9]*/stat; do
+	line=$(cat "$stat" 2>/dev/null) || continue
+	read -r _ _ _ _ _ _ flags _ <<<"${line##*) }"	# after the comm: state ppid pgrp session tty tpgid flags
+	if (( (flags >> 21) & 1 )); then kthread=${line%% *}; break; fi
+done
+if [ -n "$kthread" ]; then
+	expect_exit 6 "$HANGSNAP" -o "$WORK/kthread.core" "$kthread"
+	expect_grep "is a kernel thread; it has no user space to snapshot" "$WORK/stderr"
+	[ ! -e "$WORK/kthread.core" ] || fail "a core was left behind for a kernel thread"
+else
+	note "skipping the kernel-thread check: no kernel thread is visible"
+fi
+
 # hangsnap itself
 expect_exit 7 sh -c 'exec "$0" "$$"' "$HANGSNAP"
 expect_grep "is hangsnap itself" "$WORK/stderr"

@@ -199,7 +199,7 @@ static void test_proc_parsers(void)
 	/* a comm with spaces and parentheses must not shift the fields */
 	CHECK(proc_parse_stat("42 (a) b (c)) S 1 42 42 0 -1 4194560 100 0 0 0 7 9 0 0 20 0 3 0 12345 0 0", &st));
 	CHECK(!strcmp(st.comm, "a) b (c)") && st.state == 'S' && st.ppid == 1 && st.utime == 7 && st.stime == 9);
-	CHECK(st.num_threads == 3 && st.starttime == 12345);
+	CHECK(st.num_threads == 3 && st.starttime == 12345 && st.flags == 4194560);
 	CHECK(!proc_parse_stat("42 no-parens S 1", &st));
 	CHECK(proc_parse_syscall("running", &nr, args, &sp, &pc) && nr == -1);
 	CHECK(proc_parse_syscall("-1 0x7ffd1000 0x401000", &nr, args, &sp, &pc) && nr == -1 && sp == 0x7ffd1000 && pc == 0x401000);
