@@ -450,6 +450,33 @@ static void classify_epoll(struct model *m, struct thread *t, struct blocked_on 
 	}
 }
 
+/*
+ * The "->" row of this process on inode for a lock of the kind the thread's
+ * call asks for: a flock() and an fcntl() waiter on one file each have a row,
+ * with the same pid (locks are the process's), told apart only by kind. The
+ * first row on the inode when none has that kind; SIZE_MAX when none is on it.
+ */
+static size_t lock_wait_row(const struct model *m, const struct evidence_index *ix, uint64_t inode, uint8_t kind)
+{
+	const struct keyed_index *k = &ix->lock_waits;
+	size_t lo = 0, hi = k->len;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k->items[mid].key < inode)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == k->len || k->items[lo].key != inode)
+		return SIZE_MAX;
+	/* bounded: a hostile core may put any number of rows on one inode */
+	for (size_t j = lo; j < k->len && j < lo + 64 && k->items[j].key == inode; j++)
+		if (m->core->ctx.locks.items[k->items[j].pos].kind == kind)
+			return k->items[j].pos;
+	return k->items[lo].pos;
+}
+
 static void classify_file_lock(struct model *m, struct thread *t, struct blocked_on *b)
 {
 	struct hangsnap_context *ctx = &m->core->ctx;
@@ -464,7 +491,11 @@ static void classify_file_lock(struct model *m, struct thread *t, struct blocked
 	if (!b->fds[0].info || !b->fds[0].info->inode) {
 		i = ix->first_lock_wait;
 	} else {
-		i = keyed_find(&ix->lock_waits, b->fds[0].info->inode, false);
+		/* flock(2) is 73; fcntl(2) is 72, F_OFD_SETLKW 38 its open-file-description form */
+		uint8_t kind = t->syscall.nr == 73	 ? HS_LOCK_FLOCK
+			       : t->syscall.args[1] == 38 ? HS_LOCK_OFD
+							  : HS_LOCK_POSIX;
+		i = lock_wait_row(m, ix, b->fds[0].info->inode, kind);
 	}
 	if (i != SIZE_MAX)
 		wait = &ctx->locks.items[i];
