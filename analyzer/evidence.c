@@ -127,8 +127,8 @@ static void keyed_sort(struct keyed_index *ix)
 		qsort(ix->items, ix->len, sizeof(*ix->items), compare_keyed);
 }
 
-/* The lowest (last false) or highest (last true) position with key, or SIZE_MAX. */
-static size_t keyed_find(const struct keyed_index *ix, uint64_t key, bool last)
+/* The index of the first entry whose key is not below key (last false), or above it (last true). */
+static size_t keyed_bound(const struct keyed_index *ix, uint64_t key, bool last)
 {
 	size_t lo = 0, hi = ix->len;
 
@@ -139,6 +139,14 @@ static size_t keyed_find(const struct keyed_index *ix, uint64_t key, bool last)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* The lowest (last false) or highest (last true) position with key, or SIZE_MAX. */
+static size_t keyed_find(const struct keyed_index *ix, uint64_t key, bool last)
+{
+	size_t lo = keyed_bound(ix, key, last);
+
 	if (last)
 		return lo > 0 && ix->items[lo - 1].key == key ? ix->items[lo - 1].pos : SIZE_MAX;
 	return lo < ix->len && ix->items[lo].key == key ? ix->items[lo].pos : SIZE_MAX;
@@ -459,15 +467,8 @@ static void classify_epoll(struct model *m, struct thread *t, struct blocked_on 
 static size_t lock_wait_row(const struct model *m, const struct evidence_index *ix, uint64_t inode, uint8_t kind)
 {
 	const struct keyed_index *k = &ix->lock_waits;
-	size_t lo = 0, hi = k->len;
+	size_t lo = keyed_bound(k, inode, false);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (k->items[mid].key < inode)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo == k->len || k->items[lo].key != inode)
 		return SIZE_MAX;
 	/* bounded: a hostile core may put any number of rows on one inode */

@@ -9,19 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 
 #define STRINGS_MAX (1u << 24)
 
 /* ---- interning -------------------------------------------------------- */
-
-static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
-}
 
 const char *model_intern(struct model *m, const char *s)
 {
@@ -40,7 +32,7 @@ const char *model_intern(struct model *m, const char *s)
 		for (size_t j = 0; j < m->strings_cap; j++) {
 			if (!m->strings[j])
 				continue;
-			h = hash_bytes(m->strings[j], strlen(m->strings[j]), 0xcbf29ce484222325ull);
+			h = hs_fnv1a(m->strings[j], strlen(m->strings[j]), HS_FNV1A_INIT);
 			for (i = h & (ncap - 1); n[i]; i = (i + 1) & (ncap - 1))
 				;
 			n[i] = m->strings[j];
@@ -50,7 +42,7 @@ const char *model_intern(struct model *m, const char *s)
 		m->strings_cap = ncap;
 	}
 	mask = m->strings_cap - 1;
-	h = hash_bytes(s, strlen(s), 0xcbf29ce484222325ull);
+	h = hs_fnv1a(s, strlen(s), HS_FNV1A_INIT);
 	for (i = h & mask; m->strings[i]; i = (i + 1) & mask)
 		if (strcmp(m->strings[i], s) == 0)
 			return m->strings[i];

@@ -145,7 +145,7 @@ struct hs_error *signature_compute(struct model *m)
 	char **members = NULL;
 	size_t nmembers = 0;
 	bool ok = true;
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h;
 
 	m->signature.version = SIGNATURE_VERSION;
 	if (!m->findings.len)
@@ -203,10 +203,8 @@ struct hs_error *signature_compute(struct model *m)
 	}
 	if (!ok)
 		goto nomem;
-	h = 0xcbf29ce484222325ull;
-	for (const char *c = key.buf; *c; c++)
-		h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
-	h = (h ^ SIGNATURE_VERSION) * 0x100000001b3ull;
+	h = hs_fnv1a(key.buf, strlen(key.buf), HS_FNV1A_INIT);
+	h = (h ^ SIGNATURE_VERSION) * HS_FNV1A_PRIME;
 	if (asprintf(&m->signature.hash, "%016llx", (unsigned long long)h) < 0) {
 		m->signature.hash = NULL;
 		goto nomem;

@@ -220,24 +220,14 @@ void threads_resolve_restarts(struct model *m)
 
 /* ---- groups ----------------------------------------------------------- */
 
-/* FNV-1a, continued from h. */
-static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
-}
-
 static uint64_t thread_key(const struct thread *t)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = HS_FNV1A_INIT;
 
-	h = hash_bytes(&t->syscall.nr, sizeof(t->syscall.nr), h);
-	h = hash_bytes(&t->state, 1, h);
+	h = hs_fnv1a(&t->syscall.nr, sizeof(t->syscall.nr), h);
+	h = hs_fnv1a(&t->state, 1, h);
 	for (size_t i = 0; i < t->frames.len; i++)
-		h = hash_bytes(&t->frames.items[i].pc, sizeof(uint64_t), h);
+		h = hs_fnv1a(&t->frames.items[i].pc, sizeof(uint64_t), h);
 	return h;
 }
 

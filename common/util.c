@@ -102,3 +102,12 @@ const char *hs_format_bytes(uint64_t n, char *buf, size_t size)
 		snprintf(buf, size, "%.1f %s", v, units[u]);
 	return buf;
 }
+
+uint64_t hs_fnv1a(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * HS_FNV1A_PRIME;
+	return h;
+}

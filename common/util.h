@@ -32,4 +32,9 @@ struct hs_error *hs_read_file_at(int dirfd, const char *path, size_t cap, char *
 /* Formats n bytes as "12.3 MiB" into buf (at least 16 bytes). */
 const char *hs_format_bytes(uint64_t n, char *buf, size_t size);
 
+/* 64-bit FNV-1a of n bytes at p, continued from h (HS_FNV1A_INIT to start); not cryptographic. */
+#define HS_FNV1A_INIT 0xcbf29ce484222325ull
+#define HS_FNV1A_PRIME 0x100000001b3ull
+uint64_t hs_fnv1a(const void *p, size_t n, uint64_t h);
+
 #endif

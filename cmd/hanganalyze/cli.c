@@ -58,11 +58,6 @@ int parse_format(const char *arg, enum report_kind kind, bool stored_only, const
 	return EXIT_DONE;
 }
 
-int parse_severity(const char *s)
-{
-	return severity_from_name(s);
-}
-
 int open_database(const char *path, struct casedb **ret)
 {
 	char *p = path ? strdup(path) : casedb_default_path();

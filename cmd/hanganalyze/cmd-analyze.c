@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "analyzer/analyze.h"
+#include "analyzer/names.h"
 #include "analyzer/user_rules.h"
 #include "casedb/casedb.h"
 #include "casedb/file_case.h"
@@ -249,7 +250,7 @@ int cmd_analyze(int argc, char **argv)
 		}
 		switch (opt) {
 		case OPT_FAIL_ON:
-			if ((fail_on = parse_severity(optarg)) < 0) {
+			if ((fail_on = severity_from_name(optarg)) < 0) {
 				fprintf(stderr, "hanganalyze: unknown severity '%s': use low, medium, high or critical\n", optarg);
 				return EXIT_USAGE;
 			}

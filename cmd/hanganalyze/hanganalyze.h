@@ -66,9 +66,6 @@ int report_db_error(const struct hs_error *err, const char *path);
 /* Writes all of buf to stdout; EXIT_DONE, or a message and EXIT_INTERNAL. */
 int write_stdout(const char *buf, size_t len);
 
-/* "low".."critical" → 0..3, -1 for anything else. */
-int parse_severity(const char *s);
-
 /*
  * --format: the format of kind named arg (with stored_only, one a stored
  * case keeps) into *ret; EXIT_USAGE and "unknown format 'ARG': use text,
