@@ -37,6 +37,11 @@ const char *wait_kind_name(enum wait_kind kind)
 	return (unsigned)kind < ARRAY_SIZE(names) ? names[kind] : "?";
 }
 
+bool wait_is_lock(enum wait_kind kind)
+{
+	return wait_lock_phrase(kind) != NULL;
+}
+
 const char *wait_lock_phrase(enum wait_kind kind)
 {
 	switch (kind) {

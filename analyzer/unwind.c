@@ -844,10 +844,10 @@ struct hs_error *unwind_threads(struct model *m, const struct unwind_options *op
 	if (opts)
 		u->opts = *opts;
 	elf_version(EV_CURRENT);
-	if (opts->sysroot) {
+	if (u->opts.sysroot) {
 		/* libdwfl takes a relative entry as relative to each module's directory */
-		char *abs = realpath(opts->sysroot, NULL);
-		int n = asprintf(&u->debuginfo_path, ":.debug:%s/usr/lib/debug", abs ? abs : opts->sysroot);
+		char *abs = realpath(u->opts.sysroot, NULL);
+		int n = asprintf(&u->debuginfo_path, ":.debug:%s/usr/lib/debug", abs ? abs : u->opts.sysroot);
 
 		free(abs);
 		if (n < 0) {

@@ -25,6 +25,15 @@ struct proc_stat {
 	uint64_t starttime;	/* clock ticks since boot */
 };
 
+/*
+ * Has the process of st exited (a zombie, or dead)? A leader that exited
+ * before its threads shows 'Z' while they still run: that one has not.
+ */
+static inline bool proc_stat_gone(const struct proc_stat *st)
+{
+	return (st->state == 'Z' && st->num_threads <= 1) || st->state == 'X';
+}
+
 /* Reads /proc/PID/stat (tid <= 0) or /proc/PID/task/TID/stat. */
 struct hs_error *proc_read_stat(pid_t pid, pid_t tid, struct proc_stat *ret);
 

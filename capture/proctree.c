@@ -53,8 +53,7 @@ struct hs_error *proctree_read_table(struct proc_entry **ret, size_t *n_ret)
 		}
 		e->pid = pid;
 		e->ppid = st.ppid;
-		/* a leader that exited before its threads shows 'Z' while they run */
-		e->alive = !((st.state == 'Z' && st.num_threads <= 1) || st.state == 'X');
+		e->alive = !proc_stat_gone(&st);
 	}
 	closedir(dir);
 	*ret = table.items;

@@ -142,8 +142,7 @@ struct hs_error *snapshot_check_target(pid_t pid)
 		}
 		return err;
 	}
-	/* a leader that exited before its threads shows 'Z' while they still run */
-	if ((st.state == 'Z' && st.num_threads <= 1) || st.state == 'X')
+	if (proc_stat_gone(&st))
 		return hs_error_create(HS_ERR_ZOMBIE, "process %d (%s) is a zombie; it has no memory or threads to snapshot",
 				       (int)pid, st.comm);
 	/* kthreadd and its children: no memory map, no registers of user code (PF_KTHREAD, linux/sched.h) */

@@ -7,11 +7,6 @@
 
 #include <stdlib.h>
 
-static bool is_lock(enum wait_kind k)
-{
-	return k == WAIT_MUTEX || k == WAIT_RWLOCK || k == WAIT_STDIO_LOCK;
-}
-
 void rule_abandoned_lock(struct rule_context *rc)
 {
 	struct model *m = rc->m;
@@ -34,7 +29,7 @@ void rule_abandoned_lock(struct rule_context *rc)
 		size_t waiters = 0, first;
 		char label[64];
 
-		if (!is_lock(b->kind) || b->owner <= 0 || b->owner_alive)
+		if (!wait_is_lock(b->kind) || b->owner <= 0 || b->owner_alive)
 			continue;
 		/* one finding per lock, from the first thread (of any kind) that names it */
 		first = thread_keys_find(by_lock, m->threads.len, b->addr, (uint64_t)(int64_t)b->owner);
@@ -45,7 +40,7 @@ void rule_abandoned_lock(struct rule_context *rc)
 		for (size_t k = first; k < m->threads.len && by_lock[k].a == b->addr &&
 				       by_lock[k].b == (uint64_t)(int64_t)b->owner; k++) {
 			const struct thread *o = &m->threads.items[by_lock[k].index];
-			if (is_lock(o->blocked.kind)) {
+			if (wait_is_lock(o->blocked.kind)) {
 				finding_add_thread(rc, f, o->tid);
 				finding_thread_evidence(rc, f, o);
 				waiters++;

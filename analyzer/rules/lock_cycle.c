@@ -8,11 +8,6 @@
 
 #include <stdlib.h>
 
-static bool is_lock_wait(const struct thread *t)
-{
-	return t->blocked.kind == WAIT_MUTEX || t->blocked.kind == WAIT_RWLOCK || t->blocked.kind == WAIT_STDIO_LOCK;
-}
-
 /*
  * Marks in starts[] the thread each finding starts from: the lowest tid of a
  * cycle whose every edge is a lock. Each cycle is walked once (seen[]), not
@@ -29,7 +24,7 @@ static void find_starts(const struct model *m, unsigned char *starts, unsigned c
 			continue;
 		do {
 			seen[t - m->threads.items] = 1;
-			all_locks &= is_lock_wait(t);
+			all_locks &= wait_is_lock(t->blocked.kind);
 			if (t->tid < lowest->tid)
 				lowest = t;
 			t = model_thread(m, t->waits_for);
@@ -63,7 +58,7 @@ void rule_lock_cycle(struct rule_context *rc)
 		/* walk the cycle once: is every edge a lock, and is start its lowest tid? */
 		t = start;
 		do {
-			all_locks &= is_lock_wait(t);
+			all_locks &= wait_is_lock(t->blocked.kind);
 			lowest &= t->tid >= start->tid;
 			t = model_thread(m, t->waits_for);
 			len++;

@@ -7,11 +7,6 @@
 
 #include <stdlib.h>
 
-static bool is_lock(enum wait_kind k)
-{
-	return k == WAIT_MUTEX || k == WAIT_RWLOCK || k == WAIT_STDIO_LOCK;
-}
-
 static bool is_blocking_io(const struct blocked_on *b)
 {
 	switch (b->kind) {
@@ -40,7 +35,7 @@ void rule_lock_held_during_io(struct rule_context *rc)
 	}
 	for (size_t j = 0; j < m->threads.len; j++) {
 		const struct thread *w = &m->threads.items[j];
-		if (is_lock(w->blocked.kind))
+		if (wait_is_lock(w->blocked.kind))
 			waiters_by_owner[nwaiters++] = (struct thread_key){ (uint64_t)(int64_t)w->blocked.owner, 0, j };
 	}
 	thread_keys_sort(waiters_by_owner, nwaiters);

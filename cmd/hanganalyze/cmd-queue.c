@@ -276,9 +276,12 @@ int cmd_queue(int argc, char **argv)
 		goto out;
 	}
 	strbuf_init(&out);
-	rc = format->render_queue(&q, &out) ? write_stdout(out.buf, out.len) : EXIT_INTERNAL;
-	if (rc == EXIT_INTERNAL && html)
+	if (format->render_queue(&q, &out)) {
+		rc = write_stdout(out.buf, out.len);	/* says itself why it failed */
+	} else {
 		fputs("hanganalyze: cannot render the queue: out of memory\n", stderr);
+		rc = EXIT_INTERNAL;
+	}
 	strbuf_deinit(&out);
 out:
 	free(rows);

@@ -233,8 +233,6 @@ static int parse_operands(int argc, char **argv, const char *last_optarg, struct
 			return EXIT_USAGE;
 		}
 		o->command = argv + optind;
-		if (!o->memory_budget)
-			o->memory_budget = capture_default_memory_budget();
 		return -1;
 	}
 	if ((o->db || o->no_db) && !o->analyze) {
@@ -252,8 +250,6 @@ static int parse_operands(int argc, char **argv, const char *last_optarg, struct
 		return EXIT_USAGE;
 	}
 	o->pid = (pid_t)v;
-	if (!o->memory_budget)
-		o->memory_budget = capture_default_memory_budget();
 	return -1;
 }
 
@@ -278,19 +274,24 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *last_optarg = NULL;
+	struct capture_options defaults;
 	int c, rc;
 
+	/* the library's defaults, so that they are written in one place */
+	capture_options_init(&defaults);
 	memset(o, 0, sizeof(*o));
-	o->compress = true;
-	o->interval_ms = 200;
-	o->stop_timeout_ms = 2000;
+	o->compress = defaults.compress;
+	o->interval_ms = defaults.interval_ms;
+	o->stop_timeout_ms = defaults.stop_timeout_ms;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+o:fqhV", longopts, NULL)) != -1) {
 		last_optarg = optarg;
 		if ((rc = parse_option(c, argv, o)) >= 0)
 			return rc;
 	}
-	return parse_operands(argc, argv, last_optarg, o);
+	if ((rc = parse_operands(argc, argv, last_optarg, o)) < 0 && !o->memory_budget)
+		o->memory_budget = capture_default_memory_budget();
+	return rc;
 }
 
 /*
