@@ -5,8 +5,6 @@
  */
 #include "analyzer/analyze.h"
 
-#include <time.h>
-
 #include "analyzer/evidence.h"
 #include "analyzer/rules/rules.h"
 #include "analyzer/signature.h"
@@ -76,7 +74,10 @@ static struct hs_error *stage_rules(struct analysis *a)
 
 static struct hs_error *stage_user_rules(struct analysis *a)
 {
-	return user_rules_run(a->m, a->opts->user_rules);
+	struct hs_error *err = user_rules_run(a->m, a->opts->user_rules);
+
+	/* once, over the built-in and the user rules' findings alike */
+	return err ? err : rules_rank(a->m);
 }
 
 static struct hs_error *stage_signature(struct analysis *a)
@@ -102,14 +103,6 @@ static const struct stage {
 
 _Static_assert(ARRAY_SIZE(stages) <= ANALYZE_STAGES_MAX, "raise ANALYZE_STAGES_MAX");
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void analysis_deinit(struct analysis *a)
 {
 	unwind_destroy(a->unwinder);
@@ -128,12 +121,12 @@ struct hs_error *analyze_core(struct elfcore *core, const struct analyze_options
 	if ((err = model_create(core, &a.m)))
 		return err;
 	for (size_t i = 0; i < ARRAY_SIZE(stages); i++) {
-		uint64_t start = stats ? monotonic_ns() : 0;
+		uint64_t start = stats ? hs_now_mono_ns() : 0;
 
 		err = stages[i].run(&a);
 		if (stats) {
 			stats->stages[stats->nstages].name = stages[i].name;
-			stats->stages[stats->nstages].ns = monotonic_ns() - start;
+			stats->stages[stats->nstages].ns = hs_now_mono_ns() - start;
 			stats->nstages++;
 		}
 		if (err)

@@ -14,6 +14,7 @@
  *   waitgraph       who waits for whom, cycles                (waitgraph.c)
  *   rules           the built-in rules' findings              (rules/)
  *   user-rules      the stack-pattern rules of rule files     (user_rules.c)
+ *                   then every finding ranked, most severe first (rules/rules.c)
  *   signature       the hang's signature                      (signature.c)
  *
  * How to add a stage:

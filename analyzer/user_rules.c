@@ -487,5 +487,5 @@ struct hs_error *user_rules_run(struct model *m, const struct user_rules *r)
 	strbuf_init(&rc.sb);
 	apply(&rc, r);
 	rule_context_deinit(&rc);
-	return rc.err ? rc.err : rules_rank(m);
+	return rc.err;
 }

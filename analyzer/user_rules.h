@@ -55,8 +55,8 @@ unsigned user_rules_count(const struct user_rules *r);
 struct model;
 /*
  * Adds the findings of every rule of r (NULL: none) to m, after the
- * built-in rules' (rules_run()), and ranks them all again. Fails only when
- * memory runs out.
+ * built-in rules' (rules_run()); the caller ranks them all (rules_rank()).
+ * Fails only when memory runs out.
  */
 struct hs_error *user_rules_run(struct model *m, const struct user_rules *r);
 

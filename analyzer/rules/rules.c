@@ -298,7 +298,7 @@ struct hs_error *rules_run(struct model *m)
 		rules[i].run(&rc);
 	}
 	rule_context_deinit(&rc);
-	return rc.err ? rc.err : rules_rank(m);
+	return rc.err;
 }
 
 struct hs_error *rules_rank(struct model *m)

@@ -88,7 +88,8 @@ char *rule_chain(struct rule_context *rc, const struct thread *from);
 
 /*
  * Runs every rule of the table on m (which has evidence and the wait-for
- * graph), then ranks the findings. Fails only when memory runs out.
+ * graph), in the table's order; rules_rank() orders them once the user
+ * rules' are added too. Fails only when memory runs out.
  */
 struct hs_error *rules_run(struct model *m);
 
