@@ -128,23 +128,35 @@ static uint64_t phdrs_extent(const unsigned char *ph, uint64_t phnum, uint64_t l
 /*
  * The extent declared by the core whose first bytes are readable through
  * read(arg, buf, len, off), or UINT64_MAX when it is not known (no usable
- * header, or the program headers are not within the avail bytes).
+ * header, or the program headers are not within the avail bytes). *final_ret
+ * (when not NULL) says whether more bytes could change that: false only
+ * while the header or the program headers lie beyond avail.
  */
 typedef struct hs_error *(*extent_read_fn)(void *arg, void *buf, size_t len, uint64_t off);
 
-static struct hs_error *declared_extent(extent_read_fn read, void *arg, uint64_t avail, uint64_t *ret)
+static struct hs_error *declared_extent(extent_read_fn read, void *arg, uint64_t avail, uint64_t *ret,
+				       bool *final_ret)
 {
 	unsigned char eh[ELF64_EHDR_SIZE], *ph;
 	uint64_t phoff, phnum, lower;
 	struct hs_error *err;
+	bool dummy;
 
+	if (!final_ret)
+		final_ret = &dummy;
 	*ret = UINT64_MAX;
+	*final_ret = false;
 	if (avail < sizeof(eh))
 		return NULL;
 	if ((err = read(arg, eh, sizeof(eh), 0)))
 		return err;
-	if (!ehdr_declares(eh, &phoff, &phnum, &lower) || phoff > avail || avail - phoff < phnum * ELF64_PHDR_SIZE)
+	if (!ehdr_declares(eh, &phoff, &phnum, &lower)) {
+		*final_ret = true;	/* no header will bound it, however much follows */
 		return NULL;
+	}
+	if (phoff > avail || avail - phoff < phnum * ELF64_PHDR_SIZE)
+		return NULL;
+	*final_ret = true;
 	if (!(ph = malloc(phnum * ELF64_PHDR_SIZE)))	/* at most 65534 x 56 bytes */
 		return &hs_error_nomem;
 	if (!(err = read(arg, ph, phnum * ELF64_PHDR_SIZE, phoff)))
@@ -267,6 +279,7 @@ static struct hs_error *inflate_stream(struct core_file *cf)
 	struct hs_error *err = NULL;
 	/* extent: what the core's headers declare, once they have been decompressed */
 	uint64_t total = 0, off = 0, cap = zstd_max(), extent = UINT64_MAX;
+	bool extent_final = false;	/* the extent is known, or known to be unknowable */
 	int tmp = -1;
 
 	if (!ds || !in || !out) {
@@ -336,7 +349,8 @@ static struct hs_error *inflate_stream(struct core_file *cf)
 				w += (size_t)m;
 			}
 			total += ob.pos;
-			if (extent == UINT64_MAX && ob.pos > 0 && (err = declared_extent(read_tmp, &tmp, total, &extent)))
+			if (!extent_final && ob.pos > 0 &&
+			    (err = declared_extent(read_tmp, &tmp, total, &extent, &extent_final)))
 				goto cleanup;
 			if (total > extent) {
 				err = hs_error_create(HS_ERR_FORMAT, "zstd stream runs past the end of its core: "
@@ -415,7 +429,7 @@ struct hs_error *core_file_open(const char *path, struct core_file **ret)
 				goto fail;
 			}
 			/* frames are decompressed only when read, but none past what the core declares is worth keeping */
-			if ((err = declared_extent(read_core, cf, cf->size, &extent)))
+			if ((err = declared_extent(read_core, cf, cf->size, &extent, NULL)))
 				goto fail;
 			if (cf->size > extent) {
 				err = hs_error_create(HS_ERR_FORMAT, "seek table runs past the end of its core: "
