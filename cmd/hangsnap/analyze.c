@@ -41,17 +41,11 @@ char *sibling_analyzer(void)
 	return sibling;
 }
 
-/*
- * --analyze: hanganalyze [--db PATH | --no-db] CORE, its report on our stdout.
- * Returns its exit status (0, or 1 for a finding at or above --fail-on never
- * set here), or EXIT_ANALYZE_FAILED.
- */
-int analyze_core(const struct options *o, const char *core)
+int spawn_analyzer(const struct options *o, const char *sibling, const char *core,
+		   const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attr, pid_t *pid_ret)
 {
-	char *sibling = sibling_analyzer(), *argv[5];
+	char *argv[5];
 	size_t argc = 0;
-	int e, status;
-	pid_t pid;
 
 	argv[argc++] = "hanganalyze";
 	if (o->db) {
@@ -62,9 +56,23 @@ int analyze_core(const struct options *o, const char *core)
 	}
 	argv[argc++] = (char *)core;
 	argv[argc] = NULL;
+	return sibling ? posix_spawn(pid_ret, sibling, actions, attr, argv, environ)
+		       : posix_spawnp(pid_ret, "hanganalyze", actions, attr, argv, environ);
+}
+
+/*
+ * --analyze: hanganalyze [--db PATH | --no-db] CORE, its report on our stdout.
+ * Returns its exit status (0, or 1 for a finding at or above --fail-on never
+ * set here), or EXIT_ANALYZE_FAILED.
+ */
+int analyze_core(const struct options *o, const char *core)
+{
+	char *sibling = sibling_analyzer();
+	int e, status;
+	pid_t pid;
+
 	fflush(stdout);
-	e = sibling ? posix_spawn(&pid, sibling, NULL, NULL, argv, environ)
-		    : posix_spawnp(&pid, "hanganalyze", NULL, NULL, argv, environ);
+	e = spawn_analyzer(o, sibling, core, NULL, NULL, &pid);
 	if (e) {
 		fprintf(stderr, "%s: error: cannot run '%s': %s; the core is '%s'\n", progname,
 			sibling ? sibling : "hanganalyze", strerror(e), core);

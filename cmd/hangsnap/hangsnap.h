@@ -9,6 +9,7 @@
 #ifndef HS_CMD_HANGSNAP_H
 #define HS_CMD_HANGSNAP_H
 
+#include <spawn.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,6 +76,14 @@ int analyze_core(const struct options *o, const char *core);
 
 /* The directory of our own executable into buf ("?" when unknown). */
 const char *self_dir(char *buf, size_t size);
+
+/*
+ * Starts hanganalyze [--db PATH | --no-db] CORE, as o says: sibling
+ * (sibling_analyzer()) when not NULL, else the one in PATH. Returns
+ * posix_spawn's error number, 0 when *pid_ret runs.
+ */
+int spawn_analyzer(const struct options *o, const char *sibling, const char *core,
+		   const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attr, pid_t *pid_ret);
 
 /* The hanganalyze next to our own executable (a new string), or NULL: then PATH's. */
 char *sibling_analyzer(void);

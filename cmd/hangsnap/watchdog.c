@@ -239,25 +239,13 @@ static void analyze_cores(struct watchdog *w, char **cores, size_t ncores)
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
 
 	for (size_t i = 0; i < ncores; i++) {
-		char *argv[5];
-		size_t argc = 0;
 		siginfo_t si;
 		pid_t pid;
 		int e, status = 0;
 
-		argv[argc++] = "hanganalyze";
-		if (w->opts->db) {
-			argv[argc++] = "--db";
-			argv[argc++] = (char *)w->opts->db;
-		} else if (w->opts->no_db) {
-			argv[argc++] = "--no-db";
-		}
-		argv[argc++] = cores[i];
-		argv[argc] = NULL;
 		if (!w->opts->quiet)
 			fprintf(stderr, "%s: analyzing '%s'\n", progname, cores[i]);
-		e = sibling ? posix_spawn(&pid, sibling, &actions, &attr, argv, environ)
-			    : posix_spawnp(&pid, "hanganalyze", &actions, &attr, argv, environ);
+		e = spawn_analyzer(w->opts, sibling, cores[i], &actions, &attr, &pid);
 		if (e == ENOENT && !sibling) {
 			char dir[PATH_MAX];
 			fprintf(stderr, "%s: cannot analyze the cores: 'hanganalyze' is neither next to hangsnap (in '%s') nor in PATH\n",
