@@ -7,6 +7,7 @@
 
 #include "analyzer/evidence.h"
 #include "analyzer/rules/rules.h"
+#include "analyzer/runtimes/ruby.h"
 #include "analyzer/signature.h"
 #include "analyzer/threads.h"
 #include "analyzer/unwind.h"
@@ -45,11 +46,10 @@ static struct hs_error *stage_unwind(struct analysis *a)
 	return err;
 }
 
-/* Interpreter stacks (Ruby, Python) plug in here: see analyze.h. None yet. */
+/* Interpreter stacks: one walker per runtime (analyzer/runtimes/); Python will join Ruby here. */
 static struct hs_error *stage_runtime_stacks(struct analysis *a)
 {
-	(void)a;
-	return NULL;
+	return a->opts->no_runtime ? NULL : ruby_walk(a->m, a->unwinder);
 }
 
 static struct hs_error *stage_groups(struct analysis *a)

@@ -56,6 +56,7 @@ struct analyze_options {
 	const char *exe;		/* the executable, when not at its recorded path */
 	bool no_inline;			/* do not expand inlined calls */
 	bool no_demangle;		/* frames show raw symbol names (and no linkage_name) */
+	bool no_runtime;		/* skip the interpreter walkers (runtime-stacks stage) */
 };
 
 #define ANALYZE_STAGES_MAX 16u

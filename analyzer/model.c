@@ -179,6 +179,7 @@ void model_destroy(struct model *m)
 		struct thread *t = &m->threads.items[i];
 		free(t->waits_on);
 		VEC_DEINIT(&t->frames);
+		VEC_DEINIT(&t->rt.frames);
 		free(t->unwind_error);
 		free(t->syscall.text);
 	}

@@ -62,7 +62,8 @@ struct blocked_on {
 	uint64_t addr;			/* the lock or futex word, 0 when n/a */
 	int32_t owner;			/* lock owner or join target tid; 0 unknown */
 	bool owner_alive;		/* owner is a thread in the core */
-	const char *layout;		/* where struct offsets came from: "DWARF" or "glibc 2.3x" */
+	const char *layout;		/* where struct offsets came from: "DWARF", "glibc 2.3x", "Ruby 3.1" */
+	const char *call;		/* the interpreter-level call waited in ("Thread#join"), NULL: native */
 	struct fd_target fds[EVIDENCE_MAX_FDS];
 	unsigned nfds;
 	int64_t timeout_ms;		/* TIMEOUT_NONE, TIMEOUT_UNKNOWN or a bound */
@@ -102,6 +103,49 @@ struct frame {
 	enum frame_how how;
 };
 
+/* ---- interpreter stacks (runtime-stacks stage: analyzer/runtimes/) ---- */
+
+/* One frame of an interpreter's own stack (a Ruby method, block or C method). */
+struct runtime_frame {
+	const char *path;	/* source path as the interpreter prints it (interned), "" unknown */
+	const char *label;	/* method or block label: "connect", "block in start" (interned) */
+	int line;		/* 0 when unknown */
+	bool cfunc;		/* a method written in C: path and line are its caller's */
+	uint32_t native;	/* merged above native frame #native (frames.len: below them all) */
+};
+
+/* What the interpreter records that a thread waits for. */
+enum runtime_wait {
+	RUNTIME_WAIT_NONE,
+	RUNTIME_WAIT_JOIN,	/* Thread#join: target in wait_tid */
+	RUNTIME_WAIT_MUTEX,	/* Mutex#lock: the mutex in wait_obj, its owner in wait_tid */
+	RUNTIME_WAIT_QUEUE,	/* Queue#pop / SizedQueue#push / ConditionVariable#wait on wait_obj */
+	RUNTIME_WAIT_SLEEP,	/* Kernel#sleep with no timeout */
+};
+
+struct runtime_thread {
+	bool present;		/* an interpreter thread runs on this native thread */
+	const char *name;	/* Thread#name, NULL when nil (interned) */
+	const char *status;	/* "run", "sleep", "dead" (Thread#status) */
+	bool forever;		/* sleeping with no timeout (join, lock, pop or sleep without one) */
+	bool gvl;		/* holds the global VM lock */
+	bool partial;		/* the frames end early: the interpreter's memory was unreadable */
+	VEC(struct runtime_frame) frames;	/* innermost first */
+	enum runtime_wait wait;
+	const char *wait_call;	/* "Thread#join", "Mutex#lock", "Queue#pop"... (static) */
+	uint64_t wait_obj;	/* the Mutex / Queue object, 0 n/a */
+	int32_t wait_tid;	/* join target or mutex owner, 0 unknown */
+	long queue_len;		/* items in the queue waited on, -1 unknown */
+	int queue_waiters;	/* threads waiting on it, -1 unknown */
+};
+
+/* The interpreter found in the process, if any. */
+struct runtime_info {
+	const char *name;	/* "ruby"; NULL: none found */
+	const char *version;	/* "3.1.2" (interned) */
+	const char *layout;	/* where the struct layouts came from: "built-in 3.1" (interned) */
+};
+
 struct syscall_call {
 	int64_t nr;		/* -1: not in a syscall */
 	const char *name;	/* "futex", or NULL for unknown numbers */
@@ -124,6 +168,8 @@ struct thread {
 	/* unwind stage (runtime walkers add their frames) */
 	VEC(struct frame) frames;
 	char *unwind_error;	/* why the stack ends where it does, or NULL */
+	/* runtime-stacks stage */
+	struct runtime_thread rt;
 	/* groups stage */
 	size_t group;		/* index into model.groups */
 	/* evidence stage */
@@ -201,6 +247,8 @@ struct model {
 	VEC(struct thread_group) groups;
 	/* unwind stage */
 	VEC(struct module_info) modules;
+	/* runtime-stacks stage */
+	struct runtime_info runtime;
 	/* rules and user-rules stages */
 	struct finding_list {
 		struct finding *items;

@@ -932,3 +932,65 @@ int64_t unwind_member_offset(struct unwinder *u, uint64_t pc, const char *type_n
 		return -1;
 	return find_member(cudie, type_name, member, 1);
 }
+
+/* ---- lookups for the runtime walkers ------------------------------------ */
+
+bool unwind_find_symbol(struct unwinder *u, const char *module_part, const char *name, struct unwind_symbol *out)
+{
+	for (size_t i = 0; u && i < u->mdata.len; i++) {
+		const struct module_data *md = u->mdata.items[i];
+		const struct module_info *info = &u->m->modules.items[md->info];
+		const char *base = info->name ? strrchr(info->name, '/') : NULL;
+		int n;
+
+		base = base ? base + 1 : info->name;
+		if (md->is_vdso || !base || !strstr(base, module_part) || (n = dwfl_module_getsymtab(md->mod)) <= 0)
+			continue;
+		for (int s = 1; s < n; s++) {
+			GElf_Sym sym;
+			GElf_Addr addr;
+			const char *sname = dwfl_module_getsym_info(md->mod, s, &sym, &addr, NULL, NULL, NULL);
+
+			if (!sname || strcmp(sname, name) != 0 || sym.st_shndx == SHN_UNDEF)
+				continue;
+			out->addr = addr;
+			out->size = sym.st_size;
+			out->module = info->name;
+			out->module_start = info->start;
+			out->module_end = info->end;
+			return true;
+		}
+	}
+	return false;
+}
+
+size_t unwind_read(struct unwinder *u, uint64_t addr, void *buf, size_t len)
+{
+	size_t got = elfcore_read_memory(u->m->core, addr, buf, len);
+	Dwfl_Module *mod;
+	Dwarf_Addr bias;
+	Elf *elf;
+	size_t nph;
+
+	if (got == len || !u->dwfl || !(mod = dwfl_addrmodule(u->dwfl, addr)) || !(elf = dwfl_module_getelf(mod, &bias)) ||
+	    elf_getphdrnum(elf, &nph) != 0)
+		return got;
+	/* pages the core left out (read-only file data): the module's own file, whose build-id matched */
+	for (size_t i = 0; i < nph; i++) {
+		GElf_Phdr ph;
+		Elf_Data *d;
+		uint64_t rel = addr - bias;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || rel < ph.p_vaddr ||
+		    rel - ph.p_vaddr >= ph.p_filesz)
+			continue;
+		if (len > ph.p_filesz - (rel - ph.p_vaddr))
+			len = ph.p_filesz - (rel - ph.p_vaddr);
+		if (!(d = elf_getdata_rawchunk(elf, (int64_t)(ph.p_offset + rel - ph.p_vaddr), len, ELF_T_BYTE)) ||
+		    d->d_size != len)
+			return got;
+		memcpy(buf, d->d_buf, len);
+		return len;
+	}
+	return got;
+}

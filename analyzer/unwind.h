@@ -48,4 +48,25 @@ void unwind_destroy(struct unwinder *u);
  */
 int64_t unwind_member_offset(struct unwinder *u, uint64_t pc, const char *type_name, const char *member);
 
+/* A symbol found by unwind_find_symbol(). */
+struct unwind_symbol {
+	uint64_t addr, size;
+	const char *module;			/* interned path */
+	uint64_t module_start, module_end;	/* its file mappings */
+};
+
+/*
+ * The defined symbol `name` of a module whose file name contains
+ * module_part ("ruby": libruby-3.1.so, a static ruby), from its symbol table
+ * (.dynsym when stripped). False when there is none.
+ */
+bool unwind_find_symbol(struct unwinder *u, const char *module_part, const char *name, struct unwind_symbol *out);
+
+/*
+ * Reads len bytes at addr from the core; what the core left out (a module's
+ * read-only data) from that module's ELF file, found with a matching
+ * build-id. Returns the bytes read from the start of the range.
+ */
+size_t unwind_read(struct unwinder *u, uint64_t addr, void *buf, size_t len);
+
 #endif

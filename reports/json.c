@@ -168,6 +168,74 @@ static void write_blocked_on(struct json_writer *w, const struct model *m, const
 	strbuf_deinit(&sb);
 }
 
+/* The interpreter's view of a thread (only for threads that run one). */
+static void write_runtime_thread(struct json_writer *w, const struct thread *t)
+{
+	const struct runtime_thread *rt = &t->rt;
+
+	json_key(w, "ruby");
+	json_object_begin(w);
+	json_key(w, "name");
+	json_string(w, rt->name);
+	json_key(w, "status");
+	json_string(w, rt->status);
+	json_key(w, "forever");
+	json_bool(w, rt->forever);
+	json_key(w, "gvl");
+	json_bool(w, rt->gvl);
+	json_key(w, "partial");
+	json_bool(w, rt->partial);
+	json_key(w, "wait");
+	if (rt->wait_call) {
+		json_object_begin(w);
+		json_key(w, "call");
+		json_string(w, rt->wait_call);
+		json_key(w, "thread");
+		if (rt->wait_tid)
+			json_int(w, rt->wait_tid);
+		else
+			json_null(w);
+		json_key(w, "object");
+		if (rt->wait_obj)
+			json_hex(w, rt->wait_obj);
+		else
+			json_null(w);
+		json_key(w, "queue_length");
+		if (rt->queue_len >= 0)
+			json_int(w, rt->queue_len);
+		else
+			json_null(w);
+		json_key(w, "queue_waiters");
+		if (rt->queue_waiters >= 0)
+			json_int(w, rt->queue_waiters);
+		else
+			json_null(w);
+		json_object_end(w);
+	} else {
+		json_null(w);
+	}
+	json_key(w, "frames");
+	json_array_begin(w);
+	for (size_t i = 0; i < rt->frames.len; i++) {
+		const struct runtime_frame *f = &rt->frames.items[i];
+
+		json_object_begin(w);
+		json_key(w, "path");
+		json_string(w, f->path);
+		json_key(w, "line");
+		json_int(w, f->line);
+		json_key(w, "label");
+		json_string(w, f->label);
+		json_key(w, "cfunc");
+		json_bool(w, f->cfunc);
+		json_key(w, "native");
+		json_uint(w, f->native);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	json_object_end(w);
+}
+
 static void write_thread(struct json_writer *w, const struct model *m, const struct thread *t)
 {
 	char state[2] = { t->state, '\0' };
@@ -214,6 +282,8 @@ static void write_thread(struct json_writer *w, const struct model *m, const str
 	json_array_end(w);
 	json_key(w, "unwind_error");
 	json_string(w, t->unwind_error);
+	if (t->rt.present)
+		write_runtime_thread(w, t);
 	json_object_end(w);
 }
 
@@ -235,6 +305,17 @@ bool report_json(const struct model *m, const struct report_options *opts, struc
 	json_key(&w, "schema");
 	json_string(&w, REPORT_JSON_SCHEMA);
 	write_process(&w, m, opts);
+	if (m->runtime.name) {
+		json_key(&w, "runtime");
+		json_object_begin(&w);
+		json_key(&w, "name");
+		json_string(&w, m->runtime.name);
+		json_key(&w, "version");
+		json_string(&w, m->runtime.version);
+		json_key(&w, "layout");
+		json_string(&w, m->runtime.layout);
+		json_object_end(&w);
+	}
 
 	json_key(&w, "threads");
 	json_array_begin(&w);

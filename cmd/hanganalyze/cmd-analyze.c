@@ -36,6 +36,7 @@ static void usage(FILE *out)
 	      "      --sysroot=DIR    look up the core's file paths under DIR\n"
 	      "      --no-inline      do not show inlined calls as frames of their own\n"
 	      "      --no-demangle    show C++ and Rust symbols by their raw (mangled) names\n"
+	      "      --no-runtime     do not read interpreter (Ruby) stacks: native frames only\n"
 	      "      --rules=DIR      also load the user rules in DIR/*.rules (may be repeated)\n"
 	      "      --no-default-rules  skip ~/.config/hanganalyze/rules.d and /etc/hanganalyze/rules.d\n"
 	      "      --fail-on=SEVERITY  exit 1 when a finding is at least SEVERITY (low, medium, high, critical)\n"
@@ -76,6 +77,7 @@ int analysis_parse_option(struct analysis_options *a, int opt, const char *arg)
 	case OPT_SYSROOT: a->model.sysroot = arg; return EXIT_DONE;
 	case OPT_NO_INLINE: a->model.no_inline = true; return EXIT_DONE;
 	case OPT_NO_DEMANGLE: a->model.no_demangle = true; return EXIT_DONE;
+	case OPT_NO_RUNTIME: a->model.no_runtime = true; return EXIT_DONE;
 	case OPT_STATS: a->stats = true; return EXIT_DONE;
 	case OPT_RULES:
 		if (a->nrule_dirs == sizeof(a->rule_dirs) / sizeof(a->rule_dirs[0])) {

@@ -57,7 +57,7 @@ static void usage(FILE *out)
 	      "  -o, --output=OUTPUT  write the verdicts to OUTPUT instead of stdout\n"
 	      "  -h, --help           show this help\n"
 	      "analyze options, applied to each CORE (see 'hanganalyze analyze --help'):\n"
-	      "  -a, --all-threads, -e, --exe=PATH, --sysroot=DIR, --no-inline, --no-demangle,\n"
+	      "  -a, --all-threads, -e, --exe=PATH, --sysroot=DIR, --no-inline, --no-demangle, --no-runtime,\n"
 	      "  --rules=DIR, --no-default-rules, --db=PATH, --no-db, -q, --quiet (the default here),\n"
 	      "  --stats\n",
 	      out);

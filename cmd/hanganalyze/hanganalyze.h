@@ -92,7 +92,7 @@ void queue_row_from_group(struct report_queue_row *r, const struct casedb_group 
 /* ---- the analysis pipeline (analyze, check) ---------------------------- */
 
 enum {
-	OPT_SYSROOT = 256, OPT_NO_INLINE, OPT_NO_DEMANGLE, OPT_STATS, OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_FAIL_ON, OPT_DB, OPT_NO_DB,
+	OPT_SYSROOT = 256, OPT_NO_INLINE, OPT_NO_DEMANGLE, OPT_NO_RUNTIME, OPT_STATS, OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_FAIL_ON, OPT_DB, OPT_NO_DB,
 	OPT_KNOWN, OPT_STATUS, OPT_NOTE, OPT_TICKET, OPT_FIXED_IN, OPT_ALL,
 };
 
@@ -101,7 +101,7 @@ enum {
 	{ "format", required_argument, NULL, 'f' }, { "all-threads", no_argument, NULL, 'a' },                  \
 	{ "exe", required_argument, NULL, 'e' }, { "quiet", no_argument, NULL, 'q' },                           \
 	{ "sysroot", required_argument, NULL, OPT_SYSROOT }, { "no-inline", no_argument, NULL, OPT_NO_INLINE }, \
-	{ "no-demangle", no_argument, NULL, OPT_NO_DEMANGLE },                                                  \
+	{ "no-demangle", no_argument, NULL, OPT_NO_DEMANGLE }, { "no-runtime", no_argument, NULL, OPT_NO_RUNTIME }, \
 	{ "stats", no_argument, NULL, OPT_STATS }, { "rules", required_argument, NULL, OPT_RULES },             \
 	{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },                                        \
 	{ "db", required_argument, NULL, OPT_DB }, { "no-db", no_argument, NULL, OPT_NO_DB }
