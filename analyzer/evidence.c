@@ -638,12 +638,42 @@ static void classify(struct model *m, struct unwinder *u, struct thread *t)
 	}
 }
 
+/*
+ * What the interpreter records wins over what the native stack shows: a Ruby
+ * Thread#join or Mutex#lock is, natively, a ppoll() on an eventfd.
+ */
+static void classify_runtime(struct model *m, struct thread *t)
+{
+	struct blocked_on *b = &t->blocked;
+	const struct runtime_thread *rt = &t->rt;
+	const struct thread *o = rt->wait_tid ? thread_by_tid(m, rt->wait_tid) : NULL;
+
+	if (rt->wait == RUNTIME_WAIT_NONE)
+		return;
+	b->call = rt->wait_call;
+	b->layout = m->runtime.layout;
+	b->timeout_ms = rt->forever ? TIMEOUT_NONE : TIMEOUT_UNKNOWN;
+	b->addr = rt->wait_obj;
+	b->nfds = 0;
+	b->owner = rt->wait_tid;
+	b->owner_alive = o != NULL;
+	switch (rt->wait) {
+	case RUNTIME_WAIT_JOIN: b->kind = WAIT_JOIN; break;
+	case RUNTIME_WAIT_MUTEX: b->kind = WAIT_MUTEX; break;
+	case RUNTIME_WAIT_QUEUE: b->kind = WAIT_QUEUE; break;
+	case RUNTIME_WAIT_SLEEP: b->kind = WAIT_SLEEP; break;
+	case RUNTIME_WAIT_NONE: break;
+	}
+}
+
 struct hs_error *evidence_collect(struct model *m, struct unwinder *u)
 {
 	if (!(m->evidence_index = evidence_index_create(m)))
 		return &hs_error_nomem;
-	for (size_t i = 0; i < m->threads.len; i++)
+	for (size_t i = 0; i < m->threads.len; i++) {
 		classify(m, u, &m->threads.items[i]);
+		classify_runtime(m, &m->threads.items[i]);
+	}
 	evidence_index_destroy(m->evidence_index);
 	m->evidence_index = NULL;
 	return NULL;

@@ -6,6 +6,7 @@
 #define HS_ANALYZER_FRAMES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "analyzer/model.h"
 
@@ -18,5 +19,29 @@ bool frame_is_runtime_module(const char *module);
 
 /* The innermost frame of t in a known module outside the runtime (the program's own code), or NULL. */
 const struct frame *frame_app(const struct thread *t);
+
+/* Where an interpreter's source file belongs (Ruby: a gem, the standard library, the program). */
+enum frame_source_kind { SOURCE_APP, SOURCE_LIBRARY, SOURCE_STDLIB, SOURCE_INTERNAL };
+
+struct frame_source {
+	enum frame_source_kind kind;
+	const char *rel;	/* into the path: below a gem's lib/ or the stdlib directory; the app's file name */
+	char lib[64];		/* a library's name without its version ("metrics-client"), "" otherwise */
+};
+
+/*
+ * Classifies a Ruby source path the same wherever Ruby and the program are
+ * installed: ".../gems/NAME-1.2.3/lib/REL" (a gem; also vendor_ruby and
+ * site_ruby), ".../lib/ruby/3.1.0/REL" (the standard library), "<internal:...>",
+ * else the program's own file (rel is its base name).
+ */
+void frame_source(const char *path, struct frame_source *out);
+
+/*
+ * The index into t->rt.frames of the thread's own Ruby code: the innermost
+ * frame in a program file, else in a library, else any Ruby-level frame;
+ * SIZE_MAX when it has none. C methods are never chosen.
+ */
+size_t frame_runtime_app(const struct thread *t);
 
 #endif

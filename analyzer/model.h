@@ -30,7 +30,7 @@ enum wait_kind {
 	WAIT_STDIO_LOCK,	/* flockfile / a FILE's internal lock */
 	WAIT_CONDVAR,
 	WAIT_FUTEX,		/* a futex we cannot place */
-	WAIT_JOIN,		/* pthread_join */
+	WAIT_JOIN,		/* pthread_join, Thread#join */
 	WAIT_CONNECT,
 	WAIT_ACCEPT,
 	WAIT_READ,		/* read/recv on an fd (socket, pipe, file...) */
@@ -41,6 +41,7 @@ enum wait_kind {
 	WAIT_FILE_LOCK,		/* flock, fcntl F_SETLKW */
 	WAIT_SIGNAL,		/* sigtimedwait, sigsuspend, pause */
 	WAIT_OTHER_SYSCALL,
+	WAIT_QUEUE,		/* an interpreter queue or condition variable (Queue#pop) */
 };
 
 /* What an fd waited on is, from the HANGSNAP notes. */

@@ -32,7 +32,7 @@ const char *wait_kind_name(enum wait_kind kind)
 		[WAIT_FUTEX] = "futex", [WAIT_JOIN] = "join", [WAIT_CONNECT] = "connect", [WAIT_ACCEPT] = "accept",
 		[WAIT_READ] = "read", [WAIT_WRITE] = "write", [WAIT_POLL] = "poll", [WAIT_SLEEP] = "sleep",
 		[WAIT_CHILD] = "child", [WAIT_FILE_LOCK] = "file-lock", [WAIT_SIGNAL] = "signal",
-		[WAIT_OTHER_SYSCALL] = "syscall",
+		[WAIT_OTHER_SYSCALL] = "syscall", [WAIT_QUEUE] = "queue",
 	};
 	return (unsigned)kind < ARRAY_SIZE(names) ? names[kind] : "?";
 }

@@ -87,11 +87,52 @@ const char *signature_normalize_function(const char *name, char *buf, size_t siz
 	return buf;
 }
 
+/*
+ * A Ruby thread's frames, normalized so that the same hang in the same code
+ * signs the same wherever Ruby, the gems and the program are installed and
+ * whatever their versions: "gem:REL in 'label'" for a gem (no version),
+ * "REL in 'label'" for the program's files (base name); no line numbers.
+ * The standard library, <internal:> and C methods are skipped when the
+ * thread has code of its own or a gem's.
+ */
+static bool normalized_runtime_frames(struct strbuf *sb, const struct thread *t)
+{
+	char prev[512] = "", buf[512];
+	bool any_own = false, ok = true;
+
+	for (size_t i = 0; i < t->rt.frames.len; i++) {
+		struct frame_source src;
+		frame_source(t->rt.frames.items[i].path, &src);
+		any_own |= !t->rt.frames.items[i].cfunc && (src.kind == SOURCE_APP || src.kind == SOURCE_LIBRARY);
+	}
+	for (size_t i = 0; ok && i < t->rt.frames.len; i++) {
+		const struct runtime_frame *f = &t->rt.frames.items[i];
+		struct frame_source src;
+
+		frame_source(f->path, &src);
+		if (any_own && (f->cfunc || src.kind == SOURCE_STDLIB || src.kind == SOURCE_INTERNAL))
+			continue;
+		if (f->cfunc)
+			snprintf(buf, sizeof(buf), "'%s' (C)", f->label);
+		else
+			snprintf(buf, sizeof(buf), "%s%s%s in '%s'", src.lib, *src.lib ? ":" : "", src.rel, f->label);
+		if (strcmp(buf, prev) == 0)	/* recursion */
+			continue;
+		snprintf(prev, sizeof(prev), "%s", buf);
+		ok = strbuf_addstr(sb, buf) && strbuf_addstr(sb, "\n");
+	}
+	return ok;
+}
+
 /* The normalized frames of t, one per line, into sb (all of them); *kept counts them. */
 static bool normalized_frames(struct strbuf *sb, const struct thread *t)
 {
 	char prev[256] = "", buf[256];
 	bool any_app = false, ok = true;
+
+	/* an interpreter's frames say which code hangs; its own native frames do not */
+	if (t->rt.frames.len)
+		return normalized_runtime_frames(sb, t);
 
 	for (size_t i = 0; i < t->frames.len; i++)
 		any_app |= t->frames.items[i].module && !frame_is_runtime_module(t->frames.items[i].module);
@@ -120,7 +161,9 @@ static bool normalized_frames(struct strbuf *sb, const struct thread *t)
 /* The call and socket state the root waits in: "connect SYN_SENT", "futex", "user". */
 static bool root_wait(struct strbuf *sb, const struct thread *t)
 {
-	bool ok = strbuf_addstr(sb, t->syscall.name ? t->syscall.name : t->syscall.nr >= 0 ? "syscall" : "user");
+	/* an interpreter-level wait by its call ("Queue#pop"), which the native syscall varies under */
+	bool ok = strbuf_addstr(sb, t->blocked.call ? t->blocked.call
+				    : t->syscall.name ? t->syscall.name : t->syscall.nr >= 0 ? "syscall" : "user");
 
 	for (unsigned i = 0; ok && i < t->blocked.nfds; i++) {
 		const struct hs_socket_info *s = t->blocked.fds[i].socket;

@@ -228,7 +228,28 @@ static uint64_t thread_key(const struct thread *t)
 	h = hs_fnv1a(&t->state, 1, h);
 	for (size_t i = 0; i < t->frames.len; i++)
 		h = hs_fnv1a(&t->frames.items[i].pc, sizeof(uint64_t), h);
+	/* interpreter frames: interned strings, so their addresses identify them */
+	for (size_t i = 0; i < t->rt.frames.len; i++) {
+		const struct runtime_frame *f = &t->rt.frames.items[i];
+		h = hs_fnv1a(&f->path, sizeof(f->path), h);
+		h = hs_fnv1a(&f->label, sizeof(f->label), h);
+		h = hs_fnv1a(&f->line, sizeof(f->line), h);
+	}
 	return h;
+}
+
+static bool same_runtime_stack(const struct thread *a, const struct thread *b)
+{
+	if (a->rt.present != b->rt.present || a->rt.frames.len != b->rt.frames.len || a->rt.wait != b->rt.wait ||
+	    a->rt.status != b->rt.status || a->rt.wait_obj != b->rt.wait_obj ||
+	    a->rt.wait_tid != b->rt.wait_tid || a->rt.gvl != b->rt.gvl)
+		return false;
+	for (size_t i = 0; i < a->rt.frames.len; i++) {
+		const struct runtime_frame *x = &a->rt.frames.items[i], *y = &b->rt.frames.items[i];
+		if (x->path != y->path || x->label != y->label || x->line != y->line || x->native != y->native)
+			return false;
+	}
+	return true;
 }
 
 static bool same_stack(const struct thread *a, const struct thread *b)
@@ -239,7 +260,7 @@ static bool same_stack(const struct thread *a, const struct thread *b)
 		if (a->frames.items[i].pc != b->frames.items[i].pc ||
 		    a->frames.items[i].function != b->frames.items[i].function)
 			return false;
-	return (a->unwind_error == NULL) == (b->unwind_error == NULL);
+	return (a->unwind_error == NULL) == (b->unwind_error == NULL) && same_runtime_stack(a, b);
 }
 
 struct hs_error *threads_group(struct model *m)

@@ -89,7 +89,10 @@ bool waitgraph_describe_wait(struct strbuf *sb, const struct model *m, const str
 
 	switch (b->kind) {
 	case WAIT_MUTEX: case WAIT_RWLOCK: case WAIT_STDIO_LOCK:
-		ok = strbuf_appendf(sb, "%s 0x%" PRIx64, wait_lock_phrase(b->kind), b->addr);
+		if (b->call)	/* an interpreter's lock: "Mutex#lock on 0x7f..." */
+			ok = strbuf_appendf(sb, "%s on 0x%" PRIx64, b->call, b->addr);
+		else
+			ok = strbuf_appendf(sb, "%s 0x%" PRIx64, wait_lock_phrase(b->kind), b->addr);
 		if (b->owner && b->owner_alive)
 			ok = ok && strbuf_appendf(sb, " held by %s", model_thread_label(m, b->owner, label, sizeof(label)));
 		else if (b->owner)
@@ -101,7 +104,9 @@ bool waitgraph_describe_wait(struct strbuf *sb, const struct model *m, const str
 	case WAIT_FUTEX:
 		return strbuf_appendf(sb, "a futex wait on 0x%" PRIx64, b->addr) && append_timeout(sb, b->timeout_ms);
 	case WAIT_JOIN:
-		return strbuf_appendf(sb, "pthread_join() on %s", model_thread_label(m, b->owner, label, sizeof(label)));
+		return strbuf_appendf(sb, "%s on %s", b->call ? b->call : "pthread_join()",
+				      model_thread_label(m, b->owner, label, sizeof(label))) &&
+		       (!b->call || append_timeout(sb, b->timeout_ms));
 	case WAIT_CONNECT:
 		return strbuf_addstr(sb, "connect() to ") && append_connect_peer(sb, t) && append_timeout(sb, b->timeout_ms);
 	case WAIT_POLL:
@@ -112,6 +117,8 @@ bool waitgraph_describe_wait(struct strbuf *sb, const struct model *m, const str
 	case WAIT_ACCEPT: case WAIT_READ: case WAIT_WRITE:
 		return strbuf_appendf(sb, "%s()", call) && append_fds(sb, b) && append_timeout(sb, b->timeout_ms);
 	case WAIT_SLEEP:
+		if (b->call)
+			return strbuf_addstr(sb, b->call) && append_timeout(sb, b->timeout_ms);
 		return strbuf_appendf(sb, "%s()", call) && (b->timeout_ms < 0 || strbuf_appendf(sb, " for %" PRId64 " ms", b->timeout_ms));
 	case WAIT_CHILD:
 		ok = strbuf_appendf(sb, "%s() for ", call);
@@ -141,6 +148,18 @@ bool waitgraph_describe_wait(struct strbuf *sb, const struct model *m, const str
 		return ok;
 	case WAIT_OTHER_SYSCALL:
 		return strbuf_appendf(sb, "%s", t->syscall.text ? t->syscall.text : call);
+	case WAIT_QUEUE: {
+		const struct runtime_thread *rt = &t->rt;
+		ok = strbuf_appendf(sb, "%s on 0x%" PRIx64, b->call ? b->call : "a queue wait", b->addr);
+		if (rt->queue_len == 0)
+			ok = ok && strbuf_addstr(sb, " (empty");
+		else if (rt->queue_len > 0)
+			ok = ok && strbuf_appendf(sb, " (%ld queued", rt->queue_len);
+		if (rt->queue_len >= 0)
+			ok = ok && (rt->queue_waiters < 0 || strbuf_appendf(sb, ", %d waiting", rt->queue_waiters)) &&
+			     strbuf_addstr(sb, ")");
+		return ok && append_timeout(sb, b->timeout_ms);
+	}
 	case WAIT_NONE:
 		break;
 	}

@@ -143,6 +143,11 @@ static bool describe_object(const struct model *m, const struct thread *t, struc
 		ok = strbuf_appendf(&o->key, "cond:%" PRIx64, b->addr) && strbuf_addstr(&o->label, "condvar") &&
 		     strbuf_appendf(&o->detail, "0x%" PRIx64, b->addr);
 		break;
+	case WAIT_QUEUE:	/* an interpreter's queue or condition variable: drawn as a condvar */
+		*kind = "condvar";
+		ok = strbuf_appendf(&o->key, "queue:%" PRIx64, b->addr) &&
+		     strbuf_addstr(&o->label, b->call ? b->call : "queue") && strbuf_appendf(&o->detail, "0x%" PRIx64, b->addr);
+		break;
 	case WAIT_FUTEX:
 		*kind = "futex";
 		ok = strbuf_appendf(&o->key, "futex:%" PRIx64, b->addr) && strbuf_addstr(&o->label, "futex") &&

@@ -122,9 +122,40 @@ static bool append_thread_line(struct strbuf *sb, const struct thread *t)
 	return ok;
 }
 
+/* "      ruby /usr/lib/ruby/3.1.0/net/http.rb:998:in 'connect'": as Ruby prints a backtrace line */
+static bool append_runtime_frame(struct strbuf *sb, const struct runtime_frame *f)
+{
+	bool ok = strbuf_addstr(sb, "      ruby ") && report_append_safe(sb, *f->path ? f->path : "?");
+
+	if (f->line)
+		ok = ok && strbuf_appendf(sb, ":%d", f->line);
+	return ok && strbuf_addstr(sb, ":in '") && report_append_safe(sb, f->label) && strbuf_addstr(sb, "'\n");
+}
+
+/* "  ruby thread 'out_metrics', sleep (no timeout), in Thread#join on ..., holds the GVL" */
+static bool append_runtime_thread(struct strbuf *sb, const struct thread *t)
+{
+	const struct runtime_thread *rt = &t->rt;
+	bool ok = strbuf_addstr(sb, "  ruby thread ");
+
+	if (rt->name)
+		ok = ok && strbuf_addstr(sb, "'") && report_append_safe(sb, rt->name) && strbuf_addstr(sb, "', ");
+	ok = ok && report_append_safe(sb, rt->status);
+	if (strcmp(rt->status, "sleep") == 0)
+		ok = ok && (!rt->forever || strbuf_addstr(sb, " (no timeout)"));
+	if (rt->wait_call)
+		ok = ok && strbuf_addstr(sb, ", in ") && strbuf_addstr(sb, rt->wait_call);
+	if (rt->gvl)
+		ok = ok && strbuf_addstr(sb, ", holds the GVL");
+	if (rt->partial)
+		ok = ok && strbuf_addstr(sb, ", frames partial");
+	return ok && strbuf_addstr(sb, "\n");
+}
+
 static bool append_stack(struct strbuf *sb, const struct thread *t)
 {
 	bool ok = true;
+	size_t r = 0;	/* next interpreter frame */
 
 	if (t->syscall.text)
 		ok = ok && strbuf_addstr(sb, "  in ") && report_append_safe(sb, t->syscall.text) &&
@@ -133,8 +164,16 @@ static bool append_stack(struct strbuf *sb, const struct thread *t)
 		ok = ok && strbuf_addstr(sb, "  in user space\n");
 	if (t->wchan && *t->wchan && strcmp(t->wchan, "0") != 0)
 		ok = ok && strbuf_addstr(sb, "  kernel wait: ") && report_append_safe(sb, t->wchan) && strbuf_addstr(sb, "\n");
-	for (size_t i = 0; ok && i < t->frames.len; i++)
-		ok = append_frame(sb, i, &t->frames.items[i]);
+	if (t->rt.present)
+		ok = ok && append_runtime_thread(sb, t);
+	for (size_t i = 0; ok && i < t->frames.len; i++) {
+		/* interpreter frames go above the native frame that runs them */
+		for (; ok && r < t->rt.frames.len && t->rt.frames.items[r].native <= i; r++)
+			ok = append_runtime_frame(sb, &t->rt.frames.items[r]);
+		ok = ok && append_frame(sb, i, &t->frames.items[i]);
+	}
+	for (; ok && r < t->rt.frames.len; r++)
+		ok = append_runtime_frame(sb, &t->rt.frames.items[r]);
 	if (t->unwind_error)
 		ok = ok && strbuf_addstr(sb, "  (stack ends: ") && report_append_safe(sb, t->unwind_error) &&
 		     strbuf_addstr(sb, ")\n");
@@ -204,7 +243,7 @@ bool report_wait_is_interesting(const struct thread *t)
 {
 	switch (t->blocked.kind) {
 	case WAIT_NONE: case WAIT_RUNNING: case WAIT_CONDVAR: case WAIT_SLEEP: case WAIT_SIGNAL: case WAIT_ACCEPT:
-	case WAIT_OTHER_SYSCALL:
+	case WAIT_OTHER_SYSCALL: case WAIT_QUEUE:
 		return false;
 	case WAIT_POLL: case WAIT_FUTEX:
 		return t->blocked.timeout_ms == TIMEOUT_NONE && t->blocked.nfds > 0;

@@ -7,20 +7,33 @@
 
 #include <stdlib.h>
 
+#include "analyzer/names.h"
 #include "analyzer/waitgraph.h"
 
 static const char *hint_for(const struct thread *root)
 {
+	const char *hint_for_connect = root->rt.present
+		? "bound the connect (Net::HTTP#open_timeout, Socket.tcp(connect_timeout:), or a non-blocking "
+		  "connect with IO#wait_writable(timeout)), and let shutdown interrupt the thread (Thread#raise, or "
+		  "close its socket) instead of joining it unconditionally"
+		: "bound the connect (non-blocking connect() and poll() with a timeout, SO_SNDTIMEO or "
+		  "TCP_USER_TIMEOUT), and let shutdown interrupt the thread (shutdown() its socket) instead of "
+		  "joining it unconditionally";
+
 	switch (root->blocked.kind) {
 	case WAIT_CONNECT:
-		return "bound the connect (non-blocking connect() and poll() with a timeout, SO_SNDTIMEO or "
-		       "TCP_USER_TIMEOUT), and let shutdown interrupt the thread (shutdown() its socket) instead of "
-		       "joining it unconditionally";
+		return hint_for_connect;
 	case WAIT_POLL:
+		for (unsigned i = 0; i < root->blocked.nfds; i++)
+			if (socket_is_tcp_in(root->blocked.fds[i].socket, TCP_STATE_SYN_SENT))
+				return hint_for_connect;
 		return "give the poll a timeout, or a wakeup fd that shutdown signals, before joining the thread";
 	case WAIT_READ: case WAIT_WRITE: case WAIT_ACCEPT:
 		return "set a timeout on the blocking call (SO_RCVTIMEO/SO_SNDTIMEO, or poll() with a timeout), or "
 		       "shutdown() its fd before joining the thread";
+	case WAIT_QUEUE:
+		return "the joined thread waits on a queue nobody fills: push it a value, or close the queue "
+		       "(Queue#close wakes every pop) before joining the thread";
 	case WAIT_MUTEX: case WAIT_RWLOCK: case WAIT_STDIO_LOCK:
 		return "the joined thread waits for a lock: find who holds it (see the other findings)";
 	default:
@@ -50,8 +63,17 @@ void rule_join_on_blocked(struct rule_context *rc)
 			free(chain);
 			return;
 		}
-		finding_set_summary(rc, f, "%s is joining %s%s", rule_label(rc, j, a, sizeof(a)),
-				    rule_label(rc, target, b, sizeof(b)), chain);
+		rc->sb.len = 0;
+		if (!rule_append_where(&rc->sb, j, false) ||
+		    (j->blocked.call && !strbuf_appendf(&rc->sb, " (%s)", j->blocked.call))) {
+			free(chain);
+			rc->err = &hs_error_nomem;
+			return;
+		}
+		/* "main (4711) at agent.rb:102 in 'shutdown' (Thread#join) is joining ..." */
+		finding_set_summary(rc, f, "%s%s is joining %s%s", rule_label(rc, j, a, sizeof(a)),
+				    rc->sb.buf ? rc->sb.buf + (rc->sb.buf[0] == ',') : "", rule_label(rc, target, b, sizeof(b)),
+				    chain);
 		free(chain);
 		finding_add_thread(rc, f, j->tid);
 		finding_thread_evidence(rc, f, j);

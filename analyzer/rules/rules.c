@@ -206,12 +206,65 @@ const char *rule_label(struct rule_context *rc, const struct thread *t, char *bu
 	return model_thread_label(rc->m, t->tid, buf, size);
 }
 
+/* "agent.rb:102 in 'shutdown'" or "metrics/client.rb:23 in 'post_service_metrics'" */
+static bool append_runtime_location(struct strbuf *sb, const struct runtime_frame *f)
+{
+	struct frame_source src;
+
+	frame_source(f->path, &src);
+	return strbuf_addstr(sb, src.rel) && (!f->line || strbuf_appendf(sb, ":%d", f->line)) &&
+	       strbuf_addstr(sb, " in '") && strbuf_addstr(sb, f->label) && strbuf_addstr(sb, "'");
+}
+
+/* The component a Ruby frame is in: its library, or the first directory of its stdlib path. */
+static bool same_component(const struct runtime_frame *a, const struct runtime_frame *b)
+{
+	struct frame_source x, y;
+
+	frame_source(a->path, &x);
+	frame_source(b->path, &y);
+	if (x.kind != y.kind)
+		return false;
+	if (x.kind == SOURCE_LIBRARY)
+		return strcmp(x.lib, y.lib) == 0;
+	if (x.kind == SOURCE_STDLIB)
+		return strcspn(x.rel, "/.") == strcspn(y.rel, "/.") && strncmp(x.rel, y.rel, strcspn(x.rel, "/.")) == 0;
+	return strcmp(a->path, b->path) == 0;
+}
+
+#define VIA_MAX 3u
+#define RUNTIME_VIA_SCAN 64u
+
+bool rule_append_where(struct strbuf *sb, const struct thread *t, bool via)
+{
+	const struct runtime_frame *f = t->rt.frames.items;
+	size_t app = frame_runtime_app(t), groups[RUNTIME_VIA_SCAN], n = 0, last = SIZE_MAX;
+	bool ok;
+
+	if (app == SIZE_MAX)
+		return true;
+	ok = strbuf_addstr(sb, ", at ") && append_runtime_location(sb, &f[app]);
+	/* the innermost frame of each run of frames in one component, from the top down to the thread's code */
+	for (size_t i = 0; via && i < app && n < RUNTIME_VIA_SCAN; i++) {
+		if (f[i].cfunc || same_component(&f[i], &f[app]))
+			continue;
+		if (last == SIZE_MAX || !same_component(&f[i], &f[last]))
+			groups[n++] = i;
+		last = i;
+	}
+	/* the VIA_MAX nearest the thread's code, outermost first */
+	for (size_t k = 0; ok && k < MIN(n, VIA_MAX); k++)
+		ok = strbuf_addstr(sb, k ? ", " : " (via ") && append_runtime_location(sb, &f[groups[n - 1 - k]]);
+	return ok && (!n || strbuf_addstr(sb, ")"));
+}
+
 char *rule_describe(struct rule_context *rc, const struct thread *t)
 {
 	char *s;
 
 	rc->sb.len = 0;
 	if (!waitgraph_describe_wait(&rc->sb, rc->m, t) || !waitgraph_describe_duration(&rc->sb, t) ||
+	    !rule_append_where(&rc->sb, t, true) ||
 	    !(s = strdup(rc->sb.buf ? rc->sb.buf : ""))) {
 		rc->err = &hs_error_nomem;
 		return NULL;
@@ -247,7 +300,7 @@ char *rule_chain(struct rule_context *rc, const struct thread *from)
 			t = NULL;
 		} else {
 			ok = strbuf_addstr(&s, ", which is stuck in ") && waitgraph_describe_wait(&s, m, t) &&
-			     waitgraph_describe_duration(&s, t);
+			     waitgraph_describe_duration(&s, t) && rule_append_where(&s, t, true);
 			t = NULL;
 		}
 		if (!ok) {
@@ -274,7 +327,9 @@ bool finding_thread_evidence(struct rule_context *rc, struct finding *f, const s
 
 	if (!what)
 		return false;
-	if (app && app->function) {
+	if (t->rt.frames.len) {
+		/* the Ruby location is in `what` already */
+	} else if (app && app->function) {
 		const char *file = app->file ? strrchr(app->file, '/') ? strrchr(app->file, '/') + 1 : app->file : NULL;
 		if (file && app->line)
 			snprintf(where, sizeof(where), "; in %s (%s) %s:%d", app->function, app->module, file, app->line);

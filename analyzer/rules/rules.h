@@ -80,6 +80,15 @@ const char *rule_label(struct rule_context *rc, const struct thread *t, char *bu
 char *rule_describe(struct rule_context *rc, const struct thread *t);
 
 /*
+ * For a thread with interpreter frames, appends ", at agent.rb:102 in
+ * 'shutdown'" (its own code: frame_runtime_app()), and with via the
+ * innermost frame of each library it called on the way to the top:
+ * " (via metrics/client.rb:23 in 'post', net/http.rb:998 in 'connect')".
+ * Appends nothing for a native thread. False only when memory runs out.
+ */
+bool rule_append_where(struct strbuf *sb, const struct thread *t, bool via);
+
+/*
  * The rest of a sentence about what from waits on, down to the root blocker:
  * ", which waits for mutex 0x55d0 held by writer (4712), which is stuck in
  * read() on fd 5 pipe with no timeout". A new string; NULL when out of memory.
