@@ -419,8 +419,13 @@ static void thread_frames(struct rb *r, struct rthread *rt)
 		return;
 	/* native frames where the interpreter was entered: one per FINISH segment */
 	for (size_t i = 0; i < t->frames.len && nexec < MODEL_MAX_FRAMES; i++)
-		if (t->frames.items[i].function && strcmp(t->frames.items[i].function, "rb_vm_exec") == 0)
-			exec[nexec++] = (uint32_t)i;
+		if (t->frames.items[i].function && strcmp(t->frames.items[i].function, "rb_vm_exec") == 0) {
+			/* above the calls inlined into it (vm_exec_loop at the same pc), not between them */
+			size_t j = i;
+			while (j > 0 && t->frames.items[j - 1].inlined && t->frames.items[j - 1].pc == t->frames.items[i].pc)
+				j--;
+			exec[nexec++] = (uint32_t)j;
+		}
 	if (!(cfps = malloc((size_t)(n * (uint64_t)L->cfp_size)))) {
 		r->err = &hs_error_nomem;
 		return;
