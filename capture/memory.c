@@ -125,6 +125,18 @@ static struct hs_error *add_run(struct snapshot *snap, struct snapshot_mapping *
 	struct snapshot_run *prev = snap->runs.len > m->first_run && m->nruns ? &snap->runs.items[snap->runs.len - 1] : NULL;
 	struct snapshot_run *r;
 
+	if (prev && addr < prev->addr + prev->len) {
+		/*
+		 * PAGEMAP_SCAN resumed at walk_end can report again part of a
+		 * region it already returned (a huge page reported whole): keep
+		 * each byte in one run, or the core gets overlapping PT_LOADs.
+		 */
+		uint64_t pend = prev->addr + prev->len;
+		if (addr + len <= pend)
+			return NULL;
+		len -= pend - addr;
+		addr = pend;
+	}
 	if (prev && prev->addr + prev->len == addr) {
 		prev->len += len;
 		return NULL;
