@@ -6,7 +6,8 @@
 #   "acceptor":         Server#accept_loop, in TCPServer#accept.
 #   "worker-1".."-4":   Server#work, each in Queue#pop of the shared job queue.
 #   main:               Server#wait_for_signal, in IO.select on a self-pipe
-#                       that a SIGTERM/SIGINT handler writes to.
+#                       that a SIGTERM/SIGINT handler writes to (and then
+#                       exits).
 #
 # Expected: no finding at severity high or critical.
 # Prints "ready PID acceptor=TID workers=T1,T2,T3,T4 main=TID port=PORT" once
@@ -68,4 +69,4 @@ HangSupport.announce(server.workers + [server.acceptor, Thread.main]) do
   { 'acceptor' => server.acceptor.native_thread_id, 'workers' => server.workers.map(&:native_thread_id).join(','),
     'main' => Thread.main.native_thread_id, 'port' => server.port }
 end
-loop { server.wait_for_signal }
+server.wait_for_signal # until SIGTERM or SIGINT
