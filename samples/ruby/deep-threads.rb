@@ -38,9 +38,9 @@ class Walker
 end
 
 args = HangSupport.plain_args
-count = Integer(args[0] || 8)
-depth = Integer(args[1] || 200)
-abort 'usage: deep-threads.rb [N [DEPTH]] [--oracle FILE]' if count < 1 || depth < 1
+count = Integer(args[0] || 8, exception: false)
+depth = Integer(args[1] || 200, exception: false)
+abort 'usage: deep-threads.rb [N [DEPTH]] [--oracle FILE]' unless count&.positive? && depth&.positive?
 
 threads = (1..count).map do |i|
   t = Thread.new { Walker.new(depth).descend(0) }
