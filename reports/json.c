@@ -130,6 +130,8 @@ static void write_blocked_on(struct json_writer *w, const struct model *m, const
 	json_bool(w, b->owner_alive);
 	json_key(w, "layout");
 	json_string(w, b->layout);
+	json_key(w, "call");
+	json_string(w, b->call);
 	json_key(w, "fds");
 	json_array_begin(w);
 	for (unsigned i = 0; i < b->nfds; i++) {
@@ -282,8 +284,12 @@ static void write_thread(struct json_writer *w, const struct model *m, const str
 	json_array_end(w);
 	json_key(w, "unwind_error");
 	json_string(w, t->unwind_error);
-	if (t->rt.present)
+	if (t->rt.present) {
 		write_runtime_thread(w, t);
+	} else {
+		json_key(w, "ruby");
+		json_null(w);
+	}
 	json_object_end(w);
 }
 
@@ -305,8 +311,10 @@ bool report_json(const struct model *m, const struct report_options *opts, struc
 	json_key(&w, "schema");
 	json_string(&w, REPORT_JSON_SCHEMA);
 	write_process(&w, m, opts);
-	if (m->runtime.name) {
-		json_key(&w, "runtime");
+	json_key(&w, "runtime");
+	if (!m->runtime.name) {
+		json_null(&w);
+	} else {
 		json_object_begin(&w);
 		json_key(&w, "name");
 		json_string(&w, m->runtime.name);
