@@ -18,11 +18,13 @@
  */
 #include "analyzer/runtimes/ruby.h"
 
+#include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyzer/runtimes/ruby_layout.h"
+#include "common/util.h"
 
 #define RUBY_THREADS_MAX 100000u	/* threads followed in the ractor's list */
 #define RUBY_FRAMES_MAX 4096u		/* control frames read per thread */
@@ -57,10 +59,8 @@ struct rthread {
 
 struct rb {
 	struct model *m;
-	struct unwinder *u;
+	const struct ruby_target *target;
 	const struct ruby_layout *L;
-	const char *module;		/* the module that exports the VM */
-	uint64_t module_start, module_end;
 	bool symbols_looked;
 	uint64_t ids;			/* global symbols' ids array, 0 unknown */
 	uint32_t last_id;
@@ -76,7 +76,7 @@ struct rb {
 
 static bool rd(struct rb *r, uint64_t addr, void *buf, size_t len)
 {
-	return addr && addr + len >= addr && unwind_read(r->u, addr, buf, len) == len;
+	return addr && addr + len >= addr && r->target->read(r->target->ctx, addr, buf, len) == len;
 }
 
 static bool rd64(struct rb *r, uint64_t addr, uint64_t *v)
@@ -192,7 +192,7 @@ static bool typed_data(struct rb *r, uint64_t v, uint64_t *data, char *type, siz
 	    !at64(r, v, L->rtypeddata_type, &dtype) || !at64(r, dtype, L->data_type_name, &name) || !name)
 		return false;
 	/* the name is read-only data, maybe near the end of its mapping: a short read is fine */
-	got = unwind_read(r->u, name, type, size - 1);
+	got = r->target->read(r->target->ctx, name, type, size - 1);
 	type[got] = '\0';
 	if (!got || strlen(type) == got)
 		return false;	/* no NUL within size - 1 bytes: not a name we know */
@@ -213,25 +213,19 @@ static bool typed_data(struct rb *r, uint64_t v, uint64_t *data, char *type, siz
 static void find_symbols(struct rb *r)
 {
 	const struct ruby_layout *L = r->L;
-	const struct elfcore *core = r->m->core;
+	const struct ruby_target *tg = r->target;
 	size_t scanned = 0;
 	unsigned char *buf = NULL;
 
 	r->symbols_looked = true;
-	for (size_t i = 0; i < core->segments.len && !r->ids; i++) {
-		const struct elfcore_segment *s = &core->segments.items[i];
-		uint64_t lo = s->vaddr, hi = s->vaddr + s->filesz;
-		size_t n;
+	for (size_t i = 0; i < tg->ndata && !r->ids && scanned < SYMBOLS_SCAN_MAX; i++) {
+		size_t n = (size_t)MIN(tg->data[i].len, (uint64_t)(SYMBOLS_SCAN_MAX - scanned));
+		unsigned char *nbuf;
 
-		/* its data and the .bss right after its file mappings */
-		if (!(s->flags & 2) || hi <= r->module_start || lo >= r->module_end + (1u << 20) || !s->filesz)
+		if (n < (size_t)L->symbols_size || !(nbuf = realloc(buf, n)))
 			continue;
-		if (lo < r->module_start)
-			lo = r->module_start;
-		if (hi - lo > SYMBOLS_SCAN_MAX - scanned)
-			hi = lo + (SYMBOLS_SCAN_MAX - scanned);
-		n = (size_t)(hi - lo);
-		if (!n || !(buf = realloc(buf, n)) || elfcore_read_memory(r->m->core, lo, buf, n) != n)
+		buf = nbuf;
+		if (tg->read(tg->ctx, tg->data[i].start, buf, n) != n)
 			continue;
 		scanned += n;
 		for (size_t off = 0; off + (size_t)L->symbols_size <= n && !r->ids; off += 8) {
@@ -251,8 +245,6 @@ static void find_symbols(struct rb *r)
 				r->last_id = last_id;
 			}
 		}
-		if (scanned >= SYMBOLS_SCAN_MAX)
-			break;
 	}
 	free(buf);
 }
@@ -669,60 +661,41 @@ static void thread_waits(struct rb *r)
 	}
 }
 
-/* ---- entry -------------------------------------------------------------- */
+/* ---- entry ------------------------------------------------------------- */
 
-static void read_version(struct rb *r, char *version, size_t size)
+struct hs_error *ruby_walk_target(struct model *m, const struct ruby_target *tg)
 {
-	struct unwind_symbol s;
-
-	version[0] = '\0';
-	if (unwind_find_symbol(r->u, "ruby", "ruby_version", &s)) {
-		size_t n = unwind_read(r->u, s.addr, version, size - 1);
-		version[n] = '\0';
-		version[strcspn(version, " \n")] = '\0';
-	}
-	for (char *c = version; *c; c++)
-		if (!((*c >= '0' && *c <= '9') || *c == '.'))
-			*c = '\0';
-}
-
-struct hs_error *ruby_walk(struct model *m, struct unwinder *u)
-{
-	struct unwind_symbol vm_sym, ractor_sym;
 	struct rb *r;
-	char version[16];
+	const char *version = tg->version && *tg->version ? tg->version : NULL;
 	uint64_t vm, ractor, single = 0, head, node, gvl_owner = 0;
 	uint32_t count = 0;
 	struct hs_error *err;
 	size_t n = 0;
 
-	if (!u || !unwind_find_symbol(u, "ruby", "ruby_current_vm_ptr", &vm_sym))
-		return NULL;
+	m->runtime.name = "ruby";
+	if (!(m->runtime.version = model_intern(m, version ? version : "unknown")))
+		return &hs_error_nomem;
 	if (!(r = calloc(1, sizeof(*r))))
 		return &hs_error_nomem;
 	r->m = m;
-	r->u = u;
-	r->module = vm_sym.module;
-	r->module_start = vm_sym.module_start;
-	r->module_end = vm_sym.module_end;
-	read_version(r, version, sizeof(version));
-	m->runtime.name = "ruby";
-	m->runtime.version = model_intern(m, version[0] ? version : "unknown");
+	r->target = tg;
 	if (!(r->L = ruby_layout_find(version))) {
 		model_warn(m, "Ruby %s: no built-in layout for this version (have %s); Ruby frames are not shown",
-			   version[0] ? version : "of unknown version", ruby_layout_versions());
+			   version ? version : "of unknown version", ruby_layout_versions());
 		free(r);
 		return NULL;
 	}
 	{
 		char layout[32];
 		snprintf(layout, sizeof(layout), "built-in %s", r->L->version);
-		m->runtime.layout = model_intern(m, layout);
+		if (!(m->runtime.layout = model_intern(m, layout))) {
+			free(r);
+			return &hs_error_nomem;
+		}
 	}
 	/* the VM, its main ractor, and a cross-check with the exported single ractor */
-	if (!rd64(r, vm_sym.addr, &vm) || !vm || !at64(r, vm, r->L->vm_main_ractor, &ractor) || !ractor ||
-	    (unwind_find_symbol(u, "ruby", "ruby_single_main_ractor", &ractor_sym) && rd64(r, ractor_sym.addr, &single) &&
-	     single && single != ractor)) {
+	if (!rd64(r, tg->vm_ptr, &vm) || !vm || !at64(r, vm, r->L->vm_main_ractor, &ractor) || !ractor ||
+	    (tg->single_ractor_ptr && rd64(r, tg->single_ractor_ptr, &single) && single && single != ractor)) {
 		model_warn(m, "Ruby %s: the VM could not be read (%s); Ruby frames are not shown", version,
 			   single && single != ractor ? "its layout does not match" : "no VM yet, or damaged");
 		free(r);
@@ -746,7 +719,7 @@ struct hs_error *ruby_walk(struct model *m, struct unwinder *u)
 			break;
 		}
 	}
-	if (node != head && !r->err)
+	if (node != head && !r->err && r->nthreads < m->threads.len)
 		model_warn(m, "Ruby %s: the thread list ends early (%zu of %u threads read)", version, r->nthreads, count);
 	if (!r->err)
 		thread_waits(r);
@@ -756,5 +729,60 @@ struct hs_error *ruby_walk(struct model *m, struct unwinder *u)
 	err = r->err;
 	free(r->threads);
 	free(r);
+	return err;
+}
+
+/* The core through the unwinder: its memory, else the module file's read-only data. */
+static size_t core_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return unwind_read(ctx, addr, buf, len);
+}
+
+static void read_version(struct unwinder *u, char *version, size_t size)
+{
+	struct unwind_symbol s;
+
+	version[0] = '\0';
+	if (unwind_find_symbol(u, "ruby", "ruby_version", &s)) {
+		size_t n = unwind_read(u, s.addr, version, size - 1);
+		version[n] = '\0';
+	}
+	/* "3.1.2": digits and dots only */
+	version[strspn(version, "0123456789.")] = '\0';
+}
+
+struct hs_error *ruby_walk(struct model *m, struct unwinder *u)
+{
+	struct unwind_symbol vm_sym, ractor_sym;
+	struct ruby_target tg = { .read = core_read, .ctx = u };
+	struct ruby_range *ranges = NULL;
+	char version[16];
+	struct hs_error *err;
+
+	if (!u || !unwind_find_symbol(u, "ruby", "ruby_current_vm_ptr", &vm_sym))
+		return NULL;
+	tg.vm_ptr = vm_sym.addr;
+	if (unwind_find_symbol(u, "ruby", "ruby_single_main_ractor", &ractor_sym))
+		tg.single_ractor_ptr = ractor_sym.addr;
+	read_version(u, version, sizeof(version));
+	tg.version = version;
+	/* the module's writable data and the .bss right after its file mappings: where the symbol table is */
+	for (size_t i = 0; i < m->core->segments.len; i++) {
+		const struct elfcore_segment *s = &m->core->segments.items[i];
+		uint64_t lo = MAX(s->vaddr, vm_sym.module_start), hi = MIN(s->vaddr + s->filesz, vm_sym.module_end + (1u << 20));
+		struct ruby_range *nr;
+
+		if (!(s->flags & PF_W) || hi <= lo)
+			continue;
+		if (!(nr = realloc(ranges, (tg.ndata + 1) * sizeof(*ranges)))) {
+			free(ranges);
+			return &hs_error_nomem;
+		}
+		ranges = nr;
+		ranges[tg.ndata++] = (struct ruby_range){ lo, hi - lo };
+		tg.data = ranges;
+	}
+	err = ruby_walk_target(m, &tg);
+	free(ranges);
 	return err;
 }

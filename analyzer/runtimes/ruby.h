@@ -24,4 +24,27 @@
  */
 struct hs_error *ruby_walk(struct model *m, struct unwinder *u);
 
+/* A range of memory to search for the VM's global symbol table. */
+struct ruby_range {
+	uint64_t start, len;
+};
+
+/*
+ * Where the walker reads from: ruby_walk() sets it up over a core; the
+ * fuzzer over an image of its own. read() returns the bytes read from the
+ * start of the range (short or 0 past what exists).
+ */
+struct ruby_target {
+	size_t (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
+	void *ctx;
+	uint64_t vm_ptr;		/* address of ruby_current_vm_ptr */
+	uint64_t single_ractor_ptr;	/* address of ruby_single_main_ractor, 0 unknown */
+	const char *version;		/* ruby_version: "3.1.2"; NULL or "" unknown */
+	const struct ruby_range *data;	/* the module's writable data */
+	size_t ndata;
+};
+
+/* ruby_walk() over any target: the same checks, caps and warnings. */
+struct hs_error *ruby_walk_target(struct model *m, const struct ruby_target *target);
+
 #endif
