@@ -42,7 +42,7 @@ for name in $(ruby_fixture_names); do
 		same "$RUBY_FIXTURES_SRC/$name/$(ruby_fixture_golden "$fmt")" "$WORK/$name.$fmt"
 		n=$((n + 1))
 	done
-	# no validate_json: docs/hanganalyze-1.schema.json does not know runtime/ruby yet
+	validate_json "$WORK/$name.json"
 	/usr/bin/python3 - "$name" "$RUBY_FIXTURES_SRC/$name/oracle.json" "$WORK/$name.json" <<'PY' || bad=$((bad + 1))
 import difflib, json, sys
 name, oracle, report = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
