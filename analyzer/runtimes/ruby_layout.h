@@ -8,6 +8,7 @@
 #ifndef HS_ANALYZER_RUNTIMES_RUBY_LAYOUT_H
 #define HS_ANALYZER_RUNTIMES_RUBY_LAYOUT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct ruby_layout {
@@ -59,6 +60,9 @@ struct ruby_layout {
 
 /* The built-in layout for a Ruby version ("3.1.2"), or NULL. */
 const struct ruby_layout *ruby_layout_find(const char *version);
+
+/* The i-th built-in layout, NULL past the last (the fuzzer picks one by number). */
+const struct ruby_layout *ruby_layout_at(size_t i);
 
 /* "3.1, 3.3": the versions with a built-in layout, for messages. */
 const char *ruby_layout_versions(void);

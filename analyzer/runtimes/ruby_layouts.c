@@ -35,3 +35,8 @@ const char *ruby_layout_versions(void)
 			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", layouts[i].version);
 	return list;
 }
+
+const struct ruby_layout *ruby_layout_at(size_t i)
+{
+	return i < ARRAY_SIZE(layouts) ? &layouts[i] : NULL;
+}
