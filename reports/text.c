@@ -290,12 +290,15 @@ static bool append_waitgraph(struct strbuf *sb, const struct model *m)
 			ok = strbuf_addstr(sb, "\nwait-for graph:\n");
 		any = true;
 		ok = ok && strbuf_append(sb, cycle_start ? "  cycle: " : "  ", cycle_start ? 9 : 2) && append_node(sb, t);
+		const struct thread *entry = NULL;	/* where a chain from outside enters a cycle */
 		while (ok && t && steps++ <= m->threads.len) {
 			const struct thread *next = t->waits_for ? model_thread(m, t->waits_for) : NULL;
 			if (next) {
 				ok = strbuf_appendf(sb, " \u2500%s\u2192 ", wait_kind_name(t->blocked.kind)) && append_node(sb, next);
-				if (next == start)
-					break;
+				if (next == start || next == entry)
+					break;	/* once round the cycle, ending at the repeated node */
+				if (next->in_cycle && !entry)
+					entry = next;
 			} else if (t->waits_on) {
 				ok = strbuf_addstr(sb, " \u2500\u2192 ") && report_append_safe(sb, t->waits_on) &&
 				     waitgraph_describe_duration(sb, t);

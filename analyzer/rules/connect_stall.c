@@ -52,9 +52,15 @@ void rule_connect_stall(struct rule_context *rc)
 					     (unsigned long long)s->inode, s->retransmits, s->timer_ticks / 100.0);
 		else
 			finding_add_evidence(rc, f, "no socket notes in this core: the connection state is unknown");
-		finding_set_hint(rc, f, "the peer does not complete the handshake (accept queue full, or SYNs dropped): "
-				        "bound the connect — non-blocking connect() and poll() with a timeout, or "
-				        "SO_SNDTIMEO / TCP_USER_TIMEOUT — and retry with backoff");
+		if (t->rt.present)	/* the fix, in the program's own language */
+			finding_set_hint(rc, f, "the peer does not complete the handshake (accept queue full, or SYNs "
+						"dropped): bound the connect — Net::HTTP#open_timeout, "
+						"Socket.tcp(connect_timeout:), or IO#wait_writable(timeout) after a "
+						"non-blocking connect — and retry with backoff");
+		else
+			finding_set_hint(rc, f, "the peer does not complete the handshake (accept queue full, or SYNs dropped): "
+						"bound the connect — non-blocking connect() and poll() with a timeout, or "
+						"SO_SNDTIMEO / TCP_USER_TIMEOUT — and retry with backoff");
 		if (rc->err)
 			return;
 	}

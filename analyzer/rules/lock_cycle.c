@@ -6,6 +6,8 @@
  */
 #include "analyzer/rules/rules.h"
 
+#include <string.h>
+
 #include <stdlib.h>
 
 /*
@@ -83,17 +85,24 @@ void rule_lock_cycle(struct rule_context *rc)
 			do {
 				const struct thread *next = model_thread(m, t->waits_for);
 				char l2[64];
-				strbuf_appendf(&s, "%s%s waits for %s 0x%llx held by %s", t == start ? "" : ", which",
-					       t == start ? rule_label(rc, t, label, sizeof(label)) : "",
-					       wait_kind_name(t->blocked.kind), (unsigned long long)t->blocked.addr,
-					       rule_label(rc, next, l2, sizeof(l2)));
+				size_t at;
+				strbuf_appendf(&s, "%s%s", t == start ? "" : ", which",
+					       t == start ? rule_label(rc, t, label, sizeof(label)) : "");
+				/* where an interpreter thread is in its own code: " at app.rb:28 in 'reload'" */
+				at = s.len;
+				rule_append_where(&s, t, false);
+				if (s.len > at && s.buf[at] == ',')
+					memmove(s.buf + at, s.buf + at + 1, s.len-- - at);
+				strbuf_appendf(&s, " waits for %s 0x%llx held by %s", wait_kind_name(t->blocked.kind),
+					       (unsigned long long)t->blocked.addr, rule_label(rc, next, l2, sizeof(l2)));
 				t = next;
 			} while (t != start);
 			if (!s.buf || !finding_set_summary(rc, f, "deadlock of %zu threads: %s", len, s.buf))
 				rc->err = rc->err ? rc->err : &hs_error_nomem;
 			strbuf_deinit(&s);
 			finding_set_hint(rc, f, "the threads take the same locks in different orders: take them in one "
-					        "global order, or use pthread_mutex_trylock and back off");
+					        "global order, or use %s and back off",
+					 start->rt.present ? "Mutex#try_lock" : "pthread_mutex_trylock");
 		}
 		t = start;
 		do {
