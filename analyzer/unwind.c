@@ -554,8 +554,29 @@ static struct hs_error *symbolize(struct unwinder *u, Dwarf_Addr pc, uint32_t *f
 			if (dl && (file = dwarf_linesrc(dl, NULL, NULL)))
 				dwarf_lineno(dl, &line);
 		}
-		if (!u->opts.no_inline && cudie)
-			nscopes = dwarf_getscopes(cudie, pc - bias, &scopes);
+		if (!u->opts.no_inline && cudie && (nscopes = dwarf_getscopes(cudie, pc - bias, &scopes)) > 0) {
+			/*
+			 * dwarf_getscopes() follows an inlined call into its abstract
+			 * origin (the function's own definition), not out to its caller:
+			 * take the innermost inlined call, then the concrete scopes that
+			 * contain it — every inlined call out to the real function
+			 * (eu-addr2line -i does the same).
+			 */
+			for (int i = 0; i < nscopes; i++) {
+				int tag = dwarf_tag(&scopes[i]);
+				if (tag == DW_TAG_inlined_subroutine) {
+					Dwarf_Die inner = scopes[i];
+					free(scopes);
+					scopes = NULL;
+					nscopes = dwarf_getscopes_die(&inner, &scopes);
+					break;
+				}
+				if (tag == DW_TAG_subprogram)
+					break;
+			}
+			if (nscopes < 0)
+				nscopes = 0;
+		}
 		*has_cfi = pc_has_cfi(mod, pc);
 		/* inlined calls, innermost first; each one's location is the call site of the one inside it */
 		for (int i = 0; i < nscopes; i++) {

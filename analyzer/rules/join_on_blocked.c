@@ -72,7 +72,7 @@ void rule_join_on_blocked(struct rule_context *rc)
 		}
 		/* "main (4711) at agent.rb:102 in 'shutdown' (Thread#join) is joining ..." */
 		finding_set_summary(rc, f, "%s%s is joining %s%s", rule_label(rc, j, a, sizeof(a)),
-				    rc->sb.buf ? rc->sb.buf + (rc->sb.buf[0] == ',') : "", rule_label(rc, target, b, sizeof(b)),
+				    rc->sb.len ? rc->sb.buf + (rc->sb.buf[0] == ',') : "", rule_label(rc, target, b, sizeof(b)),
 				    chain);
 		free(chain);
 		finding_add_thread(rc, f, j->tid);
