@@ -15,6 +15,9 @@
 #include "symbol.h"
 #include "ractor_core.h"
 #include "internal/imemo.h"
+#if RUBY_API_VERSION_CODE >= 30400
+#include "internal/class.h"
+#endif
 #include EXTRACTED_H
 
 #include <stdio.h>
@@ -198,6 +201,35 @@ int main(int argc, char **argv)
 	OFF(queue_num_waiting, struct rb_queue, num_waiting);
 	OFF(szqueue_num_waiting_push, struct rb_szqueue, num_waiting_push);
 	OFF(szqueue_max, struct rb_szqueue, max);
+#if RUBY_API_VERSION_CODE >= 30400
+	/* 3.4: Location#label qualified by the method's owner ("Foo#bar",
+	 * "block in Foo.baz"), rescue/ensure frames hiding their parent's, and
+	 * builtins marked c_trace shown as C methods (vm_backtrace.c) */
+	F(qualified_labels, 1);
+	OFF(me_owner, rb_callable_method_entry_t, owner);
+	OFF(body_type, struct rb_iseq_constant_body, type);
+	OFF(body_parent_iseq, struct rb_iseq_constant_body, parent_iseq);
+	OFF(body_local_iseq, struct rb_iseq_constant_body, local_iseq);
+	OFF(body_builtin_attrs, struct rb_iseq_constant_body, builtin_attrs);
+	X(builtin_attr_c_trace, BUILTIN_ATTR_C_TRACE);
+	F(iseq_type_top, ISEQ_TYPE_TOP);
+	F(iseq_type_method, ISEQ_TYPE_METHOD);
+	F(iseq_type_block, ISEQ_TYPE_BLOCK);
+	F(iseq_type_class, ISEQ_TYPE_CLASS);
+	F(iseq_type_rescue, ISEQ_TYPE_RESCUE);
+	F(iseq_type_ensure, ISEQ_TYPE_ENSURE);
+	F(iseq_type_eval, ISEQ_TYPE_EVAL);
+	F(iseq_type_main, ISEQ_TYPE_MAIN);
+	F(iseq_type_plain, ISEQ_TYPE_PLAIN);
+	X(t_class, RUBY_T_CLASS);
+	X(t_module, RUBY_T_MODULE);
+	X(fl_singleton, RUBY_FL_SINGLETON);
+	OFF(class_classpath, struct RClass_and_rb_classext_t, classext.classpath);
+	OFF(class_attached_object, struct RClass_and_rb_classext_t, classext.as.singleton_class.attached_object);
+	BITFIELD(class_permanent, struct RClass_and_rb_classext_t, classext.permanent_classpath, 1);
+	F(imemo_svar, imemo_svar);
+	OFF(svar_cref_or_me, struct vm_svar, cref_or_me);
+#endif
 	printf("},\n");
 	return 0;
 }

@@ -45,6 +45,9 @@ struct iseq_entry {
 	uint32_t ninfo;
 	uint64_t info, table;
 	int first_lineno;
+	/* qualified_labels (3.4+) only */
+	uint32_t type, attrs;
+	uint64_t parent, local;
 };
 
 struct id_entry {
@@ -299,6 +302,10 @@ static const struct iseq_entry *iseq_get(struct rb *r, uint64_t iseq)
 	if (L->body_first_lineno_size == 8 ? at64(r, body, L->body_first_lineno, &lineno)
 					   : rd32(r, body + (uint64_t)L->body_first_lineno, &v32))
 		e->first_lineno = L->body_first_lineno_size == 8 ? (int)((int64_t)lineno >> 1) : (int)v32;
+	if (L->qualified_labels &&
+	    (!rd32(r, body + (uint64_t)L->body_type, &e->type) || !rd32(r, body + (uint64_t)L->body_builtin_attrs, &e->attrs) ||
+	     !at64(r, body, L->body_parent_iseq, &e->parent) || !at64(r, body, L->body_local_iseq, &e->local)))
+		return NULL;
 	/* pathobj: a String, or an Array [path, realpath] */
 	path = pathobj;
 	if (!obj_is(r, pathobj, L->t_string, &flags) && !array_ref(r, pathobj, 0, &path))
@@ -358,6 +365,98 @@ static int iseq_line(struct rb *r, const struct iseq_entry *e, uint64_t pc)
 	return (int)line;
 }
 
+/* ---- qualified labels (3.4+: vm_backtrace.c's location_label) ----------- */
+
+/* rb_mod_name0(): a class's or module's name, if it is permanent. */
+static bool class_path(struct rb *r, uint64_t klass, char *out, size_t size)
+{
+	const struct ruby_layout *L = r->L;
+	uint64_t flags, path;
+	unsigned char perm;
+
+	if (!obj_flags(r, klass, &flags) || ((flags & L->t_mask) != L->t_class && (flags & L->t_mask) != L->t_module) ||
+	    !at64(r, klass, L->class_classpath, &path) || !path ||
+	    !rd(r, klass + (uint64_t)L->class_permanent_byte, &perm, 1) ||
+	    !((perm >> L->class_permanent_shift) & ((1u << L->class_permanent_bits) - 1)))
+		return false;
+	return read_string(r, path, out, size);
+}
+
+/* rb_gen_method_name(): "Owner#name", "Owner.name" for a singleton's, or name. */
+static const char *method_label(struct rb *r, uint64_t owner, const char *name)
+{
+	const struct ruby_layout *L = r->L;
+	char cls[RUBY_STRING_MAX], buf[RUBY_STRING_MAX * 2 + 2];
+	uint64_t flags, attached;
+	const char *s;
+
+	if (!name || !obj_flags(r, owner, &flags))
+		return name;
+	if ((flags & L->t_mask) == L->t_class && (flags & L->fl_singleton)) {
+		if (!at64(r, owner, L->class_attached_object, &attached) || !class_path(r, attached, cls, sizeof(cls)))
+			return name;
+		snprintf(buf, sizeof(buf), "%s.%s", cls, name);
+	} else if (class_path(r, owner, cls, sizeof(cls))) {
+		snprintf(buf, sizeof(buf), "%s#%s", cls, name);
+	} else {
+		return name;
+	}
+	if (!(s = model_intern(r->m, buf)))
+		r->err = &hs_error_nomem;
+	return s;
+}
+
+/* calculate_iseq_label(): an iseq's label under its method's owner. */
+static const char *iseq_label(struct rb *r, uint64_t iseq, uint64_t owner, unsigned depth)
+{
+	const struct ruby_layout *L = r->L;
+
+	for (unsigned hop = 0; hop < RUBY_ENV_HOPS && depth < 4; hop++) {
+		const struct iseq_entry *e = iseq_get(r, iseq);
+		int64_t type;
+
+		if (!e)
+			return NULL;
+		type = (int64_t)e->type;
+		if (type == L->iseq_type_top || type == L->iseq_type_class || type == L->iseq_type_main)
+			return e->label;
+		if (type == L->iseq_type_method)
+			return method_label(r, owner, e->label);
+		if (type == L->iseq_type_rescue || type == L->iseq_type_ensure || type == L->iseq_type_eval) {
+			iseq = e->parent;
+			continue;
+		}
+		if (type == L->iseq_type_block || type == L->iseq_type_plain) {
+			/* up the parents to the local iseq, counting blocks */
+			uint64_t local = e->local, cur = iseq;
+			unsigned level = 0, n = 0;
+			char buf[RUBY_STRING_MAX + 32];
+			const char *base, *s;
+
+			if (e->parent)
+				while (cur != local) {
+					const struct iseq_entry *c = iseq_get(r, cur);
+					if (!c || n++ >= RUBY_ENV_HOPS)
+						return NULL;
+					if ((int64_t)c->type == L->iseq_type_block)
+						level++;
+					cur = c->parent;
+				}
+			if (!(base = iseq_label(r, cur, owner, depth + 1)))
+				return NULL;
+			if (level <= 1)
+				snprintf(buf, sizeof(buf), "block in %s", base);
+			else
+				snprintf(buf, sizeof(buf), "block (%u levels) in %s", level, base);
+			if (!(s = model_intern(r->m, buf)))
+				r->err = &hs_error_nomem;
+			return s;
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
 /* ---- frames ------------------------------------------------------------- */
 
 /* rb_vm_frame_method_entry(): the method entry of a frame, through its environments. */
@@ -372,6 +471,10 @@ static uint64_t frame_method_entry(struct rb *r, uint64_t ep)
 		if (!rd(r, ep - 16, env, sizeof(env)))
 			return 0;
 		me = env[2 + L->env_me_cref];
+		/* 3.4+ layouts: the local env's slot may hold an svar, which holds the entry */
+		if (L->qualified_labels && (env[2 + L->env_flags] & L->env_flag_local) && obj_is(r, me, L->t_imemo, &flags) &&
+		    ((flags >> L->fl_ushift) & L->imemo_mask) == (uint64_t)L->imemo_svar && !at64(r, me, L->svar_cref_or_me, &me))
+			return 0;
 		if (obj_is(r, me, L->t_imemo, &flags) &&
 		    ((flags >> L->fl_ushift) & L->imemo_mask) == (uint64_t)L->imemo_ment)
 			return me;
@@ -382,6 +485,18 @@ static uint64_t frame_method_entry(struct rb *r, uint64_t ep)
 	return 0;
 }
 
+/* A C method's label: its original name, under its owner's on 3.4+ layouts. */
+static const char *cfunc_label(struct rb *r, uint64_t ep)
+{
+	const struct ruby_layout *L = r->L;
+	uint64_t me = frame_method_entry(r, ep), def, id = 0, owner = 0;
+	const char *name = me && at64(r, me, L->me_def, &def) && at64(r, def, L->def_original_id, &id) ? id_name(r, id) : NULL;
+
+	if (name && L->qualified_labels && at64(r, me, L->me_owner, &owner))
+		name = method_label(r, owner, name);
+	return name ? name : model_intern(r->m, "(unknown C method)");
+}
+
 static void thread_frames(struct rb *r, struct rthread *rt)
 {
 	const struct ruby_layout *L = r->L;
@@ -390,6 +505,7 @@ static void thread_frames(struct rb *r, struct rthread *rt)
 	unsigned char *cfps;
 	size_t pending = 0;	/* C method frames waiting for their caller's location */
 	uint32_t segment = 0, exec[MODEL_MAX_FRAMES], nexec = 0;
+	bool skip_next = false;	/* 3.4+: the frame below a rescue/ensure frame is not shown */
 
 	if (!at64(r, rt->ec, L->ec_vm_stack, &stack) || !at64(r, rt->ec, L->ec_vm_stack_size, &size) ||
 	    !at64(r, rt->ec, L->ec_cfp, &cfp)) {
@@ -453,14 +569,43 @@ static void thread_frames(struct rb *r, struct rthread *rt)
 		}
 		if (iseq && pc) {
 			const struct iseq_entry *e = iseq_get(r, iseq);
+			bool skip = false, ctrace = false;
 
+			if (e && L->qualified_labels) {
+				skip = skip_next;
+				skip_next = (int64_t)e->type == L->iseq_type_rescue || (int64_t)e->type == L->iseq_type_ensure;
+				ctrace = (e->attrs & L->builtin_attr_c_trace) == L->builtin_attr_c_trace;
+			}
 			if (!e) {
 				t->rt.partial = true;
 				r->damaged++;
+			} else if (skip) {
+				/* hidden, as Ruby hides it */
+			} else if (ctrace) {
+				/* a builtin marked c_trace: shown as a C method */
+				wanted = true;
+				if ((rf = VEC_PUSH(&t->rt.frames))) {
+					rf->label = cfunc_label(r, ep);
+					rf->path = model_intern(r->m, "");
+					rf->cfunc = true;
+					pending++;
+					if (!rf->label || !rf->path)
+						r->err = &hs_error_nomem;
+				}
 			} else if ((wanted = true) && (rf = VEC_PUSH(&t->rt.frames))) {
 				rf->path = e->path;
 				rf->label = e->label;
 				rf->line = iseq_line(r, e, pc);
+				if (L->qualified_labels) {
+					uint64_t me = frame_method_entry(r, ep), owner = 0;
+					const char *label;
+
+					if (me)
+						at64(r, me, L->me_owner, &owner);
+					/* e may be evicted from the cache from here on */
+					if ((label = iseq_label(r, iseq, owner, 0)))
+						rf->label = label;
+				}
 				/* C methods above take this caller's location */
 				for (size_t j = t->rt.frames.len - 1 - pending; j < t->rt.frames.len - 1; j++) {
 					t->rt.frames.items[j].path = rf->path;
@@ -469,13 +614,9 @@ static void thread_frames(struct rb *r, struct rthread *rt)
 				pending = 0;
 			}
 		} else if (!iseq && (flags & L->frame_magic_mask) == L->frame_magic_cfunc) {
-			uint64_t me = frame_method_entry(r, ep), def, id = 0;
-			const char *name = me && at64(r, me, L->me_def, &def) && at64(r, def, L->def_original_id, &id)
-						   ? id_name(r, id) : NULL;
-
 			wanted = true;
 			if ((rf = VEC_PUSH(&t->rt.frames))) {
-				rf->label = name ? name : model_intern(r->m, "(unknown C method)");
+				rf->label = cfunc_label(r, ep);
 				rf->path = model_intern(r->m, "");
 				rf->cfunc = true;
 				pending++;

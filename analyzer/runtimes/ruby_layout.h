@@ -56,6 +56,16 @@ struct ruby_layout {
 	int64_t id_entry_unit, id_entry_size, id_entry_str, id_scope_shift, last_op_id;
 	/* Mutex, Queue */
 	int64_t mutex_fiber, mutex_next, queue_que, queue_num_waiting, szqueue_num_waiting_push, szqueue_max;
+	/* 3.4+ (qualified_labels 1; all 0 before): labels qualified by the
+	 * method's owner class, rescue/ensure frames, c_trace builtins */
+	int64_t qualified_labels, me_owner;
+	int64_t body_type, body_parent_iseq, body_local_iseq, body_builtin_attrs;
+	uint64_t builtin_attr_c_trace;
+	int64_t iseq_type_top, iseq_type_method, iseq_type_block, iseq_type_class, iseq_type_rescue, iseq_type_ensure,
+		iseq_type_eval, iseq_type_main, iseq_type_plain;
+	uint64_t t_class, t_module, fl_singleton;
+	int64_t class_classpath, class_attached_object, class_permanent_byte, class_permanent_shift, class_permanent_bits;
+	int64_t imemo_svar, svar_cref_or_me;
 };
 
 /* The built-in layout for a Ruby version ("3.1.2"), or NULL. */

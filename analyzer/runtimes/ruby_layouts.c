@@ -14,6 +14,7 @@
 static const struct ruby_layout layouts[] = {
 #include "analyzer/runtimes/ruby-3.1.inc"
 #include "analyzer/runtimes/ruby-3.3.inc"
+#include "analyzer/runtimes/ruby-3.4.inc"
 };
 
 const struct ruby_layout *ruby_layout_find(const char *version)

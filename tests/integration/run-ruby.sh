@@ -14,13 +14,15 @@
 #  e) idle-server: nothing at high or critical, Ruby frames for the workers;
 #  f) the log-forwarder's signature is the same from two copies of the samples
 #     (one with another gem version), and differs from mutex-abba's;
-#  g) a) again under /opt/ruby-3.3.8 when it is installed.
-# Skips (exit 77) without /usr/bin/ruby; without Ruby 3.3, skips g). HS_RUBY_KEEP_GOING=1: report every
+#  g) a) again under /opt/ruby-3.3.8, and under the newest /opt/ruby-3.4.*,
+#     when installed.
+# Skips (exit 77) without /usr/bin/ruby; without Ruby 3.3 or 3.4, skips that
+# part of g). HS_RUBY_KEEP_GOING=1: report every
 # failed assertion, not only the first. Loopback only.
 . "$(dirname "$0")/test-subr.sh"
 cd "$WORK"
 
-# HS_RUBY, HS_RUBY33: other rubies (or absent ones, to try the skips)
+# HS_RUBY, HS_RUBY33, HS_RUBY34: other rubies (or absent ones, to try the skips)
 RUBY=${HS_RUBY:-/usr/bin/ruby}
 RUBY33=${HS_RUBY33:-/opt/ruby-3.3.8/bin/ruby}
 ORACLE="/usr/bin/python3 $SRC/tests/integration/ruby-oracle.py"
@@ -124,7 +126,7 @@ check "log-forwarder signature differs between the source tree and a copy: $sig_
 check "mutex-abba and log-forwarder share signature $sig_abba" [ "$sig_abba" != "$sig_lf" ]
 check "log-forwarder has no signature" [ "$sig_lf" != None ]
 
-# g) Ruby 3.3: the frames
+# g) Ruby 3.3, and 3.4 where installed: the frames
 if [ -x "$RUBY33" ]; then
 	for s in $samples; do
 		snap "${s%%:*}-33" "$RUBY33" "$RSAMPLES/${s#*:}"
@@ -133,6 +135,16 @@ if [ -x "$RUBY33" ]; then
 	done
 else
 	note "skipped: ruby 3.3 not installed"
+fi
+RUBY34=${HS_RUBY34:-$(ls -d /opt/ruby-3.4.*/bin/ruby 2>/dev/null | sort -V | tail -n 1)}
+if [ -n "$RUBY34" ] && [ -x "$RUBY34" ]; then
+	for s in $samples; do
+		snap "${s%%:*}-34" "$RUBY34" "$RSAMPLES/${s#*:}"
+		check "${s%%:*} (Ruby 3.4): Ruby frames differ from the oracle's" \
+			$ORACLE frames "${s%%:*}-34.oracle.json" "${s%%:*}-34.json"
+	done
+else
+	note "skipped: ruby 3.4 not installed"
 fi
 
 [ "$FAILS" = 0 ] || fail "$FAILS Ruby assertion(s) failed"
