@@ -18,12 +18,41 @@ bool frame_is_runtime_module(const char *module)
 	return false;
 }
 
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool frame_is_library_code(const struct frame *f)
+{
+	static const char *const namespaces[] = { "std::", "__gnu_cxx::", "__cxxabiv1::", "core::", "alloc::",
+						  "<std::", "<core::", "<alloc::", NULL };
+
+	if (f->file && (starts_with(f->file, "/usr/include/") || strstr(f->file, "/rustc/") ||
+			strstr(f->file, "/library/std/src/") || strstr(f->file, "/library/core/src/") ||
+			strstr(f->file, "/library/alloc/src/")))
+		return true;
+	for (const char *const *n = namespaces; f->function && *n; n++)
+		if (starts_with(f->function, *n))
+			return true;
+	return false;
+}
+
 const struct frame *frame_app(const struct thread *t)
 {
-	for (size_t i = 0; i < t->frames.len; i++)
-		if (!frame_is_runtime_module(t->frames.items[i].module) && t->frames.items[i].module)
-			return &t->frames.items[i];
-	return NULL;
+	const struct frame *first = NULL;
+
+	/* the program's own code; failing that, the first frame of its modules (library code inlined into them) */
+	for (size_t i = 0; i < t->frames.len; i++) {
+		const struct frame *f = &t->frames.items[i];
+		if (!f->module || frame_is_runtime_module(f->module))
+			continue;
+		if (!frame_is_library_code(f))
+			return f;
+		if (!first)
+			first = f;
+	}
+	return first;
 }
 
 /* The "-1.4.2" at the end of a gem directory's name: a '-' then a digit. */

@@ -17,7 +17,19 @@
  */
 bool frame_is_runtime_module(const char *module);
 
-/* The innermost frame of t in a known module outside the runtime (the program's own code), or NULL. */
+/*
+ * Code of the language's own library compiled into the program: inlined from
+ * the system's headers (std::mutex::lock from /usr/include/c++/12/...), from
+ * Rust's standard library sources (/rustc/HASH/library/std/...), or named in
+ * those libraries' namespaces (std::, __gnu_cxx::, core::, alloc::).
+ */
+bool frame_is_library_code(const struct frame *f);
+
+/*
+ * The innermost frame of t in a known module outside the runtime that is the
+ * program's own code (not frame_is_library_code()); failing that, the
+ * innermost frame in such a module; or NULL.
+ */
 const struct frame *frame_app(const struct thread *t);
 
 /* Where an interpreter's source file belongs (Ruby: a gem, the standard library, the program). */

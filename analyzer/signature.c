@@ -83,7 +83,52 @@ const char *signature_normalize_function(const char *name, char *buf, size_t siz
 			}
 		changed = len != before;
 	}
-	snprintf(buf, size, "%.*s", (int)MIN(len, size - 1), name);
+	/*
+	 * template arguments and closure ordinals change with unrelated edits:
+	 * "app::Pool<int>::get" -> "app::Pool<>::get", "main::{lambda()#2}" ->
+	 * "main::{lambda()}", "{closure#0}" -> "{closure}"
+	 */
+	{
+		size_t o = 0, depth = 0;
+		bool rust_outer = false;	/* "<Type as Trait>::f": Rust's qualified path, not a template */
+		for (size_t i = 0; i < len && o + 1 < size; i++) {
+			char c = name[i];
+			if (i == 0 && c == '<') {
+				rust_outer = true;
+				buf[o++] = c;
+				continue;
+			}
+			if (c == '>' && depth == 0 && rust_outer) {
+				rust_outer = false;
+				buf[o++] = c;
+				continue;
+			}
+			if (c == '<' && !(i >= 8 && memcmp(name + i - 8, "operator", 8) == 0) &&
+			    !(i > 0 && name[i - 1] == '<')) {
+				if (depth++ == 0)
+					buf[o++] = '<';
+				continue;
+			}
+			if (c == '>' && depth > 0) {
+				if (--depth == 0 && o + 1 < size)
+					buf[o++] = '>';
+				continue;
+			}
+			if (depth)
+				continue;
+			if (c == '#' && i + 1 < len && name[i + 1] >= '0' && name[i + 1] <= '9') {
+				size_t j = i + 1;
+				while (j < len && name[j] >= '0' && name[j] <= '9')
+					j++;
+				if (j < len && name[j] == '}') {
+					i = j - 1;
+					continue;
+				}
+			}
+			buf[o++] = c;
+		}
+		buf[o] = '\0';
+	}
 	return buf;
 }
 
@@ -134,13 +179,22 @@ static bool normalized_frames(struct strbuf *sb, const struct thread *t)
 	if (t->rt.frames.len)
 		return normalized_runtime_frames(sb, t);
 
-	for (size_t i = 0; i < t->frames.len; i++)
-		any_app |= t->frames.items[i].module && !frame_is_runtime_module(t->frames.items[i].module);
+	bool any_own = false;
+
+	for (size_t i = 0; i < t->frames.len; i++) {
+		const struct frame *f = &t->frames.items[i];
+		bool app = f->module && !frame_is_runtime_module(f->module);
+		any_app |= app;
+		any_own |= app && !frame_is_library_code(f);
+	}
 	for (size_t i = 0; ok && i < t->frames.len; i++) {
 		const struct frame *f = &t->frames.items[i];
 
 		/* wait primitives and wrappers say nothing about which hang this is */
 		if (any_app && frame_is_runtime_module(f->module))
+			continue;
+		/* nor does the standard library's code inlined into the program (std::mutex::lock, Rust's std) */
+		if (any_own && frame_is_library_code(f))
 			continue;
 		if (f->function) {
 			/* demangled names, also when the frames show raw ones (--no-demangle): one hang, one signature */

@@ -108,9 +108,18 @@ static void test_signature_names(void)
 	CHECK(normalizes_to("app::Cache::refresh(app::Cache&, int)", "app::Cache::refresh"));
 	CHECK(normalizes_to("app::Cache::name() const", "app::Cache::name"));
 	CHECK(normalizes_to("operator()", "operator()"));
-	CHECK(normalizes_to("main::{lambda()#1}::operator()", "main::{lambda()#1}::operator()"));
+	/* a lambda's ordinal and template arguments change with unrelated edits: left out */
+	CHECK(normalizes_to("main::{lambda()#1}::operator()", "main::{lambda()}::operator()"));
+	CHECK(normalizes_to("main::{lambda()#12}::operator()", "main::{lambda()}::operator()"));
 	CHECK(normalizes_to("std::thread::_State_impl<std::thread::_Invoker<std::tuple<main::{lambda()#1}> > >::_M_run",
-			    "std::thread::_State_impl<std::thread::_Invoker<std::tuple<main::{lambda()#1}> > >::_M_run"));
+			    "std::thread::_State_impl<>::_M_run"));
+	CHECK(normalizes_to("app::Pool<int, std::allocator<int> >::get(unsigned long)", "app::Pool<>::get"));
+	CHECK(normalizes_to("app::Log::operator<<(int)", "app::Log::operator<<"));
+	CHECK(normalizes_to("app::Vec::operator<(app::Vec const&) const", "app::Vec::operator<"));
+	CHECK(normalizes_to("m::app::refresh::{closure#0}", "m::app::refresh::{closure}"));
+	CHECK(normalizes_to("<std::sys::sync::mutex::futex::Mutex>::lock_contended",
+			    "<std::sys::sync::mutex::futex::Mutex>::lock_contended"));
+	CHECK(normalizes_to("<alloc::vec::Vec<T>>::push", "<alloc::vec::Vec<>>::push"));
 	CHECK(normalizes_to("std::thread::join@@GLIBCXX_3.4.11", "std::thread::join"));
 	CHECK(normalizes_to("__pthread_mutex_lock@GLIBC_2.2.5", "__pthread_mutex_lock"));
 	CHECK(normalizes_to("worker.constprop.0", "worker"));
