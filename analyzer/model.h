@@ -89,6 +89,7 @@ enum frame_how {
 	FRAME_CFI,		/* DWARF call frame information */
 	FRAME_FP,		/* frame-pointer fallback: no CFI covered the caller */
 	FRAME_INLINE,		/* an inlined call at the same pc, from DWARF scopes */
+	FRAME_TAILCALL,		/* a function that tail-called the frame above, from DWARF call sites */
 };
 
 struct frame {

@@ -662,6 +662,198 @@ static struct cache_slot *cache_lookup(struct unwinder *u, uint64_t key, bool *f
 
 /* ---- unwinding -------------------------------------------------------- */
 
+/* ---- tail calls ---------------------------------------------------------- */
+
+#ifndef DW_TAG_call_site
+#define DW_TAG_call_site 0x48
+#endif
+#define TAG_GNU_CALL_SITE 0x4109
+#define AT_CALL_RETURN_PC 0x7d
+#define AT_CALL_PC 0x81
+#define AT_CALL_TAIL_CALL 0x82
+#define AT_CALL_ORIGIN 0x7f
+#define AT_GNU_TAIL_CALL 0x2115
+#define TAILCALL_DIES_MAX 4096	/* DIEs looked at per function for its call sites */
+
+static bool is_call_site(Dwarf_Die *die)
+{
+	int tag = dwarf_tag(die);
+	return tag == DW_TAG_call_site || tag == TAG_GNU_CALL_SITE;
+}
+
+/* The function a call site calls, by its DIE: DW_AT_call_origin (DWARF 5) or DW_AT_abstract_origin (GNU). */
+static bool call_site_origin(Dwarf_Die *site, Dwarf_Die *origin)
+{
+	Dwarf_Attribute attr;
+
+	return (dwarf_attr(site, AT_CALL_ORIGIN, &attr) || dwarf_attr(site, DW_AT_abstract_origin, &attr)) &&
+	       dwarf_formref_die(&attr, origin) != NULL;
+}
+
+static bool call_site_addr(Dwarf_Die *site, unsigned name, Dwarf_Addr *addr)
+{
+	Dwarf_Attribute attr;
+	return dwarf_attr(site, name, &attr) && dwarf_formaddr(&attr, addr) == 0;
+}
+
+/* "__GI___futex_abstimed_wait64@GLIBC_2.2.5" and "__futex_abstimed_wait64": one function under its aliases */
+static bool same_function_name(const char *a, const char *b)
+{
+	size_t la, lb;
+
+	if (!a || !b)
+		return false;
+	if (strncmp(a, "__GI_", 5) == 0)
+		a += 5;
+	if (strncmp(b, "__GI_", 5) == 0)
+		b += 5;
+	while (*a == '_')
+		a++;
+	while (*b == '_')
+		b++;
+	la = strcspn(a, "@");
+	lb = strcspn(b, "@");
+	return la == lb && strncmp(a, b, la) == 0;
+}
+
+/* Visits the call sites below die (depth first, bounded): the first one matching wants wins. */
+static bool find_call_site(Dwarf_Die *die, bool (*wants)(Dwarf_Die *, void *), void *arg, Dwarf_Die *out,
+			   unsigned *budget)
+{
+	Dwarf_Die child;
+
+	if (dwarf_child(die, &child) != 0)
+		return false;
+	do {
+		if ((*budget)-- == 0)
+			return false;
+		if (is_call_site(&child) && wants(&child, arg)) {
+			*out = child;
+			return true;
+		}
+		/* call sites sit in the function, its lexical blocks and inlined calls */
+		int tag = dwarf_tag(&child);
+		if ((tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine) &&
+		    find_call_site(&child, wants, arg, out, budget))
+			return true;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+struct return_pc_match { Dwarf_Addr pc; };
+
+static bool returns_to(Dwarf_Die *site, void *arg)
+{
+	const struct return_pc_match *want = arg;
+	Dwarf_Addr pc;
+
+	return (call_site_addr(site, AT_CALL_RETURN_PC, &pc) ||
+		(dwarf_tag(site) == TAG_GNU_CALL_SITE && call_site_addr(site, DW_AT_low_pc, &pc))) &&
+	       pc == want->pc;
+}
+
+static bool tail_calls(Dwarf_Die *site, void *arg)
+{
+	Dwarf_Die origin;
+
+	return (dwarf_hasattr(site, AT_CALL_TAIL_CALL) || dwarf_hasattr(site, AT_GNU_TAIL_CALL)) &&
+	       call_site_origin(site, &origin) &&
+	       (same_function_name(die_name(&origin), arg) || same_function_name(die_linkage_name(&origin), arg));
+}
+
+/* The address of the function named `name` in mod's symbol table, 0 when none. */
+static Dwarf_Addr symbol_address(Dwfl_Module *mod, const char *name)
+{
+	int n = dwfl_module_getsymtab(mod);
+
+	for (int i = 1; name && i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		const char *sname = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
+		if (sname && GELF_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_shndx != SHN_UNDEF &&
+		    same_function_name(sname, name) && strlen(sname + strspn(sname, "_")) >= strlen(name + strspn(name, "_")))
+			return addr;
+	}
+	return 0;
+}
+
+/*
+ * A function that left the stack by a tail call: the caller at `ret` (a
+ * return address) called function C, but the frame above runs `above`, so
+ * C jumped there. Found from the DWARF call sites gcc emits (-O2 -g): the
+ * call site returning to ret names C, and C has a tail call site to above;
+ * the frame is C, at the line of that tail call, as gdb shows it. False
+ * when nothing says so.
+ */
+static bool tailcall_frame(struct unwinder *u, Dwarf_Addr ret, const char *above, struct frame *out)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, ret - 1);
+	Dwarf_Die *cudie, *scopes = NULL, site, callee, callee_cu, *cscopes = NULL, tail;
+	Dwarf_Addr bias, cbias, entry, at;
+	struct return_pc_match want;
+	const char *name;
+	unsigned budget = TAILCALL_DIES_MAX;
+	int n;
+	bool found = false;
+
+	if (!mod || !above || !(cudie = dwfl_module_addrdie(mod, ret - 1, &bias)) ||
+	    (n = dwarf_getscopes(cudie, ret - 1 - bias, &scopes)) <= 0)
+		return false;
+	want.pc = ret - bias;
+	for (int i = 0; i < n && !found; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block)
+			found = find_call_site(&scopes[i], returns_to, &want, &site, &budget);
+	}
+	free(scopes);
+	if (!found || !call_site_origin(&site, &callee))
+		return false;
+	name = die_linkage_name(&callee);
+	if (!name || !(name[0] == '_' && (name[1] == 'Z' || name[1] == 'R')))
+		name = die_name(&callee);
+	if (!name || same_function_name(name, above))
+		return false;	/* an ordinary call: the callee is the frame above */
+	/* the callee's own code: its symbol, then its DIE there */
+	if (!(entry = symbol_address(mod, die_linkage_name(&callee) ? die_linkage_name(&callee) : die_name(&callee))) ||
+	    !(cudie = dwfl_module_addrdie(mod, entry, &cbias)) || (n = dwarf_getscopes(cudie, entry - cbias, &cscopes)) <= 0)
+		return false;
+	callee_cu = *cudie;
+	(void)callee_cu;
+	found = false;
+	budget = TAILCALL_DIES_MAX;
+	for (int i = 0; i < n && !found; i++)
+		if (dwarf_tag(&cscopes[i]) == DW_TAG_subprogram)
+			found = find_call_site(&cscopes[i], tail_calls, (void *)above, &tail, &budget);
+	free(cscopes);
+	if (!found)
+		return false;
+	memset(out, 0, sizeof(*out));
+	if (frame_names(u, name, &out->function, &out->linkage_name))
+		return false;
+	/* where the jump is: DW_AT_call_pc (DWARF 5), else the GNU site's return address, minus one */
+	if (call_site_addr(&tail, AT_CALL_PC, &at))
+		at += cbias;
+	else if (call_site_addr(&tail, DW_AT_low_pc, &at))
+		at = at + cbias - 1;
+	else
+		at = entry;
+	{
+		Dwfl_Line *l = dwfl_module_getsrc(mod, at);
+		Dwarf_Addr lb;
+		const char *file = l ? dwfl_lineinfo(l, &lb, &out->line, NULL, NULL, NULL) : NULL;
+		out->file = file ? model_intern(u->m, file) : NULL;
+	}
+	{
+		const char *mname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+		const char *base = mname ? strrchr(mname, '/') : NULL;
+		out->module = model_intern(u->m, base ? base + 1 : mname ? mname : "?");
+	}
+	out->pc = at;
+	out->offset = at - entry;
+	out->how = FRAME_TAILCALL;
+	return out->function != NULL;
+}
+
 struct thread_unwind {
 	struct unwinder *u;
 	struct thread *t;
@@ -742,6 +934,19 @@ static int frame_callback(Dwfl_Frame *state, void *arg)
 			slot->count = count;
 			slot->has_cfi = has_cfi;
 			u->used++;
+		}
+	}
+	/* a function that tail-called the frame above has no frame of its own: put it back, as gdb does */
+	if (!activation && tu->nphysical > 0 && t->frames.len && !u->opts.no_inline && t->frames.len < MODEL_MAX_FRAMES) {
+		struct frame tail;
+		if (tailcall_frame(u, pc, t->frames.items[t->frames.len - 1].function, &tail)) {
+			struct frame *f = VEC_PUSH(&t->frames);
+			if (!f) {
+				tu->err = &hs_error_nomem;
+				return DWARF_CB_ABORT;
+			}
+			*f = tail;
+			f->sp = sp;
 		}
 	}
 	for (uint32_t i = 0; i < count && t->frames.len < MODEL_MAX_FRAMES; i++) {

@@ -630,6 +630,7 @@ static const char *frame_how(const struct frame *f)
 	case FRAME_CFI: return "";
 	case FRAME_FP: return "frame pointer";
 	case FRAME_INLINE: return "inline";
+	case FRAME_TAILCALL: return "tail call";
 	}
 	return "";
 }

@@ -20,6 +20,7 @@ static const char *frame_how_name(enum frame_how how)
 	case FRAME_CFI: return "cfi";
 	case FRAME_FP: return "frame_pointer";
 	case FRAME_INLINE: return "inline";
+	case FRAME_TAILCALL: return "tailcall";
 	}
 	return "unknown";
 }

@@ -108,6 +108,8 @@ static bool append_frame(struct strbuf *sb, size_t index, const struct frame *f)
 		ok = ok && strbuf_addstr(sb, " [inlined]");
 	else if (f->how == FRAME_FP)
 		ok = ok && strbuf_addstr(sb, " [frame pointer]");
+	else if (f->how == FRAME_TAILCALL)
+		ok = ok && strbuf_addstr(sb, " [tail call]");
 	return ok && strbuf_addstr(sb, "\n");
 }
 
