@@ -931,7 +931,7 @@ struct hs_error *ruby_walk(struct model *m, struct unwinder *u)
 		tg.data = ranges;
 	}
 	/* the layout from libruby's own debug info when it has any: no table needed, none to mismatch */
-	if (ruby_dwarf_layout(m, u, vm_sym.addr, version, &dwarf_layout))
+	if (ruby_dwarf_layout(m, u, vm_sym.module_start, version, &dwarf_layout))
 		tg.layout = &dwarf_layout;
 	tg.no_builtin = ruby_layout_mode() == RUBY_LAYOUT_DWARF;
 	err = ruby_walk_target(m, &tg);
