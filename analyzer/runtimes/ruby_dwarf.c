@@ -22,6 +22,7 @@
 #define DW_DIES_MAX 4000000u		/* DIEs visited (top level and enumerators) */
 #define DW_MACROS_MAX 8000000u		/* macro entries visited */
 #define DW_IMPORTS_MAX 65536u		/* distinct macro groups */
+#define DW_MEMBERS_MAX 65536u		/* members of one struct looked at */
 #define DW_PATH_DEPTH 8			/* members in a path, anonymous members nested */
 #define DW_TYPE_HOPS 16			/* typedef/qualifier hops to an aggregate */
 
@@ -398,11 +399,14 @@ static bool member_location(Dwarf_Die *m, Dwarf_Word *off)
 /* member `name` of the aggregate agg (anonymous members searched too): its DIE and byte offset */
 static bool find_member(Dwarf_Die *agg, const char *name, size_t len, Dwarf_Die *out, Dwarf_Word *off, int depth)
 {
+	unsigned n = 0;
 	Dwarf_Die m;
 
 	if (depth > DW_PATH_DEPTH || dwarf_child(agg, &m) != 0)
 		return false;
 	do {
+		if (++n > DW_MEMBERS_MAX)	/* a hostile sibling chain */
+			return false;
 		const char *mname;
 		Dwarf_Word moff;
 		Dwarf_Die t;

@@ -10,7 +10,9 @@
 #  c) b) again with HANGANALYZE_RUBY_LAYOUT=dwarf (the built-in table ignored:
 #     the DWARF alone is enough), and with =builtin the layout is "built-in 3.3"
 #     with the same frames;
-#  d) Debian's Ruby 3.1 (no debug info), when installed: still "built-in 3.1".
+#  d) Debian's Ruby 3.1 (no debug info), when installed: still "built-in 3.1";
+#  e) copies of the libruby with damaged debug info: a layout or none, never a
+#     crash or a hang (ruby-dwarf-corrupt.py).
 # Skips (exit 77) without /opt/ruby-3.3.*. HS_RUBY33 / HS_RUBY: other rubies. Loopback only.
 . "$(dirname "$0")/test-subr.sh"
 cd "$WORK"
@@ -90,4 +92,8 @@ if [ -x "$RUBY" ] && ! "$RUBY" -e 'exit(RUBY_VERSION.start_with?("3.3") ? 0 : 1)
 else
 	note "skipped d): no other Ruby at $RUBY"
 fi
+
+# e) damaged debug info
+/usr/bin/python3 "$SRC/tests/integration/ruby-dwarf-corrupt.py" "$lib" "$version" "$LAYOUT" 16 "$WORK" ||
+	fail "the DWARF layout reader crashed or hung on damaged debug info"
 echo ok
