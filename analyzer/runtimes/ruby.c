@@ -826,9 +826,10 @@ struct hs_error *ruby_walk_target(struct model *m, const struct ruby_target *tg)
 	r->m = m;
 	r->target = tg;
 	if (!(r->L = tg->layout ? tg->layout : tg->no_builtin ? NULL : ruby_layout_find(version))) {
-		model_warn(m, "Ruby %s: no %s layout for this version (have %s); Ruby frames are not shown",
+		model_warn(m, "Ruby %s: no %s layout for this version (%s%s); Ruby frames are not shown",
 			   version ? version : "of unknown version", tg->no_builtin ? "DWARF" : "built-in",
-			   tg->no_builtin ? "HANGANALYZE_RUBY_LAYOUT=dwarf" : ruby_layout_versions());
+			   tg->no_builtin ? "HANGANALYZE_RUBY_LAYOUT=dwarf" : "have ",
+			   tg->no_builtin ? "" : ruby_layout_versions());
 		free(r);
 		return NULL;
 	}

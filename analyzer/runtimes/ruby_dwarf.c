@@ -40,7 +40,7 @@ static const struct {
 	{ W_STRUCT, "succ_index_table" }, { W_STRUCT, "succ_dict_block" },
 	{ W_STRUCT, "rb_callable_method_entry_struct" }, { W_STRUCT, "rb_method_definition_struct" },
 	{ W_TYPEDEF, "rb_symbols_t" }, { W_STRUCT, "rb_mutex_struct" }, { W_STRUCT, "rb_queue" },
-	{ W_STRUCT, "rb_szqueue" },
+	{ W_STRUCT, "rb_szqueue" }, { W_STRUCT, "RClass_and_rb_classext_t" }, { W_STRUCT, "vm_svar" },
 };
 enum { NTYPES = ARRAY_SIZE(wanted_types) };
 
@@ -54,6 +54,10 @@ static const char *const wanted_consts[] = {
 	"VM_ENV_DATA_INDEX_ME_CREF", "VM_ENV_DATA_INDEX_SPECVAL", "VM_ENV_DATA_INDEX_FLAGS", "VM_FRAME_MAGIC_MASK",
 	"VM_FRAME_MAGIC_CFUNC", "VM_FRAME_FLAG_FINISH", "VM_ENV_FLAG_LOCAL", "IMMEDIATE_TABLE_SIZE", "ID_ENTRY_UNIT",
 	"ID_ENTRY_SIZE", "ID_ENTRY_STR", "RUBY_ID_SCOPE_SHIFT", "tLAST_OP_ID",
+	/* 3.4+ */
+	"BUILTIN_ATTR_C_TRACE", "ISEQ_TYPE_TOP", "ISEQ_TYPE_METHOD", "ISEQ_TYPE_BLOCK", "ISEQ_TYPE_CLASS",
+	"ISEQ_TYPE_RESCUE", "ISEQ_TYPE_ENSURE", "ISEQ_TYPE_EVAL", "ISEQ_TYPE_MAIN", "ISEQ_TYPE_PLAIN", "RUBY_T_CLASS",
+	"RUBY_T_MODULE", "RUBY_FL_SINGLETON", "imemo_svar",
 };
 enum { NCONSTS = ARRAY_SIZE(wanted_consts) };
 
@@ -72,6 +76,7 @@ struct dctx {
 	Dwarf_Off *imports;		/* macro groups queued or read */
 	size_t nimports, imports_done;
 	const struct ruby_layout *fallback;
+	int major, minor;		/* of ruby_version */
 	bool used_fallback;
 	bool failed;
 	char *why;
@@ -721,6 +726,35 @@ static void resolve(struct dctx *c, struct ruby_layout *L)
 	OFF(queue_num_waiting, "rb_queue", "num_waiting");
 	OFF(szqueue_num_waiting_push, "rb_szqueue", "num_waiting_push");
 	OFF(szqueue_max, "rb_szqueue", "max");
+
+	/* 3.4+: qualified labels (a behaviour of the version, as ruby-layout-gen.c's #if; all 0 before) */
+	if (c->major < 3 || (c->major == 3 && c->minor < 4))
+		return;
+	L->qualified_labels = 1;
+	OFF(me_owner, "rb_callable_method_entry_struct", "owner");
+	OFF(body_type, "rb_iseq_constant_body", "type");
+	OFF(body_parent_iseq, "rb_iseq_constant_body", "parent_iseq");
+	OFF(body_local_iseq, "rb_iseq_constant_body", "local_iseq");
+	OFF(body_builtin_attrs, "rb_iseq_constant_body", "builtin_attrs");
+	CST(builtin_attr_c_trace, "BUILTIN_ATTR_C_TRACE");
+	CST(iseq_type_top, "ISEQ_TYPE_TOP");
+	CST(iseq_type_method, "ISEQ_TYPE_METHOD");
+	CST(iseq_type_block, "ISEQ_TYPE_BLOCK");
+	CST(iseq_type_class, "ISEQ_TYPE_CLASS");
+	CST(iseq_type_rescue, "ISEQ_TYPE_RESCUE");
+	CST(iseq_type_ensure, "ISEQ_TYPE_ENSURE");
+	CST(iseq_type_eval, "ISEQ_TYPE_EVAL");
+	CST(iseq_type_main, "ISEQ_TYPE_MAIN");
+	CST(iseq_type_plain, "ISEQ_TYPE_PLAIN");
+	CST(t_class, "RUBY_T_CLASS");
+	CST(t_module, "RUBY_T_MODULE");
+	CST(fl_singleton, "RUBY_FL_SINGLETON");
+	OFF(class_classpath, "RClass_and_rb_classext_t", "classext.classpath");
+	OFF(class_attached_object, "RClass_and_rb_classext_t", "classext.as.singleton_class.attached_object");
+	bitfield(c, &L->class_permanent_byte, &L->class_permanent_shift, &L->class_permanent_bits,
+		 "RClass_and_rb_classext_t", "classext.permanent_classpath");
+	CST(imemo_svar, "imemo_svar");
+	OFF(svar_cref_or_me, "vm_svar", "cref_or_me");
 }
 
 bool ruby_dwarf_read(Dwarf *dw, const char *version, const char *minor, const struct ruby_layout *fallback,
@@ -743,6 +777,12 @@ bool ruby_dwarf_read(Dwarf *dw, const char *version, const char *minor, const st
 	}
 	c->dw = dw;
 	c->fallback = fallback;
+	if (sscanf(version ? version : "", "%d.%d", &c->major, &c->minor) != 2) {
+		/* which version-dependent fields apply (3.4's qualified labels) is not known */
+		snprintf(why, whysize, "the Ruby version is unknown");
+		free(c);
+		return false;
+	}
 	c->why = why;
 	c->whysize = whysize;
 	walk_units(c);
@@ -794,7 +834,13 @@ const struct ruby_layout_field ruby_layout_fields[] = {
 	FIELD(succ_block_bits), FIELD(me_def), FIELD(def_original_id), FIELD(symbols_last_id), FIELD(symbols_ids),
 	FIELD(symbols_size), FIELD(id_entry_unit), FIELD(id_entry_size), FIELD(id_entry_str), FIELD(id_scope_shift),
 	FIELD(last_op_id), FIELD(mutex_fiber), FIELD(mutex_next), FIELD(queue_que), FIELD(queue_num_waiting),
-	FIELD(szqueue_num_waiting_push), FIELD(szqueue_max),
+	FIELD(szqueue_num_waiting_push), FIELD(szqueue_max), FIELD(qualified_labels), FIELD(me_owner),
+	FIELD(body_type), FIELD(body_parent_iseq), FIELD(body_local_iseq), FIELD(body_builtin_attrs),
+	FIELD(builtin_attr_c_trace), FIELD(iseq_type_top), FIELD(iseq_type_method), FIELD(iseq_type_block),
+	FIELD(iseq_type_class), FIELD(iseq_type_rescue), FIELD(iseq_type_ensure), FIELD(iseq_type_eval),
+	FIELD(iseq_type_main), FIELD(iseq_type_plain), FIELD(t_class), FIELD(t_module), FIELD(fl_singleton),
+	FIELD(class_classpath), FIELD(class_attached_object), FIELD(class_permanent_byte), FIELD(class_permanent_shift),
+	FIELD(class_permanent_bits), FIELD(imemo_svar), FIELD(svar_cref_or_me),
 };
 const size_t ruby_layout_nfields = ARRAY_SIZE(ruby_layout_fields);
 _Static_assert(ARRAY_SIZE(ruby_layout_fields) * sizeof(int64_t) + 2 * sizeof(const char *) == sizeof(struct ruby_layout),

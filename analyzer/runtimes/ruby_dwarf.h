@@ -36,8 +36,10 @@ bool ruby_dwarf_layout(struct model *m, struct unwinder *u, uint64_t addr, const
 		       struct ruby_layout *out);
 
 /*
- * Fills *out from dw. version ("3.3.8") becomes out->headers and its
- * major.minor out->version; it must outlive *out. fallback (NULL: none)
+ * Fills *out from dw. version ("3.3.8") becomes out->headers and minor
+ * ("3.3") out->version; both must outlive *out. The version also says which
+ * version-dependent fields apply (3.4's qualified labels): without one
+ * there is no layout. fallback (NULL: none)
  * supplies what the DWARF lacks; *used_fallback (may be NULL) says whether
  * it did. False, with the reason in why, when a field cannot be had.
  */

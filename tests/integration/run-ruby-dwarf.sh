@@ -1,23 +1,24 @@
 #!/bin/bash
 # The Ruby layout from libruby's DWARF (analyzer/runtimes/ruby_dwarf.c), under
-# an unstripped Ruby 3.3 (/opt/ruby-3.3.*, built from source):
-#  a) the layout read from its libruby's DWARF equals the built-in ruby-3.3.inc
+# each unstripped Ruby built from source (the newest /opt/ruby-3.3.*, and of
+# /opt/ruby-3.4.* when installed):
+#  a) the layout read from its libruby's DWARF equals the built-in ruby-X.Y.inc
 #     field for field, with the built-in values for what the DWARF lacks and
 #     with none (the DWARF alone: --no-fallback);
 #  b) every Ruby sample, snapshotted and analyzed: the report's runtime layout
 #     is "DWARF" and every thread's Ruby frames equal Ruby's own backtraces
 #     (ruby-oracle.py frames);
 #  c) b) again with HANGANALYZE_RUBY_LAYOUT=dwarf (the built-in table ignored:
-#     the DWARF alone is enough), and with =builtin the layout is "built-in 3.3"
+#     the DWARF alone is enough), and with =builtin the layout is "built-in X.Y"
 #     with the same frames;
 #  d) Debian's Ruby 3.1 (no debug info), when installed: still "built-in 3.1";
 #  e) copies of the libruby with damaged debug info: a layout or none, never a
 #     crash or a hang (ruby-dwarf-corrupt.py).
-# Skips (exit 77) without /opt/ruby-3.3.*. HS_RUBY33 / HS_RUBY: other rubies. Loopback only.
+# Skips (exit 77) without /opt/ruby-3.3.*. HS_RUBY33 / HS_RUBY34 / HS_RUBY: other rubies. Loopback only.
 . "$(dirname "$0")/test-subr.sh"
 cd "$WORK"
 
-RUBY33=${HS_RUBY33:-$(ls -d /opt/ruby-3.3.*/bin/ruby 2>/dev/null | head -1)}
+RUBY33=${HS_RUBY33:-$(ls -d /opt/ruby-3.3.*/bin/ruby 2>/dev/null | sort -V | tail -1)}
 RUBY=${HS_RUBY:-/usr/bin/ruby}
 ORACLE="/usr/bin/python3 $SRC/tests/integration/ruby-oracle.py"
 RSAMPLES=$SRC/samples/ruby
@@ -26,26 +27,6 @@ LAYOUT=$BUILD/tests/ruby-dwarf-layout
 	echo "skip: no /opt/ruby-3.3.*/bin/ruby (an unstripped Ruby 3.3 built from source)"
 	exit 77
 }
-prefix=$(dirname "$(dirname "$RUBY33")")
-lib=$(ls "$prefix"/lib/libruby.so.3.3.* 2>/dev/null | head -1)
-[ -n "$lib" ] || fail "no $prefix/lib/libruby.so.3.3.*"
-version=${lib##*libruby.so.}
-readelf -S "$lib" | grep -q '\.debug_info' || {
-	echo "skip: $lib has no .debug_info (stripped)"
-	exit 77
-}
-
-# a) field for field
-expect_exit 0 "$LAYOUT" --table "$version"
-cp stdout table.txt
-expect_exit 0 "$LAYOUT" "$lib" "$version"
-cp stdout dwarf.txt
-diff -u table.txt dwarf.txt >&2 || fail "the DWARF layout of $lib differs from the built-in $version table"
-expect_exit 0 "$LAYOUT" "$lib" "$version" --no-fallback
-cp stdout dwarf-only.txt
-diff -u table.txt dwarf-only.txt >&2 || fail "the DWARF-only layout of $lib differs from the built-in $version table"
-note "$(wc -l <table.txt) fields equal ($lib)"
-
 # snap TAG RUBY SCRIPT: the sample snapshotted into TAG.core (and killed)
 snap() {
 	local tag=$1 ruby=$2
@@ -69,14 +50,37 @@ analyze() {
 }
 
 samples="log-forwarder:log-forwarder/agent.rb mutex-abba:mutex-abba.rb queue-join:queue-join.rb idle-server:idle-server.rb"
-for s in $samples; do
-	tag=${s%%:*}
-	snap "$tag" "$RUBY33" "$RSAMPLES/${s#*:}"
-	analyze "$tag" "$tag.json" "" DWARF
-	analyze "$tag" "$tag-dwarf.json" dwarf DWARF
-	analyze "$tag" "$tag-builtin.json" builtin "built-in 3.3"
+
+# a) to c) under each unstripped Ruby: the newest 3.3, and the newest 3.4 when installed
+RUBY34=${HS_RUBY34:-$(ls -d /opt/ruby-3.4.*/bin/ruby 2>/dev/null | sort -V | tail -1)}
+for ruby in "$RUBY33" $RUBY34; do
+	prefix=$(dirname "$(dirname "$ruby")")
+	lib=$(ls "$prefix"/lib/libruby.so.[0-9]*.[0-9]*.[0-9]* 2>/dev/null | head -1)
+	[ -n "$lib" ] || fail "no $prefix/lib/libruby.so.X.Y.Z"
+	version=${lib##*libruby.so.}
+	readelf -S "$lib" | grep -q '\.debug_info' || fail "$lib has no .debug_info (stripped)"
+	[ "$ruby" = "$RUBY33" ] && lib33=$lib version33=$version
+
+	# a) field for field
+	expect_exit 0 "$LAYOUT" --table "$version"
+	cp stdout table-$version.txt
+	expect_exit 0 "$LAYOUT" "$lib" "$version"
+	cp stdout dwarf-$version.txt
+	diff -u table-$version.txt dwarf-$version.txt >&2 || fail "the DWARF layout of $lib differs from the built-in $version table"
+	expect_exit 0 "$LAYOUT" "$lib" "$version" --no-fallback
+	cp stdout dwarf-only-$version.txt
+	diff -u table-$version.txt dwarf-only-$version.txt >&2 || fail "the DWARF-only layout of $lib differs from the built-in $version table"
+	note "$(wc -l <table-$version.txt) fields equal ($lib)"
+
+	for s in $samples; do
+		tag=${s%%:*}-$version
+		snap "$tag" "$ruby" "$RSAMPLES/${s#*:}"
+		analyze "$tag" "$tag.json" "" DWARF
+		analyze "$tag" "$tag-dwarf.json" dwarf DWARF
+		analyze "$tag" "$tag-builtin.json" builtin "built-in ${version%.*}"
+	done
+	note "Ruby $version: every sample's frames equal the oracle's with the DWARF layout, DWARF only, and built-in"
 done
-note "Ruby $version: every sample's frames equal the oracle's with the DWARF layout, DWARF only, and built-in"
 
 # d) a Ruby without debug info keeps the built-in table
 if [ -x "$RUBY" ] && ! "$RUBY" -e 'exit(RUBY_VERSION.start_with?("3.3") ? 0 : 1)' 2>/dev/null; then
@@ -94,6 +98,6 @@ else
 fi
 
 # e) damaged debug info
-/usr/bin/python3 "$SRC/tests/integration/ruby-dwarf-corrupt.py" "$lib" "$version" "$LAYOUT" 16 "$WORK" ||
+/usr/bin/python3 "$SRC/tests/integration/ruby-dwarf-corrupt.py" "$lib33" "$version33" "$LAYOUT" 16 "$WORK" ||
 	fail "the DWARF layout reader crashed or hung on damaged debug info"
 echo ok
