@@ -1161,6 +1161,19 @@ int64_t unwind_member_offset(struct unwinder *u, uint64_t pc, const char *type_n
 
 /* ---- lookups for the runtime walkers ------------------------------------ */
 
+Dwarf *unwind_module_dwarf(struct unwinder *u, uint64_t addr, Dwarf_Addr *bias)
+{
+	Dwfl_Module *mod;
+	Dwarf_Addr b = 0;
+	Dwarf *dw;
+
+	if (!u || !u->dwfl || !(mod = dwfl_addrmodule(u->dwfl, addr)) || !(dw = dwfl_module_getdwarf(mod, &b)))
+		return NULL;
+	if (bias)
+		*bias = b;
+	return dw;
+}
+
 bool unwind_find_symbol(struct unwinder *u, const char *module_part, const char *name, struct unwind_symbol *out)
 {
 	for (size_t i = 0; u && i < u->mdata.len; i++) {

@@ -13,6 +13,7 @@
 #ifndef HS_ANALYZER_UNWIND_H
 #define HS_ANALYZER_UNWIND_H
 
+#include <elfutils/libdw.h>
 #include <stdbool.h>
 
 #include "analyzer/model.h"
@@ -47,6 +48,15 @@ void unwind_destroy(struct unwinder *u);
  * there is no debug info or no such member there.
  */
 int64_t unwind_member_offset(struct unwinder *u, uint64_t pc, const char *type_name, const char *member);
+
+/*
+ * The DWARF of the module that contains addr (its own, or the separate debug
+ * file the standard lookups found: /usr/lib/debug/.build-id, .gnu_debuglink,
+ * debuginfod), and in *bias (may be NULL) its load bias. NULL when there is
+ * no such module or it has no debug info. The Dwarf belongs to the session:
+ * valid until unwind_destroy(), never to be ended by the caller.
+ */
+Dwarf *unwind_module_dwarf(struct unwinder *u, uint64_t addr, Dwarf_Addr *bias);
 
 /* A symbol found by unwind_find_symbol(). */
 struct unwind_symbol {

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/runtimes/ruby_dwarf.h"
 #include "analyzer/runtimes/ruby_layout.h"
 #include "common/util.h"
 
@@ -824,15 +825,17 @@ struct hs_error *ruby_walk_target(struct model *m, const struct ruby_target *tg)
 		return &hs_error_nomem;
 	r->m = m;
 	r->target = tg;
-	if (!(r->L = ruby_layout_find(version))) {
-		model_warn(m, "Ruby %s: no built-in layout for this version (have %s); Ruby frames are not shown",
-			   version ? version : "of unknown version", ruby_layout_versions());
+	if (!(r->L = tg->layout ? tg->layout : tg->no_builtin ? NULL : ruby_layout_find(version))) {
+		model_warn(m, "Ruby %s: no %s layout for this version (%s%s); Ruby frames are not shown",
+			   version ? version : "of unknown version", tg->no_builtin ? "DWARF" : "built-in",
+			   tg->no_builtin ? "HANGANALYZE_RUBY_LAYOUT=dwarf" : "have ",
+			   tg->no_builtin ? "" : ruby_layout_versions());
 		free(r);
 		return NULL;
 	}
 	{
 		char layout[32];
-		snprintf(layout, sizeof(layout), "built-in %s", r->L->version);
+		snprintf(layout, sizeof(layout), "%s%s", tg->layout ? "DWARF" : "built-in ", tg->layout ? "" : r->L->version);
 		if (!(m->runtime.layout = model_intern(m, layout))) {
 			free(r);
 			return &hs_error_nomem;
@@ -901,6 +904,7 @@ struct hs_error *ruby_walk(struct model *m, struct unwinder *u)
 	struct unwind_symbol vm_sym, ractor_sym;
 	struct ruby_target tg = { .read = core_read, .ctx = u };
 	struct ruby_range *ranges = NULL;
+	struct ruby_layout dwarf_layout;
 	char version[16];
 	struct hs_error *err;
 
@@ -927,6 +931,10 @@ struct hs_error *ruby_walk(struct model *m, struct unwinder *u)
 		ranges[tg.ndata++] = (struct ruby_range){ lo, hi - lo };
 		tg.data = ranges;
 	}
+	/* the layout from libruby's own debug info when it has any: no table needed, none to mismatch */
+	if (ruby_dwarf_layout(m, u, vm_sym.module_start, version, &dwarf_layout))
+		tg.layout = &dwarf_layout;
+	tg.no_builtin = ruby_layout_mode() == RUBY_LAYOUT_DWARF;
 	err = ruby_walk_target(m, &tg);
 	free(ranges);
 	return err;

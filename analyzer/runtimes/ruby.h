@@ -42,6 +42,8 @@ struct ruby_target {
 	const char *version;		/* ruby_version: "3.1.2"; NULL or "" unknown */
 	const struct ruby_range *data;	/* the module's writable data */
 	size_t ndata;
+	const struct ruby_layout *layout;	/* read from libruby's DWARF (ruby_dwarf.h); NULL: the built-in table */
+	bool no_builtin;		/* HANGANALYZE_RUBY_LAYOUT=dwarf: no built-in table either */
 };
 
 /* ruby_walk() over any target: the same checks, caps and warnings. */
