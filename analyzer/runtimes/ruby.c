@@ -498,6 +498,22 @@ static const char *cfunc_label(struct rb *r, uint64_t ep)
 	return name ? name : model_intern(r->m, "(unknown C method)");
 }
 
+/* A C method's frame, named by its method entry; its path and line come from its caller (*pending). */
+static struct runtime_frame *push_cfunc_frame(struct rb *r, struct thread *t, uint64_t ep, size_t *pending)
+{
+	struct runtime_frame *rf = VEC_PUSH(&t->rt.frames);
+
+	if (rf) {
+		rf->label = cfunc_label(r, ep);
+		rf->path = model_intern(r->m, "");
+		rf->cfunc = true;
+		(*pending)++;
+	}
+	if (!rf || !rf->label || !rf->path)
+		r->err = &hs_error_nomem;
+	return rf;
+}
+
 static void thread_frames(struct rb *r, struct rthread *rt)
 {
 	const struct ruby_layout *L = r->L;
@@ -585,14 +601,7 @@ static void thread_frames(struct rb *r, struct rthread *rt)
 			} else if (ctrace) {
 				/* a builtin marked c_trace: shown as a C method */
 				wanted = true;
-				if ((rf = VEC_PUSH(&t->rt.frames))) {
-					rf->label = cfunc_label(r, ep);
-					rf->path = model_intern(r->m, "");
-					rf->cfunc = true;
-					pending++;
-					if (!rf->label || !rf->path)
-						r->err = &hs_error_nomem;
-				}
+				rf = push_cfunc_frame(r, t, ep, &pending);
 			} else if ((wanted = true) && (rf = VEC_PUSH(&t->rt.frames))) {
 				rf->path = e->path;
 				rf->label = e->label;
@@ -616,14 +625,7 @@ static void thread_frames(struct rb *r, struct rthread *rt)
 			}
 		} else if (!iseq && (flags & L->frame_magic_mask) == L->frame_magic_cfunc) {
 			wanted = true;
-			if ((rf = VEC_PUSH(&t->rt.frames))) {
-				rf->label = cfunc_label(r, ep);
-				rf->path = model_intern(r->m, "");
-				rf->cfunc = true;
-				pending++;
-			}
-			if (!rf || !rf->label || !rf->path)
-				r->err = &hs_error_nomem;
+			rf = push_cfunc_frame(r, t, ep, &pending);
 		}
 		if (rf)
 			rf->native = segment < nexec ? exec[segment] : nexec ? exec[nexec - 1] : (uint32_t)t->frames.len;
