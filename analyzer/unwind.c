@@ -89,6 +89,13 @@ struct unwinder {
 	/* demangled names */
 	struct name_slot *names;
 	size_t nnames_slots, nnames;
+	/* tail-call answers by (return address, function above): most threads share both */
+	struct tail_slot {
+		uint64_t pc;		/* 0: empty */
+		const char *above;
+		bool found;
+		struct frame frame;
+	} *tails;
 };
 
 /* ---- modules ---------------------------------------------------------- */
@@ -938,8 +945,20 @@ static int frame_callback(Dwfl_Frame *state, void *arg)
 	}
 	/* a function that tail-called the frame above has no frame of its own: put it back, as gdb does */
 	if (!activation && tu->nphysical > 0 && t->frames.len && !u->opts.no_inline && t->frames.len < MODEL_MAX_FRAMES) {
+		const char *above = t->frames.items[t->frames.len - 1].function;
+		struct tail_slot *ts = u->tails ? &u->tails[(pc ^ (uintptr_t)above) * 0x9e3779b97f4a7c15ull >> 52] : NULL;
 		struct frame tail;
-		if (tailcall_frame(u, pc, t->frames.items[t->frames.len - 1].function, &tail)) {
+		bool is_tail;
+
+		if (ts && ts->pc == pc && ts->above == above) {
+			is_tail = ts->found;
+			tail = ts->frame;
+		} else {
+			is_tail = tailcall_frame(u, pc, above, &tail);
+			if (ts)
+				*ts = (struct tail_slot){ .pc = pc, .above = above, .found = is_tail, .frame = tail };
+		}
+		if (is_tail) {
 			struct frame *f = VEC_PUSH(&t->frames);
 			if (!f) {
 				tu->err = &hs_error_nomem;
@@ -1056,6 +1075,7 @@ void unwind_destroy(struct unwinder *u)
 	free(u->slots);
 	VEC_DEINIT(&u->pool);
 	free(u->names);
+	free(u->tails);
 	free(u);
 }
 
@@ -1069,6 +1089,8 @@ struct hs_error *unwind_threads(struct model *m, const struct unwind_options *op
 	u->m = m;
 	if (opts)
 		u->opts = *opts;
+	/* 4096 slots; without them (no memory) tail calls are looked up every time */
+	u->tails = calloc(4096, sizeof(*u->tails));
 	elf_version(EV_CURRENT);
 	if (u->opts.sysroot) {
 		/* libdwfl takes a relative entry as relative to each module's directory */
