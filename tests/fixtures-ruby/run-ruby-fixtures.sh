@@ -1,15 +1,17 @@
 #!/bin/bash
-# Offline: the committed Ruby 3.3.8 cores (tests/fixtures-ruby/NAME/) read
-# without Ruby, without a live process, without ptrace. For each fixture:
-#  (a) JSON runtime.version is "3.3.8";
+# Offline: the committed Ruby cores (tests/fixtures-ruby/NAME/: 3.3.8 and
+# 3.4.5) read without Ruby, without a live process, without ptrace. For each
+# fixture:
+#  (a) JSON runtime.version is the Ruby version oracle.json records
+#      (ruby_version, what RUBY_VERSION said);
 #  (b) for every thread of oracle.json (Ruby's own Thread#backtrace_locations,
 #      saved by the sample just before it was snapshotted), the JSON thread
 #      with that tid has ruby.frames equal in (path, line, label), frame for
 #      frame;
 #  (c) the text and JSON reports equal the goldens byte for byte;
-#  (d) the text report has the finding the sample makes: log-forwarder a
-#      join-on-blocked naming out_metrics and SYN_SENT, mutex-abba a
-#      lock-cycle naming reloader and flusher.
+#  (d) the text report has the finding the sample makes: log-forwarder (and
+#      log-forwarder-3.4) a join-on-blocked naming out_metrics and SYN_SENT,
+#      mutex-abba a lock-cycle naming reloader and flusher.
 # The sysroot is root/ here plus the libc files of tests/fixtures/root
 # (ruby-fixture-subr.sh). Regenerate the goldens with regen.sh only when a
 # change of the reports is intended.
@@ -48,8 +50,9 @@ import difflib, json, sys
 name, oracle, report = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
 ok = True
 version = (report.get("runtime") or {}).get("version")
-if version != "3.3.8":
-    print(f"{name}: runtime.version is {version!r}, not '3.3.8'", file=sys.stderr)
+want_version = oracle.get("ruby_version")
+if not want_version or version != want_version:
+    print(f"{name}: runtime.version is {version!r}, not {want_version!r} (oracle.json's ruby_version)", file=sys.stderr)
     ok = False
 threads = {t["tid"]: t for t in report["threads"]}
 checked = 0
@@ -77,9 +80,11 @@ print(f"# {name}: Ruby frames of {checked} threads match Thread#backtrace_locati
 sys.exit(0 if ok else 1)
 PY
 done
-[ -e "$WORK/log-forwarder.text" ] || fail "no log-forwarder fixture"
-[ -e "$WORK/mutex-abba.text" ] || fail "no mutex-abba fixture"
+for name in log-forwarder log-forwarder-3.4 mutex-abba; do
+	[ -e "$WORK/$name.text" ] || fail "no $name fixture"
+done
 finding log-forwarder join-on-blocked out_metrics SYN_SENT
+finding log-forwarder-3.4 join-on-blocked out_metrics SYN_SENT
 finding mutex-abba lock-cycle reloader flusher
 [ "$bad" = 0 ] || fail "$bad checks failed (above)"
 note "$n reports match their goldens"
