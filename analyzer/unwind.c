@@ -769,19 +769,35 @@ static bool tail_calls(Dwarf_Die *site, void *arg)
 }
 
 /* The address of the function named `name` in mod's symbol table, 0 when none. */
-static Dwarf_Addr symbol_address(Dwfl_Module *mod, const char *name)
+/* The first defined symbol of mod's symbol table that match() accepts; false when none does. */
+static bool module_symbol(Dwfl_Module *mod, bool (*match)(const char *sname, const GElf_Sym *sym, const void *arg),
+			  const void *arg, GElf_Sym *sym_out, GElf_Addr *addr_out)
 {
 	int n = dwfl_module_getsymtab(mod);
 
-	for (int i = 1; name && i < n; i++) {
-		GElf_Sym sym;
-		GElf_Addr addr;
-		const char *sname = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
-		if (sname && GELF_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_shndx != SHN_UNDEF &&
-		    same_function_name(sname, name) && strlen(sname + strspn(sname, "_")) >= strlen(name + strspn(name, "_")))
-			return addr;
+	for (int i = 1; i < n; i++) {
+		const char *sname = dwfl_module_getsym_info(mod, i, sym_out, addr_out, NULL, NULL, NULL);
+		if (sname && sym_out->st_shndx != SHN_UNDEF && match(sname, sym_out, arg))
+			return true;
 	}
-	return 0;
+	return false;
+}
+
+static bool is_function_named(const char *sname, const GElf_Sym *sym, const void *arg)
+{
+	const char *name = arg;
+
+	return GELF_ST_TYPE(sym->st_info) == STT_FUNC && same_function_name(sname, name) &&
+	       strlen(sname + strspn(sname, "_")) >= strlen(name + strspn(name, "_"));
+}
+
+/* The address of the function named `name` (under any of its aliases) in mod's symbol table, 0 when none. */
+static Dwarf_Addr symbol_address(Dwfl_Module *mod, const char *name)
+{
+	GElf_Sym sym;
+	GElf_Addr addr;
+
+	return name && module_symbol(mod, is_function_named, name, &sym, &addr) ? addr : 0;
 }
 
 /*
@@ -795,7 +811,7 @@ static Dwarf_Addr symbol_address(Dwfl_Module *mod, const char *name)
 static bool tailcall_frame(struct unwinder *u, Dwarf_Addr ret, const char *above, struct frame *out)
 {
 	Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, ret - 1);
-	Dwarf_Die *cudie, *scopes = NULL, site, callee, callee_cu, *cscopes = NULL, tail;
+	Dwarf_Die *cudie, *scopes = NULL, site, callee, *cscopes = NULL, tail;
 	Dwarf_Addr bias, cbias, entry, at;
 	struct return_pc_match want;
 	const char *name;
@@ -824,8 +840,6 @@ static bool tailcall_frame(struct unwinder *u, Dwarf_Addr ret, const char *above
 	if (!(entry = symbol_address(mod, die_linkage_name(&callee) ? die_linkage_name(&callee) : die_name(&callee))) ||
 	    !(cudie = dwfl_module_addrdie(mod, entry, &cbias)) || (n = dwarf_getscopes(cudie, entry - cbias, &cscopes)) <= 0)
 		return false;
-	callee_cu = *cudie;
-	(void)callee_cu;
 	found = false;
 	budget = TAILCALL_DIES_MAX;
 	for (int i = 0; i < n && !found; i++)
@@ -1196,31 +1210,30 @@ Dwarf *unwind_module_dwarf(struct unwinder *u, uint64_t addr, Dwarf_Addr *bias)
 	return dw;
 }
 
+static bool is_named(const char *sname, const GElf_Sym *sym, const void *arg)
+{
+	(void)sym;
+	return strcmp(sname, arg) == 0;
+}
+
 bool unwind_find_symbol(struct unwinder *u, const char *module_part, const char *name, struct unwind_symbol *out)
 {
 	for (size_t i = 0; u && i < u->mdata.len; i++) {
 		const struct module_data *md = u->mdata.items[i];
 		const struct module_info *info = &u->m->modules.items[md->info];
 		const char *base = info->name ? strrchr(info->name, '/') : NULL;
-		int n;
+		GElf_Sym sym;
+		GElf_Addr addr;
 
 		base = base ? base + 1 : info->name;
-		if (md->is_vdso || !base || !strstr(base, module_part) || (n = dwfl_module_getsymtab(md->mod)) <= 0)
+		if (md->is_vdso || !base || !strstr(base, module_part) || !module_symbol(md->mod, is_named, name, &sym, &addr))
 			continue;
-		for (int s = 1; s < n; s++) {
-			GElf_Sym sym;
-			GElf_Addr addr;
-			const char *sname = dwfl_module_getsym_info(md->mod, s, &sym, &addr, NULL, NULL, NULL);
-
-			if (!sname || strcmp(sname, name) != 0 || sym.st_shndx == SHN_UNDEF)
-				continue;
-			out->addr = addr;
-			out->size = sym.st_size;
-			out->module = info->name;
-			out->module_start = info->start;
-			out->module_end = info->end;
-			return true;
-		}
+		out->addr = addr;
+		out->size = sym.st_size;
+		out->module = info->name;
+		out->module_start = info->start;
+		out->module_end = info->end;
+		return true;
 	}
 	return false;
 }

@@ -171,6 +171,14 @@ static void write_blocked_on(struct json_writer *w, const struct model *m, const
 	strbuf_deinit(&sb);
 }
 
+static void int_or_null(struct json_writer *w, bool known, int64_t v)
+{
+	if (known)
+		json_int(w, v);
+	else
+		json_null(w);
+}
+
 /* The interpreter's view of a thread (only for threads that run one). */
 static void write_runtime_thread(struct json_writer *w, const struct thread *t)
 {
@@ -194,25 +202,16 @@ static void write_runtime_thread(struct json_writer *w, const struct thread *t)
 		json_key(w, "call");
 		json_string(w, rt->wait_call);
 		json_key(w, "thread");
-		if (rt->wait_tid)
-			json_int(w, rt->wait_tid);
-		else
-			json_null(w);
+		int_or_null(w, rt->wait_tid, rt->wait_tid);
 		json_key(w, "object");
 		if (rt->wait_obj)
 			json_hex(w, rt->wait_obj);
 		else
 			json_null(w);
 		json_key(w, "queue_length");
-		if (rt->queue_len >= 0)
-			json_int(w, rt->queue_len);
-		else
-			json_null(w);
+		int_or_null(w, rt->queue_len >= 0, rt->queue_len);
 		json_key(w, "queue_waiters");
-		if (rt->queue_waiters >= 0)
-			json_int(w, rt->queue_waiters);
-		else
-			json_null(w);
+		int_or_null(w, rt->queue_waiters >= 0, rt->queue_waiters);
 		json_object_end(w);
 	} else {
 		json_null(w);

@@ -901,22 +901,21 @@ static void read_version(struct unwinder *u, char *version, size_t size)
 	version[strspn(version, "0123456789.")] = '\0';
 }
 
-struct hs_error *ruby_walk(struct model *m, struct unwinder *u)
+struct hs_error *ruby_core_target_init(struct model *m, struct unwinder *u, struct ruby_core_target *ct)
 {
 	struct unwind_symbol vm_sym, ractor_sym;
-	struct ruby_target tg = { .read = core_read, .ctx = u };
-	struct ruby_range *ranges = NULL;
-	struct ruby_layout dwarf_layout;
-	char version[16];
-	struct hs_error *err;
+	struct ruby_target *tg = &ct->target;
 
+	memset(ct, 0, sizeof(*ct));
 	if (!u || !unwind_find_symbol(u, "ruby", "ruby_current_vm_ptr", &vm_sym))
 		return NULL;
-	tg.vm_ptr = vm_sym.addr;
+	tg->read = core_read;
+	tg->ctx = u;
+	tg->vm_ptr = vm_sym.addr;
 	if (unwind_find_symbol(u, "ruby", "ruby_single_main_ractor", &ractor_sym))
-		tg.single_ractor_ptr = ractor_sym.addr;
-	read_version(u, version, sizeof(version));
-	tg.version = version;
+		tg->single_ractor_ptr = ractor_sym.addr;
+	read_version(u, ct->version, sizeof(ct->version));
+	tg->version = ct->version;
 	/* the module's writable data and the .bss right after its file mappings: where the symbol table is */
 	for (size_t i = 0; i < m->core->segments.len; i++) {
 		const struct elfcore_segment *s = &m->core->segments.items[i];
@@ -925,19 +924,33 @@ struct hs_error *ruby_walk(struct model *m, struct unwinder *u)
 
 		if (!(s->flags & PF_W) || hi <= lo)
 			continue;
-		if (!(nr = realloc(ranges, (tg.ndata + 1) * sizeof(*ranges)))) {
-			free(ranges);
+		if (!(nr = realloc(ct->ranges, (tg->ndata + 1) * sizeof(*nr))))
 			return &hs_error_nomem;
-		}
-		ranges = nr;
-		ranges[tg.ndata++] = (struct ruby_range){ lo, hi - lo };
-		tg.data = ranges;
+		ct->ranges = nr;
+		ct->ranges[tg->ndata++] = (struct ruby_range){ lo, hi - lo };
 	}
+	tg->data = ct->ranges;
 	/* the layout from libruby's own debug info when it has any: no table needed, none to mismatch */
-	if (ruby_dwarf_layout(m, u, vm_sym.module_start, version, &dwarf_layout))
-		tg.layout = &dwarf_layout;
-	tg.no_builtin = ruby_layout_mode() == RUBY_LAYOUT_DWARF;
-	err = ruby_walk_target(m, &tg);
-	free(ranges);
+	if (ruby_dwarf_layout(m, u, vm_sym.module_start, ct->version, &ct->dwarf_layout))
+		tg->layout = &ct->dwarf_layout;
+	tg->no_builtin = ruby_layout_mode() == RUBY_LAYOUT_DWARF;
+	ct->found = true;
+	return NULL;
+}
+
+void ruby_core_target_deinit(struct ruby_core_target *ct)
+{
+	free(ct->ranges);
+	ct->ranges = NULL;
+}
+
+struct hs_error *ruby_walk(struct model *m, struct unwinder *u)
+{
+	struct ruby_core_target ct;
+	struct hs_error *err = ruby_core_target_init(m, u, &ct);
+
+	if (!err && ct.found)
+		err = ruby_walk_target(m, &ct.target);
+	ruby_core_target_deinit(&ct);
 	return err;
 }

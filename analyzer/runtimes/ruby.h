@@ -15,6 +15,7 @@
 #define HS_ANALYZER_RUNTIMES_RUBY_H
 
 #include "analyzer/model.h"
+#include "analyzer/runtimes/ruby_layout.h"
 #include "analyzer/unwind.h"
 
 /*
@@ -48,5 +49,22 @@ struct ruby_target {
 
 /* ruby_walk() over any target: the same checks, caps and warnings. */
 struct hs_error *ruby_walk_target(struct model *m, const struct ruby_target *target);
+
+/* ruby_walk()'s target over a core, with the storage it points into. */
+struct ruby_core_target {
+	bool found;			/* the process exports a Ruby VM */
+	struct ruby_target target;
+	struct ruby_range *ranges;
+	char version[16];
+	struct ruby_layout dwarf_layout;
+};
+
+/*
+ * Sets ct up over m's core through u (ct->found false: no Ruby in it; the
+ * reads can be wrapped before ruby_walk_target(), as tests/fuzz/ruby-seed.c
+ * does). Fails only when memory runs out; ruby_core_target_deinit() in any case.
+ */
+struct hs_error *ruby_core_target_init(struct model *m, struct unwinder *u, struct ruby_core_target *ct);
+void ruby_core_target_deinit(struct ruby_core_target *ct);
 
 #endif

@@ -57,9 +57,8 @@ int main(int argc, char **argv)
 {
 	struct elfcore *core;
 	struct model *m;
-	struct unwind_symbol vm, ractor, ver;
-	struct ruby_target tg = { .read = recording_read };
-	char version[16] = "";
+	struct ruby_core_target ct;
+	struct ruby_target *tg = &ct.target;
 	unsigned char which = 0, n;
 	FILE *out;
 
@@ -67,29 +66,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: ruby-seed CORE OUT\n");
 		return 2;
 	}
+	/* the target ruby_walk() would use, its reads recorded */
 	if (elfcore_open(argv[1], &core) || model_create(core, &m) || threads_read_process(m) || threads_read(m) ||
-	    unwind_threads(m, NULL, &unwinder) || !unwind_find_symbol(unwinder, "ruby", "ruby_current_vm_ptr", &vm)) {
+	    unwind_threads(m, NULL, &unwinder) || ruby_core_target_init(m, unwinder, &ct) || !ct.found) {
 		fprintf(stderr, "ruby-seed: %s: not a Ruby core hanganalyze can read\n", argv[1]);
 		return 1;
 	}
-	tg.ctx = unwinder;
-	tg.vm_ptr = vm.addr;
-	tg.single_ractor_ptr = unwind_find_symbol(unwinder, "ruby", "ruby_single_main_ractor", &ractor) ? ractor.addr : 0;
-	if (unwind_find_symbol(unwinder, "ruby", "ruby_version", &ver))
-		version[unwind_read(unwinder, ver.addr, version, sizeof(version) - 1)] = '\0';
-	version[strspn(version, "0123456789.")] = '\0';
-	tg.version = version;
-	for (const struct ruby_layout *L; (L = ruby_layout_at(which)) && strncmp(version, L->version, strlen(L->version)); )
+	tg->read = recording_read;
+	for (const struct ruby_layout *L; (L = ruby_layout_at(which)) && strncmp(ct.version, L->version, strlen(L->version)); )
 		which++;
-	/* the symbol table is searched for in the module's writable segments, as ruby_walk() does */
-	struct ruby_range ranges[256];
-	for (size_t i = 0; i < core->segments.len && tg.ndata < 256; i++) {
-		const struct elfcore_segment *s = &core->segments.items[i];
-		if ((s->flags & 2) && s->vaddr + s->filesz > vm.module_start && s->vaddr < vm.module_end + (1u << 20) && s->filesz)
-			ranges[tg.ndata++] = (struct ruby_range){ s->vaddr, s->filesz };
-	}
-	tg.data = ranges;
-	ruby_walk_target(m, &tg);
+	ruby_walk_target(m, tg);
 
 	if (!(out = fopen(argv[2], "wbx"))) {
 		perror(argv[2]);
@@ -102,8 +88,8 @@ int main(int argc, char **argv)
 		fwrite(&m->threads.items[i].tid, 4, 1, out);
 		fwrite(&m->threads.items[i].regs[GREG_FS_BASE], 8, 1, out);
 	}
-	fwrite(&tg.vm_ptr, 8, 1, out);
-	fwrite(&tg.single_ractor_ptr, 8, 1, out);
+	fwrite(&tg->vm_ptr, 8, 1, out);
+	fwrite(&tg->single_ractor_ptr, 8, 1, out);
 	/* merge the reads into regions: sorted, overlapping or touching ones joined */
 	qsort(recs, nrecs, sizeof(*recs), by_addr);
 	for (size_t i = 0; i < nrecs;) {
@@ -132,7 +118,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < nrecs; i++)
 		free(recs[i].bytes);
 	free(recs);
-	fprintf(stderr, "ruby-seed: %s: Ruby %s, %zu threads\n", argv[2], version, m->threads.len);
+	fprintf(stderr, "ruby-seed: %s: Ruby %s, %zu threads\n", argv[2], ct.version, m->threads.len);
+	ruby_core_target_deinit(&ct);
 	unwind_destroy(unwinder);
 	model_destroy(m);
 	return 0;
