@@ -7,6 +7,7 @@
 
 #include "analyzer/evidence.h"
 #include "analyzer/rules/rules.h"
+#include "analyzer/runtimes/python.h"
 #include "analyzer/runtimes/ruby.h"
 #include "analyzer/signature.h"
 #include "analyzer/threads.h"
@@ -46,10 +47,16 @@ static struct hs_error *stage_unwind(struct analysis *a)
 	return err;
 }
 
-/* Interpreter stacks: one walker per runtime (analyzer/runtimes/); Python will join Ruby here. */
+/* Interpreter stacks: one walker per runtime (analyzer/runtimes/); the first that finds its interpreter. */
 static struct hs_error *stage_runtime_stacks(struct analysis *a)
 {
-	return a->opts->no_runtime ? NULL : ruby_walk(a->m, a->unwinder);
+	struct hs_error *err;
+
+	if (a->opts->no_runtime)
+		return NULL;
+	if ((err = ruby_walk(a->m, a->unwinder)) || a->m->runtime.name)
+		return err;
+	return python_walk(a->m, a->unwinder);
 }
 
 static struct hs_error *stage_groups(struct analysis *a)

@@ -105,6 +105,23 @@ void frame_source(const char *path, struct frame_source *out)
 		out->rel = rest;
 		return;
 	}
+	/* Python: a package (site-packages, Debian's dist-packages), or the standard library */
+	if ((p = strstr(path, "/site-packages/")) || (p = strstr(path, "/dist-packages/"))) {
+		const char *rest = strchr(p + 1, '/') + 1;
+		size_t n = strcspn(rest, "/.");
+		out->kind = SOURCE_LIBRARY;
+		snprintf(out->lib, sizeof(out->lib), "%.*s", (int)n, rest);
+		out->rel = rest;
+		return;
+	}
+	if ((p = strstr(path, "/lib/python"))) {
+		const char *v = p + strlen("/lib/python"), *rest = skip_version_dir(v);
+		if (rest != v) {
+			out->kind = SOURCE_STDLIB;
+			out->rel = rest;
+			return;
+		}
+	}
 	if ((p = strstr(path, "/lib/ruby/"))) {
 		const char *rest = skip_version_dir(p + strlen("/lib/ruby/"));
 		if (rest != p + strlen("/lib/ruby/")) {

@@ -32,7 +32,7 @@ bool frame_is_library_code(const struct frame *f);
  */
 const struct frame *frame_app(const struct thread *t);
 
-/* Where an interpreter's source file belongs (Ruby: a gem, the standard library, the program). */
+/* Where an interpreter's source file belongs (a gem or package, the standard library, the program). */
 enum frame_source_kind { SOURCE_APP, SOURCE_LIBRARY, SOURCE_STDLIB, SOURCE_INTERNAL };
 
 struct frame_source {
@@ -42,15 +42,17 @@ struct frame_source {
 };
 
 /*
- * Classifies a Ruby source path the same wherever Ruby and the program are
- * installed: ".../gems/NAME-1.2.3/lib/REL" (a gem; also vendor_ruby and
- * site_ruby), ".../lib/ruby/3.1.0/REL" (the standard library), "<internal:...>",
- * else the program's own file (rel is its base name).
+ * Classifies a Ruby or Python source path the same wherever the interpreter
+ * and the program are installed: ".../gems/NAME-1.2.3/lib/REL" (a gem; also
+ * vendor_ruby and site_ruby), ".../site-packages/REL" (a Python package,
+ * also dist-packages, in a virtualenv or not), ".../lib/ruby/3.1.0/REL" and
+ * ".../lib/python3.11/REL" (the standard libraries), "<internal:...>",
+ * "<frozen ...>", else the program's own file (rel is its base name).
  */
 void frame_source(const char *path, struct frame_source *out);
 
 /*
- * The index into t->rt.frames of the thread's own Ruby code: the innermost
+ * The index into t->rt.frames of the thread's own interpreted code: the innermost
  * frame in a program file, else in a library, else any Ruby-level frame;
  * SIZE_MAX when it has none. C methods are never chosen.
  */

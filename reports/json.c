@@ -179,12 +179,33 @@ static void int_or_null(struct json_writer *w, bool known, int64_t v)
 		json_null(w);
 }
 
-/* The interpreter's view of a thread (only for threads that run one). */
-static void write_runtime_thread(struct json_writer *w, const struct thread *t)
+/* The wait an interpreter records for a thread, or null. */
+static void write_runtime_wait(struct json_writer *w, const struct runtime_thread *rt)
 {
-	const struct runtime_thread *rt = &t->rt;
+	if (!rt->wait_call) {
+		json_null(w);
+		return;
+	}
+	json_object_begin(w);
+	json_key(w, "call");
+	json_string(w, rt->wait_call);
+	json_key(w, "thread");
+	int_or_null(w, rt->wait_tid, rt->wait_tid);
+	json_key(w, "object");
+	if (rt->wait_obj)
+		json_hex(w, rt->wait_obj);
+	else
+		json_null(w);
+	json_key(w, "queue_length");
+	int_or_null(w, rt->queue_len >= 0, rt->queue_len);
+	json_key(w, "queue_waiters");
+	int_or_null(w, rt->queue_waiters >= 0, rt->queue_waiters);
+	json_object_end(w);
+}
 
-	json_key(w, "ruby");
+/* A Ruby thread's view: {name, status, forever, gvl, partial, wait, frames}. */
+static void write_ruby_thread(struct json_writer *w, const struct runtime_thread *rt)
+{
 	json_object_begin(w);
 	json_key(w, "name");
 	json_string(w, rt->name);
@@ -197,25 +218,7 @@ static void write_runtime_thread(struct json_writer *w, const struct thread *t)
 	json_key(w, "partial");
 	json_bool(w, rt->partial);
 	json_key(w, "wait");
-	if (rt->wait_call) {
-		json_object_begin(w);
-		json_key(w, "call");
-		json_string(w, rt->wait_call);
-		json_key(w, "thread");
-		int_or_null(w, rt->wait_tid, rt->wait_tid);
-		json_key(w, "object");
-		if (rt->wait_obj)
-			json_hex(w, rt->wait_obj);
-		else
-			json_null(w);
-		json_key(w, "queue_length");
-		int_or_null(w, rt->queue_len >= 0, rt->queue_len);
-		json_key(w, "queue_waiters");
-		int_or_null(w, rt->queue_waiters >= 0, rt->queue_waiters);
-		json_object_end(w);
-	} else {
-		json_null(w);
-	}
+	write_runtime_wait(w, rt);
 	json_key(w, "frames");
 	json_array_begin(w);
 	for (size_t i = 0; i < rt->frames.len; i++) {
@@ -236,6 +239,56 @@ static void write_runtime_thread(struct json_writer *w, const struct thread *t)
 	}
 	json_array_end(w);
 	json_object_end(w);
+}
+
+/* A Python thread's view: {gil, forever, partial, wait, frames}. */
+static void write_python_thread(struct json_writer *w, const struct runtime_thread *rt)
+{
+	json_object_begin(w);
+	json_key(w, "gil");
+	json_bool(w, rt->gvl);
+	json_key(w, "forever");
+	json_bool(w, rt->forever);
+	json_key(w, "partial");
+	json_bool(w, rt->partial);
+	json_key(w, "wait");
+	write_runtime_wait(w, rt);
+	json_key(w, "frames");
+	json_array_begin(w);
+	for (size_t i = 0; i < rt->frames.len; i++) {
+		const struct runtime_frame *f = &rt->frames.items[i];
+
+		json_object_begin(w);
+		json_key(w, "path");
+		json_string(w, f->path);
+		json_key(w, "line");
+		json_int(w, f->line);
+		json_key(w, "label");
+		json_string(w, f->label);
+		json_key(w, "native");
+		json_uint(w, f->native);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	json_object_end(w);
+}
+
+/* "ruby" and "python": the interpreter's view of the thread under its runtime's key, null otherwise. */
+static void write_runtime_thread(struct json_writer *w, const struct model *m, const struct thread *t)
+{
+	bool ruby = t->rt.present && m->runtime.name && strcmp(m->runtime.name, "ruby") == 0;
+	bool python = t->rt.present && m->runtime.name && strcmp(m->runtime.name, "python") == 0;
+
+	json_key(w, "ruby");
+	if (ruby)
+		write_ruby_thread(w, &t->rt);
+	else
+		json_null(w);
+	json_key(w, "python");
+	if (python)
+		write_python_thread(w, &t->rt);
+	else
+		json_null(w);
 }
 
 static void write_thread(struct json_writer *w, const struct model *m, const struct thread *t)
@@ -284,12 +337,7 @@ static void write_thread(struct json_writer *w, const struct model *m, const str
 	json_array_end(w);
 	json_key(w, "unwind_error");
 	json_string(w, t->unwind_error);
-	if (t->rt.present) {
-		write_runtime_thread(w, t);
-	} else {
-		json_key(w, "ruby");
-		json_null(w);
-	}
+	write_runtime_thread(w, m, t);
 	json_object_end(w);
 }
 

@@ -124,38 +124,51 @@ static bool append_thread_line(struct strbuf *sb, const struct thread *t)
 	return ok;
 }
 
-/* "      ruby /usr/lib/ruby/3.1.0/net/http.rb:998:in 'connect'": as Ruby prints a backtrace line */
-static bool append_runtime_frame(struct strbuf *sb, const struct runtime_frame *f)
+/*
+ * "      ruby /usr/lib/ruby/3.1.0/net/http.rb:998:in 'connect'": as Ruby prints a backtrace line;
+ * "      python /usr/lib/python3.11/socket.py:836 in create_connection" for Python.
+ */
+static bool append_runtime_frame(struct strbuf *sb, const char *runtime, const struct runtime_frame *f)
 {
-	bool ok = strbuf_addstr(sb, "      ruby ") && report_append_safe(sb, *f->path ? f->path : "?");
+	bool python = strcmp(runtime, "python") == 0;
+	bool ok = strbuf_appendf(sb, "      %s ", runtime) && report_append_safe(sb, *f->path ? f->path : "?");
 
 	if (f->line)
 		ok = ok && strbuf_appendf(sb, ":%d", f->line);
+	if (python)
+		return ok && strbuf_addstr(sb, " in ") && report_append_safe(sb, f->label) && strbuf_addstr(sb, "\n");
 	return ok && strbuf_addstr(sb, ":in '") && report_append_safe(sb, f->label) && strbuf_addstr(sb, "'\n");
 }
 
-/* "  ruby thread 'out_metrics', sleep (no timeout), in Thread#join on ..., holds the GVL" */
-static bool append_runtime_thread(struct strbuf *sb, const struct thread *t)
+/*
+ * "  ruby thread 'out_metrics', sleep (no timeout), in Thread#join on ..., holds the GVL";
+ * "  python thread, waiting (no timeout), in Thread.join, holds the GIL".
+ */
+static bool append_runtime_thread(struct strbuf *sb, const char *runtime, const struct thread *t)
 {
 	const struct runtime_thread *rt = &t->rt;
-	bool ok = strbuf_addstr(sb, "  ruby thread ");
+	bool python = strcmp(runtime, "python") == 0;
+	bool ok = strbuf_appendf(sb, "  %s thread", runtime);
 
 	if (rt->name)
-		ok = ok && strbuf_addstr(sb, "'") && report_append_safe(sb, rt->name) && strbuf_addstr(sb, "', ");
-	ok = ok && report_append_safe(sb, rt->status);
-	if (strcmp(rt->status, "sleep") == 0)
-		ok = ok && (!rt->forever || strbuf_addstr(sb, " (no timeout)"));
+		ok = ok && strbuf_addstr(sb, " '") && report_append_safe(sb, rt->name) && strbuf_addstr(sb, "'");
+	if (rt->status) {
+		ok = ok && strbuf_addstr(sb, rt->name ? ", " : " ") && report_append_safe(sb, rt->status);
+		if (strcmp(rt->status, "sleep") == 0 || strcmp(rt->status, "waiting") == 0)
+			ok = ok && (!rt->forever || strbuf_addstr(sb, " (no timeout)"));
+	}
 	if (rt->wait_call)
-		ok = ok && strbuf_addstr(sb, ", in ") && strbuf_addstr(sb, rt->wait_call);
+		ok = ok && strbuf_addstr(sb, ", in ") && report_append_safe(sb, rt->wait_call);
 	if (rt->gvl)
-		ok = ok && strbuf_addstr(sb, ", holds the GVL");
+		ok = ok && strbuf_addstr(sb, python ? ", holds the GIL" : ", holds the GVL");
 	if (rt->partial)
 		ok = ok && strbuf_addstr(sb, ", frames partial");
 	return ok && strbuf_addstr(sb, "\n");
 }
 
-static bool append_stack(struct strbuf *sb, const struct thread *t)
+static bool append_stack(struct strbuf *sb, const struct model *m, const struct thread *t)
 {
+	const char *runtime = m->runtime.name ? m->runtime.name : "runtime";
 	bool ok = true;
 	size_t r = 0;	/* next interpreter frame */
 
@@ -167,15 +180,15 @@ static bool append_stack(struct strbuf *sb, const struct thread *t)
 	if (t->wchan && *t->wchan && strcmp(t->wchan, "0") != 0)
 		ok = ok && strbuf_addstr(sb, "  kernel wait: ") && report_append_safe(sb, t->wchan) && strbuf_addstr(sb, "\n");
 	if (t->rt.present)
-		ok = ok && append_runtime_thread(sb, t);
+		ok = ok && append_runtime_thread(sb, runtime, t);
 	for (size_t i = 0; ok && i < t->frames.len; i++) {
 		/* interpreter frames go above the native frame that runs them */
 		for (; ok && r < t->rt.frames.len && t->rt.frames.items[r].native <= i; r++)
-			ok = append_runtime_frame(sb, &t->rt.frames.items[r]);
+			ok = append_runtime_frame(sb, runtime, &t->rt.frames.items[r]);
 		ok = ok && append_frame(sb, i, &t->frames.items[i]);
 	}
 	for (; ok && r < t->rt.frames.len; r++)
-		ok = append_runtime_frame(sb, &t->rt.frames.items[r]);
+		ok = append_runtime_frame(sb, runtime, &t->rt.frames.items[r]);
 	if (t->unwind_error)
 		ok = ok && strbuf_addstr(sb, "  (stack ends: ") && report_append_safe(sb, t->unwind_error) &&
 		     strbuf_addstr(sb, ")\n");
@@ -349,7 +362,7 @@ bool report_text(const struct model *m, const struct report_options *opts, struc
 				ok = ok && strbuf_appendf(sb, "; %c (%s)", t->state, report_thread_state(t->state));
 			ok = ok && strbuf_addstr(sb, "\n");
 		}
-		ok = ok && append_stack(sb, t);
+		ok = ok && append_stack(sb, m, t);
 	}
 	if (ok && m->missing.len) {
 		ok = strbuf_addstr(sb, "\nmissing evidence:\n");

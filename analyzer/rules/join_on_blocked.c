@@ -6,13 +6,19 @@
 #include "analyzer/rules/rules.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "analyzer/names.h"
 #include "analyzer/waitgraph.h"
 
-static const char *hint_for(const struct thread *root)
+static const char *hint_for(const struct model *m, const struct thread *root)
 {
-	const char *hint_for_connect = root->rt.present
+	bool python = root->rt.present && m->runtime.name && strcmp(m->runtime.name, "python") == 0;
+	const char *hint_for_connect = python
+		? "bound the connect (socket.create_connection(addr, timeout=...), sock.settimeout(), or the "
+		  "client library's timeout= argument), and let shutdown stop the thread (close or shutdown() its "
+		  "socket) instead of joining it unconditionally"
+		: root->rt.present
 		? "bound the connect (Net::HTTP#open_timeout, Socket.tcp(connect_timeout:), or a non-blocking "
 		  "connect with IO#wait_writable(timeout)), and let shutdown interrupt the thread (Thread#raise, or "
 		  "close its socket) instead of joining it unconditionally"
@@ -32,6 +38,9 @@ static const char *hint_for(const struct thread *root)
 		return "set a timeout on the blocking call (SO_RCVTIMEO/SO_SNDTIMEO, or poll() with a timeout), or "
 		       "shutdown() its fd before joining the thread";
 	case WAIT_QUEUE:
+		if (python)
+			return "the joined thread waits for something nobody sends: put() a sentinel on its queue "
+			       "(or set() its Event, notify() its Condition) before joining it, or wait with a timeout";
 		return "the joined thread waits on a queue nobody fills: push it a value, or close the queue "
 		       "(Queue#close wakes every pop) before joining the thread";
 	case WAIT_MUTEX: case WAIT_RWLOCK: case WAIT_STDIO_LOCK:
@@ -82,7 +91,7 @@ void rule_join_on_blocked(struct rule_context *rc)
 			finding_add_thread(rc, f, t->tid);
 			finding_thread_evidence(rc, f, t);
 		}
-		finding_set_hint(rc, f, "%s", hint_for(root));
+		finding_set_hint(rc, f, "%s", hint_for(m, root));
 		if (rc->err)
 			return;
 	}

@@ -102,7 +102,9 @@ void rule_lock_cycle(struct rule_context *rc)
 			strbuf_deinit(&s);
 			finding_set_hint(rc, f, "the threads take the same locks in different orders: take them in one "
 					        "global order, or use %s and back off",
-					 start->rt.present ? "Mutex#try_lock" : "pthread_mutex_trylock");
+					 !start->rt.present ? "pthread_mutex_trylock"
+					 : m->runtime.name && strcmp(m->runtime.name, "python") == 0 ? "acquire(timeout=...)"
+					 : "Mutex#try_lock");
 		}
 		t = start;
 		do {
