@@ -6,6 +6,8 @@
  */
 #include "analyzer/rules/rules.h"
 
+#include <string.h>
+
 #include <stdlib.h>
 
 static const struct hs_socket_info *connecting_socket(const struct thread *t)
@@ -52,7 +54,11 @@ void rule_connect_stall(struct rule_context *rc)
 					     (unsigned long long)s->inode, s->retransmits, s->timer_ticks / 100.0);
 		else
 			finding_add_evidence(rc, f, "no socket notes in this core: the connection state is unknown");
-		if (t->rt.present)	/* the fix, in the program's own language */
+		if (t->rt.present && rc->m->runtime.name && strcmp(rc->m->runtime.name, "python") == 0)
+			finding_set_hint(rc, f, "the peer does not complete the handshake (accept queue full, or SYNs "
+						"dropped): bound the connect — socket.create_connection(addr, timeout=...), "
+						"sock.settimeout(), or the HTTP client's timeout= — and retry with backoff");
+		else if (t->rt.present)	/* the fix, in the program's own language */
 			finding_set_hint(rc, f, "the peer does not complete the handshake (accept queue full, or SYNs "
 						"dropped): bound the connect — Net::HTTP#open_timeout, "
 						"Socket.tcp(connect_timeout:), or IO#wait_writable(timeout) after a "

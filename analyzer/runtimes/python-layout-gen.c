@@ -102,6 +102,8 @@ int main(int argc, char **argv)
 	F(unicode_ascii_size, sizeof(PyASCIIObject));
 	F(unicode_compact_size, sizeof(PyCompactUnicodeObject));
 	OFF(weakref_wr_object, PyWeakReference, wr_object);
+	OFF(cfunc_m_self, PyCFunctionObject, m_self);
+	OFF(method_im_self, PyMethodObject, im_self);
 
 	/* runtime, interpreters, GIL */
 	OFF(runtime_interpreters_head, _PyRuntimeState, interpreters.head);

@@ -588,7 +588,11 @@ static size_t frame_slots(struct py *p, uint64_t f, const struct code_entry *c, 
 	return n;
 }
 
-/* The first slot of frame f holding an object whose type is named `type`, 0 none. */
+/*
+ * The first object of frame f's slots whose type is named `type` (and that
+ * pick() accepts), 0 none. A bound method in a slot counts as its self: a
+ * `with` block keeps only the manager's __exit__ on the stack (<= 3.11).
+ */
 static uint64_t slot_of_type(struct py *p, uint64_t f, uint64_t code, const char *type,
 			     bool (*pick)(struct py *, struct pthread_info *, uint64_t), struct pthread_info *pt)
 {
@@ -597,13 +601,25 @@ static uint64_t slot_of_type(struct py *p, uint64_t f, uint64_t code, const char
 	size_t n = c ? frame_slots(p, f, c, slots, PY_SLOTS_MAX) : 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!slots[i] || (slots[i] & 7))
+		uint64_t v = slots[i];
+		const char *name;
+
+		if (!v || (v & 7))
 			continue;
 		for (size_t j = 0; j < i; j++)
-			if (slots[j] == slots[i])
+			if (slots[j] == v)
 				goto next;
-		if (strcmp(type_name(p, slots[i]), type) == 0 && (!pick || pick(p, pt, slots[i])))
-			return slots[i];
+		name = type_name(p, v);
+		if (strcmp(name, "builtin_function_or_method") == 0 || strcmp(name, "method") == 0) {
+			uint64_t self = 0;
+			at64(p, v, *name == 'b' ? p->L.cfunc_m_self : p->L.method_im_self, &self);
+			if (!self || (self & 7))
+				continue;
+			v = self;
+			name = type_name(p, v);
+		}
+		if (strcmp(name, type) == 0 && (!pick || pick(p, pt, v)))
+			return v;
 next:;
 	}
 	return 0;

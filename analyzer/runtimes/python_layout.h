@@ -57,6 +57,8 @@ struct py_layout {
 	int64_t unicode_ascii_size, unicode_compact_size;
 	/* weak references (<= 3.12 thread sentinels) */
 	int64_t weakref_wr_object;
+	/* bound methods (a `with` block's __exit__ on the stack): their self */
+	int64_t cfunc_m_self, method_im_self;
 
 	/* runtime, interpreters, GIL (gil_* inside struct _gil_runtime_state) */
 	int64_t runtime_interpreters_head;
