@@ -26,7 +26,7 @@
 #include "common/util.h"
 
 #define PY_INTERPS_MAX 64u		/* interpreters followed */
-#define PY_THREADS_MAX 100000u		/* thread states followed per interpreter */
+#define PY_TSTATES_SLACK 64u		/* thread states followed beyond twice the native threads */
 #define PY_FRAMES_MAX 4096u		/* frames read per thread */
 #define PY_STRING_MAX 1024u		/* bytes kept of a path or name */
 #define PY_LINETABLE_MAX (1u << 20)	/* bytes of a line table read */
@@ -891,6 +891,8 @@ struct hs_error *python_walk_target(struct model *m, const struct python_target 
 	uint64_t interp, runtime = tg->runtime;
 	struct hs_error *err;
 	unsigned ninterp = 0;
+	/* no more thread states than native threads, give or take a few that are being torn down */
+	size_t budget = 2 * m->threads.len + PY_TSTATES_SLACK;
 
 	if (tg->hexversion)
 		snprintf(version, sizeof(version), "%u.%u.%u", (unsigned)(tg->hexversion >> 24) & 0xff,
@@ -938,10 +940,10 @@ struct hs_error *python_walk_target(struct model *m, const struct python_target 
 	}
 	for (; interp && ninterp < PY_INTERPS_MAX && !p->err; ninterp++) {
 		uint64_t holder = gil_holder(p, runtime, interp), tstate = 0, next;
-		unsigned n = 0;
 
 		at64(p, interp, p->L.interp_threads_head, &tstate);
-		while (tstate && n++ < PY_THREADS_MAX && p->nthreads < m->threads.len && !p->err) {
+		while (tstate && budget && p->nthreads < m->threads.len && !p->err) {
+			budget--;
 			read_thread(p, tstate, holder);
 			if (!at64(p, tstate, p->L.tstate_next, &next)) {
 				p->damaged++;
