@@ -18,7 +18,12 @@
 #  d) queue-idle: nothing at high or critical;
 #  e) subprocess-hang: a finding, or runner's wait, naming the child pid;
 #  f) join-connect's signature is the same from a copy of the samples in
-#     another directory, and differs from rlock-abba's.
+#     another directory, and differs from rlock-abba's;
+#  g) with the sample's modules installed in the site-packages of two
+#     virtualenvs at different places (first interpreter only), the two
+#     signatures are the same; and join-connect's signature is the same
+#     under two patch releases of one minor (Debian's 3.11.2, pyenv's 3.11.7)
+#     when both are there.
 # Interpreters: Debian's /usr/bin/python3.11, then the newest pyenv build of
 # each of 3.8 .. 3.13 (`pyenv root`, else /root/.pyenv), then the newest
 # /opt/python-3.14*; "skip: ..." for each one absent, exit 77 when there is
@@ -206,6 +211,42 @@ for entry in $pythons; do
 	check "$ptag: rlock-abba has no signature" [ "$sig_abba" != None ]
 	check "$ptag: rlock-abba and join-connect share signature $sig_abba" [ "$sig_abba" != "$sig_jc" ]
 done
+
+# g) virtualenvs in two places, the sample's modules in their site-packages
+# shellcheck disable=SC2086 # words
+first=$(set -- $pythons && echo "$1")
+first_tag=${first%%:*} first_py=${first#*:}
+venv_sigs=""
+for v in venv-a deep/er/venv-b; do
+	if ! "$first_py" -m venv --without-pip "$WORK/$v" >"$WORK/venv.err" 2>&1; then
+		note "skip: g) virtualenvs: $first_py -m venv failed: $(head -n 1 "$WORK/venv.err")"
+		venv_sigs=""
+		break
+	fi
+	site=$("$WORK/$v/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+	cp "$PSAMPLES/lib/"*.py "$site/"
+	mkdir -p "$WORK/$v/app"
+	cp "$PSAMPLES/join-connect.py" "$PSAMPLES/hang_support.py" "$WORK/$v/app/"
+	tag=$first_tag-$(basename "$v")
+	snap "$tag" "$WORK/$v/bin/python" "$WORK/$v/app/join-connect.py"
+	grep -q "$site/metrics_client.py" "$tag.oracle.json" || fail "$tag did not import metrics_client from $site"
+	venv_sigs="$venv_sigs $(sig "$tag.json")"
+	note "$tag: signature $(sig "$tag.json"): $(sig_text "$tag.json")"
+done
+if [ -n "$venv_sigs" ]; then
+	# shellcheck disable=SC2086 # words
+	set -- $venv_sigs
+	check "g) no signature in a virtualenv" [ "$1" != None ]
+	check "g) the signature moves with the virtualenv: $1 vs $2" [ "$1" = "$2" ]
+fi
+# g) two patch releases of 3.11
+p117=$(ls py3.11.*-join-connect.json 2>/dev/null | head -n 1)
+if [ -f debian-join-connect.json ] && [ -n "$p117" ]; then
+	check "g) join-connect signs differently under Debian's 3.11.2 and ${p117%-join-connect.json}" \
+		[ "$(sig debian-join-connect.json)" = "$(sig "$p117")" ]
+else
+	note "skip: g) patch releases: needs both Debian's 3.11.2 and pyenv's 3.11.7"
+fi
 
 [ "$FAILS" = 0 ] || fail "$FAILS Python assertion(s) failed"
 echo ok
