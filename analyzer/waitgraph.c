@@ -97,6 +97,8 @@ bool waitgraph_describe_wait(struct strbuf *sb, const struct model *m, const str
 			ok = ok && strbuf_appendf(sb, " held by %s", model_thread_label(m, b->owner, label, sizeof(label)));
 		else if (b->owner)
 			ok = ok && strbuf_appendf(sb, " held by thread %d, which no longer exists", b->owner);
+		else if (b->call)	/* a Python Lock: nobody is its owner */
+			ok = ok && strbuf_addstr(sb, ", which records no owner");
 		return ok;
 	case WAIT_CONDVAR:
 		return strbuf_appendf(sb, "a condition variable wait (futex 0x%" PRIx64 ")", b->addr) &&
