@@ -203,6 +203,32 @@ static void write_runtime_wait(struct json_writer *w, const struct runtime_threa
 	json_object_end(w);
 }
 
+/* "frames": innermost first, {path, line, label, [cfunc,] native}; cfunc is Ruby's (a method written in C). */
+static void write_runtime_frames(struct json_writer *w, const struct runtime_thread *rt, bool cfunc)
+{
+	json_key(w, "frames");
+	json_array_begin(w);
+	for (size_t i = 0; i < rt->frames.len; i++) {
+		const struct runtime_frame *f = &rt->frames.items[i];
+
+		json_object_begin(w);
+		json_key(w, "path");
+		json_string(w, f->path);
+		json_key(w, "line");
+		json_int(w, f->line);
+		json_key(w, "label");
+		json_string(w, f->label);
+		if (cfunc) {
+			json_key(w, "cfunc");
+			json_bool(w, f->cfunc);
+		}
+		json_key(w, "native");
+		json_uint(w, f->native);
+		json_object_end(w);
+	}
+	json_array_end(w);
+}
+
 /* A Ruby thread's view: {name, status, forever, gvl, partial, wait, frames}. */
 static void write_ruby_thread(struct json_writer *w, const struct runtime_thread *rt)
 {
@@ -219,25 +245,7 @@ static void write_ruby_thread(struct json_writer *w, const struct runtime_thread
 	json_bool(w, rt->partial);
 	json_key(w, "wait");
 	write_runtime_wait(w, rt);
-	json_key(w, "frames");
-	json_array_begin(w);
-	for (size_t i = 0; i < rt->frames.len; i++) {
-		const struct runtime_frame *f = &rt->frames.items[i];
-
-		json_object_begin(w);
-		json_key(w, "path");
-		json_string(w, f->path);
-		json_key(w, "line");
-		json_int(w, f->line);
-		json_key(w, "label");
-		json_string(w, f->label);
-		json_key(w, "cfunc");
-		json_bool(w, f->cfunc);
-		json_key(w, "native");
-		json_uint(w, f->native);
-		json_object_end(w);
-	}
-	json_array_end(w);
+	write_runtime_frames(w, rt, true);
 	json_object_end(w);
 }
 
@@ -253,23 +261,7 @@ static void write_python_thread(struct json_writer *w, const struct runtime_thre
 	json_bool(w, rt->partial);
 	json_key(w, "wait");
 	write_runtime_wait(w, rt);
-	json_key(w, "frames");
-	json_array_begin(w);
-	for (size_t i = 0; i < rt->frames.len; i++) {
-		const struct runtime_frame *f = &rt->frames.items[i];
-
-		json_object_begin(w);
-		json_key(w, "path");
-		json_string(w, f->path);
-		json_key(w, "line");
-		json_int(w, f->line);
-		json_key(w, "label");
-		json_string(w, f->label);
-		json_key(w, "native");
-		json_uint(w, f->native);
-		json_object_end(w);
-	}
-	json_array_end(w);
+	write_runtime_frames(w, rt, false);
 	json_object_end(w);
 }
 

@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-image.h"
+
 #include "analyzer/model.h"
 #include "analyzer/runtimes/python.h"
 #include "analyzer/runtimes/python_layout.h"
@@ -34,45 +36,12 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_PY_THREADS 16u
-#define FUZZ_PY_REGIONS 4096u
-
-struct image {
-	struct region { uint64_t addr; const uint8_t *bytes; uint32_t len; } r[FUZZ_PY_REGIONS];
-	size_t n;
-};
-
-static size_t image_read(void *ctx, uint64_t addr, void *buf, size_t len)
-{
-	const struct image *img = ctx;
-
-	/* the last region holding addr wins, as a later mapping would */
-	for (size_t i = img->n; i-- > 0;) {
-		const struct region *g = &img->r[i];
-		if (addr >= g->addr && addr - g->addr < g->len) {
-			size_t n = (size_t)(g->len - (addr - g->addr));
-			if (n > len)
-				n = len;
-			memcpy(buf, g->bytes + (addr - g->addr), n);
-			return n;
-		}
-	}
-	return 0;
-}
-
-static int take(const uint8_t **p, const uint8_t *end, void *out, size_t n)
-{
-	if ((size_t)(end - *p) < n)
-		return 0;
-	memcpy(out, *p, n);
-	*p += n;
-	return 1;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct image img;
+	static struct fuzz_image img;
 	const uint8_t *p = data, *end = data + size;
-	struct python_target tg = { .read = image_read, .ctx = &img };
+	struct python_target tg = { .read = fuzz_image_read, .ctx = &img };
 	const struct py_layout *L;
 	uint8_t which, nthreads;
 	size_t nlayouts = 0;
@@ -80,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	while (py_layout_at(nlayouts))
 		nlayouts++;
-	if (!take(&p, end, &which, 1) || !take(&p, end, &nthreads, 1) || !nlayouts)
+	if (!fuzz_take(&p, end, &which, 1) || !fuzz_take(&p, end, &nthreads, 1) || !nlayouts)
 		return 0;
 	L = py_layout_at(which % nlayouts);
 	if (model_create(NULL, &m))
@@ -90,8 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t fs, word, timeout;
 		struct thread *t;
 
-		if (!take(&p, end, &tid, 4) || !take(&p, end, &fs, 8) || !take(&p, end, &word, 8) ||
-		    !take(&p, end, &timeout, 8) || !(t = VEC_PUSH(&m->threads)))
+		if (!fuzz_take(&p, end, &tid, 4) || !fuzz_take(&p, end, &fs, 8) || !fuzz_take(&p, end, &word, 8) ||
+		    !fuzz_take(&p, end, &timeout, 8) || !(t = VEC_PUSH(&m->threads)))
 			break;
 		t->tid = tid;
 		t->name = "";
@@ -102,23 +71,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		t->syscall.args[0] = word;
 		t->syscall.args[3] = timeout;
 	}
-	if (model_index_threads(m) || !take(&p, end, &tg.runtime, 8) || !take(&p, end, &tg.code_type, 8) ||
-	    !take(&p, end, &tg.hexversion, 8)) {
+	if (model_index_threads(m) || !fuzz_take(&p, end, &tg.runtime, 8) || !fuzz_take(&p, end, &tg.code_type, 8) ||
+	    !fuzz_take(&p, end, &tg.hexversion, 8)) {
 		model_destroy(m);
 		return 0;
 	}
-	img.n = 0;
-	while (img.n < FUZZ_PY_REGIONS) {
-		uint64_t addr;
-		uint32_t len;
-
-		if (!take(&p, end, &addr, 8) || !take(&p, end, &len, 4))
-			break;
-		if (len > (size_t)(end - p))
-			len = (uint32_t)(end - p);
-		img.r[img.n++] = (struct region){ addr, p, len };
-		p += len;
-	}
+	fuzz_image_parse(&img, p, end);
 	tg.version = L->headers;
 	tg.layout = L;
 	python_walk_target(m, &tg);

@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-image.h"
+
 #include "analyzer/model.h"
 #include "analyzer/runtimes/ruby.h"
 #include "analyzer/runtimes/ruby_layout.h"
@@ -33,46 +35,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_RUBY_THREADS 16u
-#define FUZZ_RUBY_REGIONS 4096u
-
-struct image {
-	struct region { uint64_t addr; const uint8_t *bytes; uint32_t len; } r[FUZZ_RUBY_REGIONS];
-	struct ruby_range ranges[FUZZ_RUBY_REGIONS];
-	size_t n;
-};
-
-static size_t image_read(void *ctx, uint64_t addr, void *buf, size_t len)
-{
-	const struct image *img = ctx;
-
-	/* the last region holding addr wins, as a later mapping would */
-	for (size_t i = img->n; i-- > 0;) {
-		const struct region *g = &img->r[i];
-		if (addr >= g->addr && addr - g->addr < g->len) {
-			size_t n = (size_t)(g->len - (addr - g->addr));
-			if (n > len)
-				n = len;
-			memcpy(buf, g->bytes + (addr - g->addr), n);
-			return n;
-		}
-	}
-	return 0;
-}
-
-static int take(const uint8_t **p, const uint8_t *end, void *out, size_t n)
-{
-	if ((size_t)(end - *p) < n)
-		return 0;
-	memcpy(out, *p, n);
-	*p += n;
-	return 1;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct image img;
+	static struct fuzz_image img;
+	static struct ruby_range ranges[FUZZ_IMAGE_REGIONS];
 	const uint8_t *p = data, *end = data + size;
-	struct ruby_target tg = { .read = image_read, .ctx = &img };
+	struct ruby_target tg = { .read = fuzz_image_read, .ctx = &img };
 	const struct ruby_layout *L;
 	uint8_t which, nthreads;
 	size_t nlayouts = 0;
@@ -80,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	while (ruby_layout_at(nlayouts))
 		nlayouts++;
-	if (!take(&p, end, &which, 1) || !take(&p, end, &nthreads, 1) || !nlayouts)
+	if (!fuzz_take(&p, end, &which, 1) || !fuzz_take(&p, end, &nthreads, 1) || !nlayouts)
 		return 0;
 	L = ruby_layout_at(which % nlayouts);
 	if (model_create(NULL, &m))
@@ -90,32 +59,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t fs;
 		struct thread *t;
 
-		if (!take(&p, end, &tid, 4) || !take(&p, end, &fs, 8) || !(t = VEC_PUSH(&m->threads)))
+		if (!fuzz_take(&p, end, &tid, 4) || !fuzz_take(&p, end, &fs, 8) || !(t = VEC_PUSH(&m->threads)))
 			break;
 		t->tid = tid;
 		t->name = "";
 		t->has_registers = true;
 		t->regs[GREG_FS_BASE] = fs;
 	}
-	if (model_index_threads(m) || !take(&p, end, &tg.vm_ptr, 8) || !take(&p, end, &tg.single_ractor_ptr, 8)) {
+	if (model_index_threads(m) || !fuzz_take(&p, end, &tg.vm_ptr, 8) || !fuzz_take(&p, end, &tg.single_ractor_ptr, 8)) {
 		model_destroy(m);
 		return 0;
 	}
-	img.n = 0;
-	while (img.n < FUZZ_RUBY_REGIONS) {
-		uint64_t addr;
-		uint32_t len;
-
-		if (!take(&p, end, &addr, 8) || !take(&p, end, &len, 4))
-			break;
-		if (len > (size_t)(end - p))
-			len = (uint32_t)(end - p);
-		img.r[img.n] = (struct region){ addr, p, len };
-		img.ranges[img.n] = (struct ruby_range){ addr, len };
-		img.n++;
-		p += len;
-	}
-	tg.data = img.ranges;
+	fuzz_image_parse(&img, p, end);
+	for (size_t i = 0; i < img.n; i++)
+		ranges[i] = (struct ruby_range){ img.r[i].addr, img.r[i].len };
+	tg.data = ranges;
 	tg.ndata = img.n;
 	tg.version = L->headers;
 	ruby_walk_target(m, &tg);

@@ -20,38 +20,9 @@
 #include "formats/elfcore_reader.h"
 
 #define SEED_READ_MAX 4096u
-
-struct rec {
-	uint64_t addr;
-	size_t len;
-	unsigned char *bytes;
-};
+#include "seed-recorder.h"
 
 static struct unwinder *unwinder;
-static struct rec *recs;
-static size_t nrecs, caprecs;
-
-static size_t recording_read(void *ctx, uint64_t addr, void *buf, size_t len)
-{
-	size_t got = unwind_read(ctx, addr, buf, len);
-
-	if (got && got <= SEED_READ_MAX) {
-		if (nrecs == caprecs && !(recs = realloc(recs, (caprecs = caprecs ? 2 * caprecs : 1024) * sizeof(*recs))))
-			abort();
-		recs[nrecs].addr = addr;
-		recs[nrecs].len = got;
-		if (!(recs[nrecs].bytes = malloc(got)))
-			abort();
-		memcpy(recs[nrecs++].bytes, buf, got);
-	}
-	return got;
-}
-
-static int by_addr(const void *a, const void *b)
-{
-	const struct rec *x = a, *y = b;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
 
 int main(int argc, char **argv)
 {
@@ -72,7 +43,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ruby-seed: %s: not a Ruby core hanganalyze can read\n", argv[1]);
 		return 1;
 	}
-	tg->read = recording_read;
+	tg->read = seed_recording_read;
 	for (const struct ruby_layout *L; (L = ruby_layout_at(which)) && strncmp(ct.version, L->version, strlen(L->version)); )
 		which++;
 	ruby_walk_target(m, tg);
@@ -90,34 +61,8 @@ int main(int argc, char **argv)
 	}
 	fwrite(&tg->vm_ptr, 8, 1, out);
 	fwrite(&tg->single_ractor_ptr, 8, 1, out);
-	/* merge the reads into regions: sorted, overlapping or touching ones joined */
-	qsort(recs, nrecs, sizeof(*recs), by_addr);
-	for (size_t i = 0; i < nrecs;) {
-		uint64_t start = recs[i].addr, end = recs[i].addr + recs[i].len;
-		size_t j = i + 1;
-		unsigned char *buf;
-		uint32_t len;
-
-		while (j < nrecs && recs[j].addr <= end) {
-			if (recs[j].addr + recs[j].len > end)
-				end = recs[j].addr + recs[j].len;
-			j++;
-		}
-		len = (uint32_t)(end - start);
-		if (!(buf = calloc(1, len)))
-			abort();
-		for (size_t k = i; k < j; k++)
-			memcpy(buf + (recs[k].addr - start), recs[k].bytes, recs[k].len);
-		fwrite(&start, 8, 1, out);
-		fwrite(&len, 4, 1, out);
-		fwrite(buf, 1, len, out);
-		free(buf);
-		i = j;
-	}
+	seed_write_regions(out);
 	fclose(out);
-	for (size_t i = 0; i < nrecs; i++)
-		free(recs[i].bytes);
-	free(recs);
 	fprintf(stderr, "ruby-seed: %s: Ruby %s, %zu threads\n", argv[2], ct.version, m->threads.len);
 	ruby_core_target_deinit(&ct);
 	unwind_destroy(unwinder);
