@@ -1238,6 +1238,39 @@ bool unwind_find_symbol(struct unwinder *u, const char *module_part, const char 
 	return false;
 }
 
+bool unwind_find_section(struct unwinder *u, const char *module_part, const char *name, struct unwind_symbol *out)
+{
+	for (size_t i = 0; u && i < u->mdata.len; i++) {
+		const struct module_data *md = u->mdata.items[i];
+		const struct module_info *info = &u->m->modules.items[md->info];
+		const char *base = info->name ? strrchr(info->name, '/') : NULL;
+		Dwarf_Addr bias;
+		Elf_Scn *scn = NULL;
+		size_t shstrndx;
+		Elf *elf;
+
+		base = base ? base + 1 : info->name;
+		if (md->is_vdso || !base || !strstr(base, module_part) || !(elf = dwfl_module_getelf(md->mod, &bias)) ||
+		    elf_getshdrstrndx(elf, &shstrndx) != 0)
+			continue;
+		while ((scn = elf_nextscn(elf, scn))) {
+			GElf_Shdr sh;
+			const char *sname;
+
+			if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
+			    !(sname = elf_strptr(elf, shstrndx, sh.sh_name)) || strcmp(sname, name) != 0)
+				continue;
+			out->addr = sh.sh_addr + bias;
+			out->size = sh.sh_size;
+			out->module = info->name;
+			out->module_start = info->start;
+			out->module_end = info->end;
+			return true;
+		}
+	}
+	return false;
+}
+
 size_t unwind_read(struct unwinder *u, uint64_t addr, void *buf, size_t len)
 {
 	size_t got = elfcore_read_memory(u->m->core, addr, buf, len);

@@ -72,6 +72,9 @@ struct unwind_symbol {
  */
 bool unwind_find_symbol(struct unwinder *u, const char *module_part, const char *name, struct unwind_symbol *out);
 
+/* Likewise the allocated section `name` (".PyRuntime") of such a module: its address and size. */
+bool unwind_find_section(struct unwinder *u, const char *module_part, const char *name, struct unwind_symbol *out);
+
 /*
  * Reads len bytes at addr from the core; what the core left out (a module's
  * read-only data) from that module's ELF file, found with a matching

@@ -1002,7 +1002,8 @@ void python_core_target_init(struct model *m, struct unwinder *u, struct python_
 
 	(void)m;
 	memset(ct, 0, sizeof(*ct));
-	if (!u || !unwind_find_symbol(u, "python", "_PyRuntime", &rt))
+	/* the exported symbol, else the section CPython puts it in (3.9+, for tools such as this) */
+	if (!u || (!unwind_find_symbol(u, "python", "_PyRuntime", &rt) && !unwind_find_section(u, "python", ".PyRuntime", &rt)))
 		return;
 	tg->read = core_read;
 	tg->ctx = u;
