@@ -303,6 +303,27 @@ static int64_t timespec_ms(struct model *m, uint64_t addr)
 	return ts[0] > INT64_MAX / 1000 - 1 ? INT64_MAX : ts[0] * 1000 + ts[1] / 1000000;
 }
 
+/*
+ * An absolute timeout (clock_nanosleep's TIMER_ABSTIME, FUTEX_WAIT_BITSET):
+ * what remains of it at the snapshot, by the clock it is on (realtime, else
+ * monotonic, taken as boot time: a machine that never suspended).
+ */
+static int64_t abs_timespec_ms(struct model *m, uint64_t addr, bool realtime)
+{
+	int64_t ts[2];
+	uint64_t now = realtime ? m->captured_real_ns : m->captured_boot_ns, at;
+
+	if (!addr)
+		return TIMEOUT_NONE;
+	if (!now || elfcore_read_memory(m->core, addr, ts, sizeof(ts)) != sizeof(ts) || ts[0] < 0 || ts[1] < 0 ||
+	    ts[1] >= 1000000000)
+		return TIMEOUT_UNKNOWN;
+	if ((uint64_t)ts[0] > (UINT64_MAX - (uint64_t)ts[1]) / 1000000000u)
+		return INT64_MAX;
+	at = (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
+	return at > now ? (int64_t)((at - now) / 1000000u) : 0;
+}
+
 /* ---- futex ------------------------------------------------------------ */
 
 static const char *const mutex_fns[] = { "__lll_lock_wait", "pthread_mutex_", "__pthread_mutex_", "___pthread_mutex_",
@@ -323,7 +344,12 @@ static void classify_futex(struct model *m, struct unwinder *u, struct thread *t
 
 	b->addr = addr;
 	b->kind = WAIT_FUTEX;
-	b->timeout_ms = timespec_ms(m, t->syscall.args[3]);
+	/* FUTEX_WAIT's timeout is relative; the others' absolute (the PI ones on the realtime clock) */
+	if (cmd == FUTEX_WAIT)
+		b->timeout_ms = timespec_ms(m, t->syscall.args[3]);
+	else
+		b->timeout_ms = abs_timespec_ms(m, t->syscall.args[3],
+						 (t->syscall.args[1] & 256 /* FUTEX_CLOCK_REALTIME */) || cmd == FUTEX_LOCK_PI);
 	if (cmd == FUTEX_LOCK_PI || cmd == 13 /* FUTEX_LOCK_PI2 */ || cmd == FUTEX_WAIT_REQUEUE_PI) {
 		uint32_t word;
 		b->kind = WAIT_MUTEX;
@@ -601,7 +627,9 @@ static void classify(struct model *m, struct unwinder *u, struct thread *t)
 		break;
 	case SYS_clock_nanosleep_:
 		b->kind = WAIT_SLEEP;
-		b->timeout_ms = timespec_ms(m, t->syscall.args[2]);
+		b->timeout_ms = (t->syscall.args[1] & 1 /* TIMER_ABSTIME */)
+			? abs_timespec_ms(m, t->syscall.args[2], t->syscall.args[0] == 0 /* CLOCK_REALTIME */)
+			: timespec_ms(m, t->syscall.args[2]);
 		break;
 	case SYS_wait4_: case SYS_waitid_: classify_child(m, t, b); break;
 	case SYS_flock_:

@@ -233,6 +233,7 @@ struct model {
 	const char *host;
 	const char *build_id;
 	uint64_t captured_real_ns;	/* 0 when unknown */
+	uint64_t captured_boot_ns;	/* the same moment since boot (CLOCK_BOOTTIME ~ CLOCK_MONOTONIC); 0 unknown */
 	uint64_t freeze_ns;		/* 0 when unknown */
 	/* threads stage */
 	VEC(struct thread) threads;	/* core order: the main thread first */

@@ -46,6 +46,10 @@ static void read_process(struct model *m)
 		m->host = p->host && *p->host ? model_intern(m, p->host) : NULL;
 		m->build_id = p->build_id && *p->build_id ? model_intern(m, p->build_id) : NULL;
 		m->captured_real_ns = p->capture_real_ns;
+		/* the process's start in both clocks gives the boot time in wall-clock terms */
+		if (p->start_real_ns && p->capture_real_ns > p->start_real_ns - p->start_boot_ns &&
+		    p->start_real_ns >= p->start_boot_ns)
+			m->captured_boot_ns = p->capture_real_ns - (p->start_real_ns - p->start_boot_ns);
 		m->freeze_ns = p->freeze_ns;
 		return;
 	}

@@ -60,6 +60,7 @@ void rule_join_on_blocked(struct rule_context *rc)
 		char a[64], b[64];
 		char *chain;
 		size_t steps = 0;
+		bool timed;
 
 		if (j->blocked.kind != WAIT_JOIN || !j->blocked.owner_alive || !(target = model_thread(m, j->blocked.owner)))
 			continue;
@@ -68,7 +69,15 @@ void rule_join_on_blocked(struct rule_context *rc)
 		root = waitgraph_root(m, target);
 		if (!(chain = rule_chain(rc, target)))
 			return;
-		if (!(f = rule_add(rc, root->in_cycle ? SEVERITY_CRITICAL : SEVERITY_HIGH))) {
+		/*
+		 * A join on a thread in a wait with a timeout, with nothing to say it is
+		 * stuck beyond the snapshot's own sample (no stalled connect under it), is how launchers and
+		 * supervisors wait for a healthy worker (a JVM's launcher joins its main
+		 * thread, asleep in Thread.sleep): low, not an alarm.
+		 */
+		timed = !root->in_cycle && root->blocked.timeout_ms >= 0 &&
+			root->blocked.stalled_ns <= root->blocked.sample_ns;
+		if (!(f = rule_add(rc, root->in_cycle ? SEVERITY_CRITICAL : timed ? SEVERITY_LOW : SEVERITY_HIGH))) {
 			free(chain);
 			return;
 		}
@@ -91,7 +100,12 @@ void rule_join_on_blocked(struct rule_context *rc)
 			finding_add_thread(rc, f, t->tid);
 			finding_thread_evidence(rc, f, t);
 		}
-		finding_set_hint(rc, f, "%s", hint_for(m, root));
+		if (timed)
+			finding_set_hint(rc, f, "the joined thread waits with a timeout (%lld ms) and may well be healthy "
+						"(a launcher or supervisor waiting for its worker): snapshot again later; if it "
+						"is still there, %s", (long long)root->blocked.timeout_ms, hint_for(m, root));
+		else
+			finding_set_hint(rc, f, "%s", hint_for(m, root));
 		if (rc->err)
 			return;
 	}

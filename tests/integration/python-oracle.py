@@ -30,6 +30,8 @@ oracles (samples/python/hang_support.py) and on hanganalyze's Python output.
   python-oracle.py names-pid JSON TEXT PID [TID]
       A finding (JSON or text), or the wait of thread TID ("python" "wait",
       "blocked_on"), names PID.
+  python-oracle.py timeout JSON TID LOW_MS HIGH_MS
+      Thread TID's blocked_on.timeout_ms is between LOW_MS and HIGH_MS.
 Exits 1 with a readable explanation on stderr when an assertion fails.
 """
 import json
@@ -291,6 +293,13 @@ def check_sample(c, doc, ready_file):
         m = thread('main', 'MainThread')
         innermost(m, 'serve', '/queue-idle.py', line_of(d, 'time.sleep(self.HOUSEKEEPING_INTERVAL)'), 'sleep')
         c.expect(len(doc['threads']) == 5, '%d threads, expected 5' % len(doc['threads']))
+    elif sample == 'launcher-join.py':
+        d = os.path.join(sample_dir(doc, sample), sample)
+        w, j = thread('worker', 'worker'), thread('joiner', 'MainThread')
+        c.expect(len(doc['threads']) == 2, '%d threads, expected 2' % len(doc['threads']))
+        innermost(w, 'run', '/launcher-join.py', line_of(d, 'time.sleep(self.HOUSEKEEPING_INTERVAL)'), 'sleep')
+        innermost(j, join_inner, '/threading.py', what='Thread.join')
+        has(j, 'main', '/launcher-join.py', line_of(d, 'worker.join()'))
     elif sample == 'subprocess-hang.py':
         d = os.path.join(sample_dir(doc, sample), sample)
         r, j = thread('runner', 'runner'), thread('joiner', 'MainThread')
@@ -464,6 +473,17 @@ def cmd_no_severe(text_file):
         die('%s: findings at high or critical severity in a healthy process:\n%s' % (text_file, '\n'.join(bad)))
 
 
+def cmd_timeout(json_file, tid, low_ms, high_ms):
+    """The thread tid's blocked_on.timeout_ms is in [low_ms, high_ms]."""
+    for t in load(json_file).get('threads', []):
+        if t.get('tid') == int(tid):
+            ms = (t.get('blocked_on') or {}).get('timeout_ms')
+            if not isinstance(ms, int) or not int(low_ms) <= ms <= int(high_ms):
+                die('%s: thread %s waits with timeout_ms %r, not in [%s, %s]' % (json_file, tid, ms, low_ms, high_ms))
+            return
+    die('%s: no thread %s' % (json_file, tid))
+
+
 def cmd_names_pid(json_file, text_file, pid, tid=None):
     report = load(json_file)
     word = re.compile(r'(?<![0-9])%s(?![0-9])' % re.escape(pid))
@@ -503,6 +523,8 @@ def main(argv):
         cmd_no_severe(argv[1])
     elif len(argv) in (4, 5) and argv[0] == 'names-pid':
         cmd_names_pid(*argv[1:])
+    elif len(argv) == 5 and argv[0] == 'timeout':
+        cmd_timeout(*argv[1:])
     else:
         die(__doc__)
 

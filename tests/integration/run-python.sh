@@ -15,7 +15,9 @@
 #  c) rlock-abba: lock-cycle naming reloader and flusher;
 #     (b, c: threads by tid; by name too from Python 3.14 on, which names the
 #     kernel's threads, or with HS_PY_NAMES=1)
-#  d) queue-idle: nothing at high or critical;
+#  d) queue-idle, launcher-join (main joins a worker in time.sleep(3600)):
+#     nothing at high or critical; the worker's sleep has a little under
+#     3600 s left (its absolute deadline read against the snapshot's time);
 #  e) subprocess-hang: a finding, or runner's wait, naming the child pid;
 #  f) join-connect's signature is the same from a copy of the samples in
 #     another directory, and differs from rlock-abba's;
@@ -141,7 +143,7 @@ syscall_summary() {
 sig() { json_query "$1" "(d.get('signature') or {}).get('hash')"; }
 sig_text() { json_query "$1" "(d.get('signature') or {}).get('text')"; }
 
-samples="join-connect rlock-abba queue-idle subprocess-hang deep-threads"
+samples="join-connect rlock-abba queue-idle subprocess-hang launcher-join deep-threads"
 join_line=$(line_of "$PSAMPLES/join-connect.py" '^ *self\.output\.join()$')
 connect_line=$(line_of "$PSAMPLES/lib/metrics_client.py" 'socket\.create_connection(')
 
@@ -193,6 +195,12 @@ for entry in $pythons; do
 
 	# d) queue-idle
 	check "$ptag-queue-idle: severe finding in a healthy process" oracle no-severe "$ptag-queue-idle.txt"
+
+	# d) launcher-join: a join on a thread in a long timed sleep is no alarm, and
+	# the sleep's remaining time (an absolute deadline from 3.11) is a little under 3600 s
+	check "$ptag-launcher-join: severe finding in a healthy launcher" oracle no-severe "$ptag-launcher-join.txt"
+	check "$ptag-launcher-join: the worker's sleep timeout" oracle timeout "$ptag-launcher-join.json" \
+		"$(ready_field "$ptag-launcher-join" worker)" 3000000 3600000
 
 	# e) subprocess-hang
 	check "$ptag-subprocess-hang: nothing names the child" oracle names-pid "$ptag-subprocess-hang.json" \
