@@ -1,7 +1,8 @@
 #!/bin/bash
 # No false alarms: processes that wait but are not hung — real programs from
-# Debian and our own idle server, thread pool and bounded poll loop — get no
-# finding above "low".
+# Debian, our own idle server, thread pool and bounded poll loop, an idle
+# Rust pool, an idle JVM and an idle Node.js (each when there is the
+# toolchain, else skipped with a note) — get no finding above "low".
 . "$(dirname "$0")/test-subr.sh"
 cd "$WORK"
 
@@ -40,4 +41,32 @@ for prog in idle-server thread-pool bounded-poll; do
 	start_target "$WORK/$prog.out" "$PROGS/healthy/$prog"
 	check_healthy "$prog" "$TARGET_PID"
 done
+
+# an idle Rust pool: workers on a std Condvar, main asleep in its housekeeping loop
+if [ -x "$PROGS/healthy/rust-pool" ]; then
+	start_target "$WORK/rust-pool.out" "$PROGS/healthy/rust-pool"
+	check_healthy rust-pool "$TARGET_PID"
+else
+	note "skip: rust-pool (no rustc when this build was configured)"
+fi
+
+# an idle JVM: its launcher joins the Java main thread, asleep in Thread.sleep
+if command -v java >/dev/null && command -v javac >/dev/null; then
+	expect_exit 0 javac -d "$WORK" "$SRC/tests/healthy/Idle.java"
+	# the JVM takes a while to print its ready line (start_target waits 10 s)
+	start_target "$WORK/jvm.out" java -Xmx64m -Xss512k -XX:+UseSerialGC -cp "$WORK" Idle
+	sleep 1 # past the JVM's start-up work
+	check_healthy jvm-idle "$TARGET_PID"
+else
+	note "skip: idle JVM (no java/javac: apt-get install default-jdk-headless)"
+fi
+
+# an idle Node.js event loop (epoll_wait with a timer's timeout)
+if command -v node >/dev/null; then
+	start_target "$WORK/node.out" node -e 'console.log("ready " + process.pid); setInterval(() => {}, 60000)'
+	sleep 0.5
+	check_healthy node-idle "$TARGET_PID"
+else
+	note "skip: idle Node.js (no node: apt-get install nodejs)"
+fi
 echo ok
