@@ -694,6 +694,82 @@ static void classify_runtime(struct model *m, struct thread *t)
 	}
 }
 
+/* ---- locks that record no owner ------------------------------------------ */
+
+#define OWNERLESS_LOCKS_MAX 64u		/* lock words looked for at once */
+#define STACK_SCAN_BYTES (64u << 10)	/* of each thread's stack, from its stack pointer up */
+
+/* Does the lock word at addr say it is held (nonzero: 1 locked, 2 contended...)? */
+static bool lock_word_held(struct model *m, uint64_t addr)
+{
+	uint32_t word;
+
+	return read_u32(m, addr, &word) && word != 0;
+}
+
+/*
+ * A futex lock whose word names no owner (Rust's std::sync::Mutex, a lock
+ * of a language runtime, a glibc lll lock): its holder keeps a reference to
+ * it — a guard holding &Mutex, the pointer it locked through — on its stack.
+ * Every thread's stack (its first STACK_SCAN_BYTES above the stack pointer)
+ * is searched for the word's address; a lock one thread's stack refers to,
+ * and which that thread is not itself waiting for, is taken to be held by
+ * it (layout "stack reference"). Two such threads, or none: no owner.
+ */
+static void infer_ownerless(struct model *m)
+{
+	uint64_t addrs[OWNERLESS_LOCKS_MAX];
+	int32_t holder[OWNERLESS_LOCKS_MAX];
+	size_t n = 0;
+	uint64_t *buf = NULL;
+
+	for (size_t i = 0; i < m->threads.len && n < OWNERLESS_LOCKS_MAX; i++) {
+		const struct blocked_on *b = &m->threads.items[i].blocked;
+		bool seen = false;
+
+		if (b->kind != WAIT_MUTEX || b->call || (b->owner && b->owner_alive) || !b->addr || !lock_word_held(m, b->addr))
+			continue;
+		for (size_t k = 0; k < n; k++)
+			seen |= addrs[k] == b->addr;
+		if (!seen) {
+			holder[n] = 0;
+			addrs[n++] = b->addr;
+		}
+	}
+	if (!n || !(buf = malloc(STACK_SCAN_BYTES)))
+		return;
+	for (size_t i = 0; i < m->threads.len; i++) {
+		const struct thread *t = &m->threads.items[i];
+		size_t got;
+
+		if (!t->has_registers)
+			continue;
+		got = elfcore_read_memory(m->core, t->regs[GREG_RSP] & ~(uint64_t)7, buf, STACK_SCAN_BYTES) / 8;
+		for (size_t k = 0; k < n; k++) {
+			bool found = false;
+			if (t->blocked.kind == WAIT_MUTEX && t->blocked.addr == addrs[k])
+				continue;	/* a waiter refers to it too */
+			for (size_t w = 0; w < got && !found; w++)
+				found = buf[w] == addrs[k];
+			if (found)
+				holder[k] = holder[k] ? -1 : t->tid;	/* -1: more than one */
+		}
+	}
+	free(buf);
+	for (size_t i = 0; i < m->threads.len; i++) {
+		struct blocked_on *b = &m->threads.items[i].blocked;
+
+		if (b->kind != WAIT_MUTEX || b->call || (b->owner && b->owner_alive))
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (addrs[k] == b->addr && holder[k] > 0 && holder[k] != m->threads.items[i].tid) {
+				b->owner = holder[k];
+				b->owner_alive = true;
+				b->layout = "stack reference";
+			}
+	}
+}
+
 struct hs_error *evidence_collect(struct model *m, struct unwinder *u)
 {
 	if (!(m->evidence_index = evidence_index_create(m)))
@@ -702,6 +778,7 @@ struct hs_error *evidence_collect(struct model *m, struct unwinder *u)
 		classify(m, u, &m->threads.items[i]);
 		classify_runtime(m, &m->threads.items[i]);
 	}
+	infer_ownerless(m);
 	evidence_index_destroy(m->evidence_index);
 	m->evidence_index = NULL;
 	return NULL;

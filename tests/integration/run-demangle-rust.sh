@@ -3,7 +3,9 @@
 # program deadlocked on two std::sync::Mutex inside app::Cache::refresh,
 # snapshotted and analyzed. The report names cache_refresh::app::Cache::refresh
 # (v0: <cache_refresh::app::Cache>::refresh), JSON keeps the raw name,
-# --no-demangle shows it, and gdb's `info symbol` names every frame of the
+# --no-demangle shows it, the deadlock is a lock-cycle (std's futex Mutex
+# records no owner: the holders are found by the references on their
+# stacks), and gdb's `info symbol` names every frame of the
 # program the same way, less the hash and crate disambiguators it adds.
 # Skips (exit 77) when there was no rustc to build the program with.
 . "$(dirname "$0")/test-subr.sh"
@@ -23,6 +25,9 @@ check() {
 
 	expect_exit 0 "$HANGANALYZE" --no-db "$mangling.core"
 	expect_grep " $fn+0x[0-9a-f]* (cache-refresh-rust-$mangling) " "$WORK/stdout"
+	# std's futex Mutex records no owner: each holder is found by the reference on its stack
+	expect_grep "\[critical\] lock-cycle: deadlock of 2 threads" "$WORK/stdout"
+	expect_grep "its stack refers to it" "$WORK/stdout"
 	expect_exit 0 "$HANGANALYZE" --no-db --format=json "$mangling.core"
 	cp "$WORK/stdout" "$mangling.json"
 	validate_json "$mangling.json"
