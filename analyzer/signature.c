@@ -133,6 +133,23 @@ const char *signature_normalize_function(const char *name, char *buf, size_t siz
 }
 
 /*
+ * A lambda's or closure's body, normalized: "main::{lambda()}::operator()",
+ * "operator()", "m::main::{closure}", "m::main::{{closure}}". Whether the compiler keeps
+ * it as a frame of its own varies with the optimization level (inlined, or
+ * reached by a tail call that leaves no frame), and its name says only where
+ * it was written: below the thread's own named code, it is left out.
+ */
+static bool is_closure_body(const char *name)
+{
+	size_t n = strlen(name);
+
+	/* (an inlined call operator's DWARF name is a bare "operator()": which class's, it does not say) */
+	return strcmp(name, "operator()") == 0 ||
+	       (strstr(name, "{lambda(") && n >= 10 && strcmp(name + n - 10, "operator()") == 0) ||
+	       strstr(name, "{closure}") || strstr(name, "{{closure}}");
+}
+
+/*
  * A Ruby thread's frames, normalized so that the same hang in the same code
  * signs the same wherever Ruby, the gems and the program are installed and
  * whatever their versions: "gem:REL in 'label'" for a gem (no version),
@@ -205,6 +222,8 @@ static bool normalized_frames(struct strbuf *sb, const struct thread *t)
 		} else
 			snprintf(buf, sizeof(buf), "%s+0x%llx?", f->module ? f->module : "?", (unsigned long long)f->offset);
 		if (strcmp(buf, prev) == 0)	/* recursion */
+			continue;
+		if (*prev && f->function && is_closure_body(buf))
 			continue;
 		snprintf(prev, sizeof(prev), "%s", buf);
 		ok = strbuf_addstr(sb, buf) && strbuf_addstr(sb, "\n");

@@ -52,7 +52,7 @@ void rule_lock_cycle(struct rule_context *rc)
 		const struct thread *start = &m->threads.items[i], *t;
 		struct finding *f;
 		char label[64];
-		bool all_locks = true, lowest = true;
+		bool all_locks = true, lowest = true, probable = false;
 		size_t len = 0;
 
 		if (!start->in_cycle || !starts[i])
@@ -67,6 +67,12 @@ void rule_lock_cycle(struct rule_context *rc)
 		} while (t && t != start && len <= m->threads.len);
 		if (!t || !all_locks || !lowest)
 			continue;
+		/* an owner found by a stack reference (the lock records none) makes the cycle probable */
+		t = start;
+		do {
+			probable |= t->blocked.layout && strcmp(t->blocked.layout, "stack reference") == 0;
+			t = model_thread(m, t->waits_for);
+		} while (t && t != start);
 		if (len == 1 && start->blocked.signal_frame)
 			continue;
 		if (!(f = rule_add(rc, SEVERITY_CRITICAL)))
@@ -97,7 +103,8 @@ void rule_lock_cycle(struct rule_context *rc)
 					       (unsigned long long)t->blocked.addr, rule_label(rc, next, l2, sizeof(l2)));
 				t = next;
 			} while (t != start);
-			if (!s.buf || !finding_set_summary(rc, f, "deadlock of %zu threads: %s", len, s.buf))
+			if (!s.buf || !finding_set_summary(rc, f, "%sdeadlock of %zu threads: %s", probable ? "probable " : "",
+							   len, s.buf))
 				rc->err = rc->err ? rc->err : &hs_error_nomem;
 			strbuf_deinit(&s);
 			finding_set_hint(rc, f, "the threads take the same locks in different orders: take them in one "

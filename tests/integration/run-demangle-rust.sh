@@ -3,7 +3,7 @@
 # program deadlocked on two std::sync::Mutex inside app::Cache::refresh,
 # snapshotted and analyzed. The report names cache_refresh::app::Cache::refresh
 # (v0: <cache_refresh::app::Cache>::refresh), JSON keeps the raw name,
-# --no-demangle shows it, the deadlock is a lock-cycle (std's futex Mutex
+# --no-demangle shows it, the deadlock is a probable lock-cycle (std's futex Mutex
 # records no owner: the holders are found by the references on their
 # stacks), and gdb's `info symbol` names every frame of the
 # program the same way, less the hash and crate disambiguators it adds.
@@ -26,7 +26,7 @@ check() {
 	expect_exit 0 "$HANGANALYZE" --no-db "$mangling.core"
 	expect_grep " $fn+0x[0-9a-f]* (cache-refresh-rust-$mangling) " "$WORK/stdout"
 	# std's futex Mutex records no owner: each holder is found by the reference on its stack
-	expect_grep "\[critical\] lock-cycle: deadlock of 2 threads" "$WORK/stdout"
+	expect_grep "\[critical\] lock-cycle: probable deadlock of 2 threads" "$WORK/stdout"
 	expect_grep "its stack refers to it" "$WORK/stdout"
 	expect_exit 0 "$HANGANALYZE" --no-db --format=json "$mangling.core"
 	cp "$WORK/stdout" "$mangling.json"

@@ -22,8 +22,9 @@ expect_grep ' app::Cache::refresh+0x[0-9a-f]* (cache-refresh-cxx) ' text.txt
 expect_grep ' std::thread::_State_impl<std::thread::_Invoker<std::tuple<main::{lambda()#1}> > >::_M_run+0x' text.txt
 expect_grep ' std::thread::join+0x[0-9a-f]* (libstdc++' text.txt
 ! grep -q '_ZN\|_ZS' text.txt || { grep '_ZN\|_ZS' text.txt >&2; fail "a raw C++ name in the text report"; }
-# the standard library's frames (std::mutex::lock, __gthread_mutex_lock from /usr/include) are left out
-expect_grep '^signature [0-9a-f]* (v1): lock-cycle: futex @ app::Cache::refresh < ' text.txt
+# the standard library's frames (std::mutex::lock, __gthread_mutex_lock from /usr/include) are left out,
+# and so is the thread lambda's operator() below app::Cache::refresh
+expect_grep '^signature [0-9a-f]* (v1): lock-cycle: futex @ app::Cache::refresh | ' text.txt
 
 # JSON: valid, function demangled, linkage_name beside it only where they differ
 expect_exit 0 "$HANGANALYZE" --no-db --format=json cxx.core
