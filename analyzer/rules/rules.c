@@ -241,8 +241,27 @@ bool rule_append_where(struct strbuf *sb, const struct thread *t, bool via)
 	size_t app = frame_runtime_app(t), groups[RUNTIME_VIA_SCAN], n = 0, last = SIZE_MAX;
 	bool ok;
 
-	if (app == SIZE_MAX)
-		return true;
+	if (app == SIZE_MAX) {
+		/*
+		 * A headline (via false) names where a C++ or Rust thread is in its own
+		 * code — ", at cache_refresh.cc:40 in 'app::Cache::refresh'" — from its
+		 * innermost own frame with a mangled name; C's headlines stay as they are
+		 * (their evidence lines say where).
+		 */
+		const struct frame *own = via ? NULL : frame_app(t);
+		const char *raw;
+		const char *base;
+
+		if (!own || !own->function || frame_is_library_code(own))
+			return true;
+		raw = own->linkage_name ? own->linkage_name : own->function;
+		if (!(raw[0] == '_' && (raw[1] == 'Z' || raw[1] == 'R')))
+			return true;
+		base = own->file && strrchr(own->file, '/') ? strrchr(own->file, '/') + 1 : own->file;
+		return strbuf_addstr(sb, ", at ") && (!base || strbuf_addstr(sb, base)) &&
+		       (!base || !own->line || strbuf_appendf(sb, ":%d", own->line)) &&
+		       strbuf_addstr(sb, base ? " in '" : "in '") && strbuf_addstr(sb, own->function) && strbuf_addstr(sb, "'");
+	}
 	ok = strbuf_addstr(sb, ", at ") && append_runtime_location(sb, &f[app]);
 	/* the innermost frame of each run of frames in one component, from the top down to the thread's code */
 	for (size_t i = 0; via && i < app && n < RUNTIME_VIA_SCAN; i++) {
