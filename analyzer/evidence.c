@@ -679,7 +679,8 @@ static void classify_runtime(struct model *m, struct thread *t)
 	if (rt->wait == RUNTIME_WAIT_NONE)
 		return;
 	b->call = rt->wait_call;
-	b->layout = m->runtime.layout;
+	/* an owner found by references to the lock, not recorded by it, is marked as such (waitgraph, lock-cycle) */
+	b->layout = rt->wait_owner_inferred ? "stack reference" : m->runtime.layout;
 	b->timeout_ms = rt->forever ? TIMEOUT_NONE : TIMEOUT_UNKNOWN;
 	b->addr = rt->wait_obj;
 	b->nfds = 0;

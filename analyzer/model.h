@@ -137,6 +137,7 @@ struct runtime_thread {
 	const char *wait_call;	/* "Thread#join", "Mutex#lock", "Queue#pop"... (static) */
 	uint64_t wait_obj;	/* the Mutex / Queue object, 0 n/a */
 	int32_t wait_tid;	/* join target or mutex owner, 0 unknown */
+	bool wait_owner_inferred;	/* the owner is the thread whose frames refer to the lock (it records none) */
 	long queue_len;		/* items in the queue waited on, -1 unknown */
 	int queue_waiters;	/* threads waiting on it, -1 unknown */
 };

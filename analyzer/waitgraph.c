@@ -96,7 +96,9 @@ bool waitgraph_describe_wait(struct strbuf *sb, const struct model *m, const str
 		if (b->owner && b->owner_alive)
 			ok = ok && strbuf_appendf(sb, " held by %s%s", model_thread_label(m, b->owner, label, sizeof(label)),
 						  b->layout && strcmp(b->layout, "stack reference") == 0
-							  ? " (the lock records no owner: its stack refers to it)" : "");
+							  ? b->call ? " (the lock records no owner: its frames refer to it)"
+								    : " (the lock records no owner: its stack refers to it)"
+							  : "");
 		else if (b->owner)
 			ok = ok && strbuf_appendf(sb, " held by thread %d, which no longer exists", b->owner);
 		else if (b->call)	/* a Python Lock: nobody is its owner */

@@ -777,6 +777,72 @@ static void thread_wait(struct py *p, struct pthread_info *pt)
 	}
 }
 
+/* Does a slot of frame f (code `code`) hold obj, or a method bound to it? */
+static bool frame_refers(struct py *p, uint64_t f, uint64_t code, uint64_t obj)
+{
+	const struct code_entry *c = code_get(p, code);
+	uint64_t slots[PY_SLOTS_MAX];
+	size_t n = c ? frame_slots(p, f, c, slots, PY_SLOTS_MAX) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t self = 0;
+		const char *name;
+
+		if (slots[i] == obj)
+			return true;
+		if (!slots[i] || (slots[i] & 7))
+			continue;
+		name = type_name(p, slots[i]);
+		if (strcmp(name, "builtin_function_or_method") == 0 || strcmp(name, "method") == 0)
+			if (at64(p, slots[i], *name == 'b' ? p->L.cfunc_m_self : p->L.method_im_self, &self) && self == obj)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * A Lock records no owner; its holder is, most likely, the one other thread
+ * whose frames (the innermost PY_HOLDER_FRAMES) still refer to it — a `with
+ * lock:` block keeps it, or its bound __exit__, on the frame's stack. Two
+ * such threads, or none: no owner. The wait says how it was found.
+ */
+#define PY_HOLDER_FRAMES 64u
+
+static void lock_holders(struct py *p)
+{
+	for (size_t i = 0; i < p->nthreads && !p->err; i++) {
+		struct pthread_info *pt = &p->threads[i], *holder = NULL;
+		unsigned found = 0;
+
+		if (pt->t->rt.wait != RUNTIME_WAIT_MUTEX || strcmp(pt->t->rt.wait_call, "Lock.acquire") != 0 ||
+		    !pt->t->rt.wait_obj)
+			continue;
+		for (size_t j = 0; j < p->nthreads && found < 2; j++) {
+			struct pthread_info *o = &p->threads[j];
+			uint64_t f = first_frame(p, o->tstate);
+			bool refers = false;
+
+			if (o == pt || (o->t->rt.wait == RUNTIME_WAIT_MUTEX && o->t->rt.wait_obj == pt->t->rt.wait_obj))
+				continue;
+			for (unsigned k = 0; f && k < PY_HOLDER_FRAMES && !refers; k++) {
+				struct frame_read fr;
+				if (!read_frame(p, f, &fr))
+					break;
+				refers = !fr.shim && frame_refers(p, f, fr.code, pt->t->rt.wait_obj);
+				f = fr.next;
+			}
+			if (refers) {
+				holder = o;
+				found++;
+			}
+		}
+		if (found == 1) {
+			pt->t->rt.wait_tid = holder->t->tid;
+			pt->t->rt.wait_owner_inferred = true;
+		}
+	}
+}
+
 /* ---- the runtime ------------------------------------------------------------ */
 
 /* 3.13+: the offsets _PyRuntime describes itself with, over the table's. */
@@ -957,6 +1023,8 @@ struct hs_error *python_walk_target(struct model *m, const struct python_target 
 	}
 	for (size_t i = 0; i < p->nthreads && !p->err; i++)
 		thread_wait(p, &p->threads[i]);
+	if (!p->err)
+		lock_holders(p);
 	if (!p->nthreads && !p->err)
 		model_warn(m, "Python %s: no thread state matches a thread of the core; Python frames are not shown",
 			   version);

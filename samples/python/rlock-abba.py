@@ -5,9 +5,12 @@ opposite orders (ABBA), the main thread joining both.
   "flusher":  ConfigStore.flush  holds cache_lock (with),  waits for config_lock.
   main:       joins reloader (then flusher), no timeout.
 
-Expected finding (hanganalyze): lock-cycle naming reloader and flusher.
+With --plain, the two locks are threading.Lock()s, which record no owner.
+Expected finding (hanganalyze): lock-cycle naming reloader and flusher (with
+--plain, a probable one: each holder is the thread whose frames still refer
+to the lock).
 Prints "ready PID reloader=TID flusher=TID joiner=TID" once all three wait.
-Usage: python3 rlock-abba.py [--oracle FILE]
+Usage: python3 rlock-abba.py [--plain] [--oracle FILE]
 """
 import os
 import sys
@@ -21,8 +24,9 @@ import hang_support  # noqa: E402
 
 class ConfigStore(object):
     def __init__(self):
-        self.config_lock = threading.RLock()
-        self.cache_lock = threading.RLock()
+        make = threading.Lock if '--plain' in hang_support.plain_args() else threading.RLock
+        self.config_lock = make()
+        self.cache_lock = make()
         self.config = {'ttl': 30}
         self.cache = {}
         # so that the two threads surely interleave into the deadlock

@@ -12,7 +12,8 @@
 #  b) join-connect: the first finding is join-on-blocked of main on "output"
 #     in connect (SYN_SENT), with the Python locations of the join in
 #     Shipper.shutdown and of the create_connection call in metrics_client.py;
-#  c) rlock-abba: lock-cycle naming reloader and flusher;
+#  c) rlock-abba: lock-cycle naming reloader and flusher; and with --plain
+#     (threading.Lock, no owner recorded) a probable one;
 #     (b, c: threads by tid; by name too from Python 3.14 on, which names the
 #     kernel's threads, or with HS_PY_NAMES=1)
 #  d) queue-idle, launcher-join (main joins a worker in time.sleep(3600)):
@@ -192,6 +193,16 @@ for entry in $pythons; do
 	check "$ptag-rlock-abba: lock-cycle finding" oracle finding "$ptag-rlock-abba.txt" lock-cycle \
 		--header "($(ready_field "$ptag-rlock-abba" reloader))" --header "($(ready_field "$ptag-rlock-abba" flusher))" \
 		$(name --body reloader) $(name --body flusher)
+
+	# c) the same with threading.Lock()s, which record no owner: a probable lock-cycle,
+	# each holder found by its frames' references to the lock
+	snap "$ptag-lock-abba" "$py" "$PSAMPLES/rlock-abba.py" --plain
+	check "$ptag-lock-abba: the oracle is wrong" oracle check-oracle "$ptag-lock-abba.oracle.json" --ready "$ptag-lock-abba.out"
+	check "$ptag-lock-abba: Python frames differ from the oracle's" oracle frames "$ptag-lock-abba.oracle.json" "$ptag-lock-abba.json"
+	# shellcheck disable=SC2046 # name: words
+	check "$ptag-lock-abba: probable lock-cycle finding" oracle finding "$ptag-lock-abba.txt" lock-cycle \
+		--header "($(ready_field "$ptag-lock-abba" reloader))" --header "($(ready_field "$ptag-lock-abba" flusher))" \
+		--header probable --body "its frames refer to it"
 
 	# d) queue-idle
 	check "$ptag-queue-idle: severe finding in a healthy process" oracle no-severe "$ptag-queue-idle.txt"
