@@ -392,6 +392,12 @@ static const struct code_entry *code_get(struct py *p, uint64_t code)
 
 /* ---- frames -------------------------------------------------------------- */
 
+/* Where frame f's locals (then its value stack) start. */
+static uint64_t frame_localsplus(const struct py *p, uint64_t f)
+{
+	return f + (uint64_t)(p->L.frame_kind == PY_FRAME_OBJECT ? p->L.pyframe_localsplus : p->L.iframe_localsplus);
+}
+
 /* One frame as read: its code and instruction's byte offset in it. */
 struct frame_read {
 	uint64_t code, localsplus;
@@ -413,7 +419,7 @@ static bool read_frame(struct py *p, uint64_t f, struct frame_read *out)
 		    !at32(p, f, L->pyframe_lasti, &lasti))
 			return false;
 		out->addr = (int64_t)(int32_t)lasti * L->lasti_unit;
-		out->localsplus = f + (uint64_t)L->pyframe_localsplus;
+		out->localsplus = frame_localsplus(p, f);
 		out->entry = true;	/* one C call per frame */
 		return true;
 	}
@@ -426,7 +432,7 @@ static bool read_frame(struct py *p, uint64_t f, struct frame_read *out)
 	    !rd(p, f + (uint64_t)L->iframe_owner, &owner, 1))
 		return false;
 	out->code &= p->stackref_mask;
-	out->localsplus = f + (uint64_t)L->iframe_localsplus;
+	out->localsplus = frame_localsplus(p, f);
 	if (L->iframe_is_entry >= 0 && !rd(p, f + (uint64_t)L->iframe_is_entry, &is_entry, 1))
 		return false;
 	out->entry = is_entry != 0;
@@ -577,8 +583,7 @@ static void read_thread(struct py *p, uint64_t tstate, uint64_t gil_holder)
 /* The slots (locals, then stack) of frame f with code c: objects, untagged. */
 static size_t frame_slots(struct py *p, uint64_t f, const struct code_entry *c, uint64_t *out, size_t max)
 {
-	const struct py_layout *L = &p->L;
-	uint64_t base = f + (uint64_t)(L->frame_kind == PY_FRAME_OBJECT ? L->pyframe_localsplus : L->iframe_localsplus);
+	uint64_t base = frame_localsplus(p, f);
 	size_t n = MIN((size_t)(c->nslots ? c->nslots : 32), max);
 
 	while (n && !rd(p, base, out, n * 8))
@@ -589,9 +594,34 @@ static size_t frame_slots(struct py *p, uint64_t f, const struct code_entry *c, 
 }
 
 /*
+ * The object a slot's value v stands for: v, or the self of the method it is
+ * bound to (a `with` block keeps only the manager's __exit__ on the stack, <=
+ * 3.11); 0 when that cannot be read. *name: its type's name.
+ */
+static uint64_t bound_self(struct py *p, uint64_t v, const char **name)
+{
+	uint64_t self = 0;
+
+	*name = type_name(p, v);
+	if (strcmp(*name, "builtin_function_or_method") != 0 && strcmp(*name, "method") != 0)
+		return v;
+	if (!at64(p, v, **name == 'b' ? p->L.cfunc_m_self : p->L.method_im_self, &self) || !self || (self & 7))
+		return 0;
+	*name = type_name(p, self);
+	return self;
+}
+
+/* The `self` of method frame f (code c), untagged; 0 when its first local is no self. */
+static uint64_t frame_self(struct py *p, uint64_t f, const struct code_entry *c)
+{
+	uint64_t self = 0;
+
+	return c->self_first && rd64(p, frame_localsplus(p, f), &self) ? self & p->stackref_mask : 0;
+}
+
+/*
  * The first object of frame f's slots whose type is named `type` (and that
- * pick() accepts), 0 none. A bound method in a slot counts as its self: a
- * `with` block keeps only the manager's __exit__ on the stack (<= 3.11).
+ * pick() accepts), 0 none; a bound method counts as its self (bound_self).
  */
 static uint64_t slot_of_type(struct py *p, uint64_t f, uint64_t code, const char *type,
 			     bool (*pick)(struct py *, struct pthread_info *, uint64_t), struct pthread_info *pt)
@@ -609,15 +639,8 @@ static uint64_t slot_of_type(struct py *p, uint64_t f, uint64_t code, const char
 		for (size_t j = 0; j < i; j++)
 			if (slots[j] == v)
 				goto next;
-		name = type_name(p, v);
-		if (strcmp(name, "builtin_function_or_method") == 0 || strcmp(name, "method") == 0) {
-			uint64_t self = 0;
-			at64(p, v, *name == 'b' ? p->L.cfunc_m_self : p->L.method_im_self, &self);
-			if (!self || (self & 7))
-				continue;
-			v = self;
-			name = type_name(p, v);
-		}
+		if (!(v = bound_self(p, v, &name)))
+			continue;
 		if (strcmp(name, type) == 0 && (!pick || pick(p, pt, v)))
 			return v;
 next:;
@@ -689,17 +712,11 @@ static bool path_is(const char *path, const char *base)
 /* "Queue.get": the method's class (type(self)) and name; its qualified name when self is unknown. */
 static const char *method_label(struct py *p, uint64_t f, const struct code_entry *c)
 {
-	uint64_t self = 0;
-	const char *type = "";
+	uint64_t self = frame_self(p, f, c);
+	const char *type = self ? type_name(p, self) : "";
 	char buf[160];
 	const char *s;
 
-	if (c->self_first && rd64(p, f + (uint64_t)(p->L.frame_kind == PY_FRAME_OBJECT ? p->L.pyframe_localsplus
-											: p->L.iframe_localsplus),
-				 &self)) {
-		self &= p->stackref_mask;
-		type = type_name(p, self);
-	}
 	if (!*type)
 		return c->qualname;
 	snprintf(buf, sizeof(buf), "%s.%s", strrchr(type, '.') ? strrchr(type, '.') + 1 : type, c->name);
@@ -755,16 +772,11 @@ static void thread_wait(struct py *p, struct pthread_info *pt)
 	/* Condition.wait(): on a fresh waiter lock; what waits is its caller (Queue.get, Event.wait...) */
 	if (path_is(c0->path, "threading.py") && strcmp(c0->name, "wait") == 0) {
 		const char *call = method_label(p, pt->frame, c0);
-		uint64_t self = 0;
 
 		if (c1 && (path_is(c1->path, "threading.py") || path_is(c1->path, "queue.py")))
 			call = method_label(p, pt->caller, c1);
-		if (c1 && c1->self_first)
-			rd64(p, pt->caller + (uint64_t)(L->frame_kind == PY_FRAME_OBJECT ? L->pyframe_localsplus
-									   : L->iframe_localsplus),
-			     &self);
 		if (call)
-			set_wait(pt, RUNTIME_WAIT_QUEUE, call, self & p->stackref_mask, NULL);
+			set_wait(pt, RUNTIME_WAIT_QUEUE, call, c1 ? frame_self(p, pt->caller, c1) : 0, NULL);
 		return;
 	}
 	/* RLock.acquire() (its owner is recorded), Lock.acquire() (no owner is) */
@@ -785,17 +797,10 @@ static bool frame_refers(struct py *p, uint64_t f, uint64_t code, uint64_t obj)
 	size_t n = c ? frame_slots(p, f, c, slots, PY_SLOTS_MAX) : 0;
 
 	for (size_t i = 0; i < n; i++) {
-		uint64_t self = 0;
 		const char *name;
 
-		if (slots[i] == obj)
+		if (slots[i] == obj || (slots[i] && !(slots[i] & 7) && bound_self(p, slots[i], &name) == obj))
 			return true;
-		if (!slots[i] || (slots[i] & 7))
-			continue;
-		name = type_name(p, slots[i]);
-		if (strcmp(name, "builtin_function_or_method") == 0 || strcmp(name, "method") == 0)
-			if (at64(p, slots[i], *name == 'b' ? p->L.cfunc_m_self : p->L.method_im_self, &self) && self == obj)
-				return true;
 	}
 	return false;
 }
