@@ -463,6 +463,27 @@ static void classify_select(struct model *m, struct thread *t, struct blocked_on
 	}
 }
 
+/*
+ * How long a SYN_SENT socket has been in its handshake, at least, from its
+ * SYN retransmit count n and the time r left on its retransmit timer. Each
+ * interval between SYNs is at least the initial 1 s, never shorter than the
+ * one before it and at most double it: 1, 2, 4... s by default, but 1, 1, 1,
+ * 1, 2, 4... s with net.ipv4.tcp_syn_linear_timeouts (kernel 6.x, which a
+ * core does not record). The interval now running is at least r long, so
+ * the k-th interval before it lasted at least max(1 s, r / 2^k): n s when the
+ * timer says nothing more, near 2^n - 1 s when it shows exponential backoff.
+ */
+static uint64_t syn_sent_at_least_ns(const struct hs_socket_info *s)
+{
+	uint64_t r_ns = s->timer == 1 /* retransmit */ && s->timer_ticks < UINT64_C(1) << 40
+				? s->timer_ticks * (1000000000u / CLOCK_TICKS_PER_S) : 0;
+	uint64_t total = 0;
+
+	for (uint32_t k = 1; k <= s->retransmits && k <= 255; k++)
+		total += MAX(UINT64_C(1000000000), k < 64 ? r_ns >> k : 0);
+	return total;
+}
+
 /* epoll: the member fds from the epoll fd's fdinfo "tfd:" lines. */
 static void classify_epoll(struct model *m, struct thread *t, struct blocked_on *b)
 {
@@ -656,14 +677,9 @@ static void classify(struct model *m, struct unwinder *u, struct thread *t)
 		b->kind = WAIT_OTHER_SYSCALL;
 	}
 	/* a SYN_SENT socket is a connect in progress, whichever call waits on it */
-	for (unsigned i = 0; i < b->nfds; i++) {
-		const struct hs_socket_info *s = b->fds[i].socket;
-		if (socket_is_tcp_in(s, TCP_STATE_SYN_SENT)) {
-			/* the SYN is resent after 1, 2, 4... s: n retransmits mean at least 2^n - 1 s */
-			uint64_t at_least = s->retransmits < 31 ? ((1ull << s->retransmits) - 1) * 1000000000ull : 0;
-			b->stalled_ns = MAX(b->stalled_ns, at_least);
-		}
-	}
+	for (unsigned i = 0; i < b->nfds; i++)
+		if (socket_is_tcp_in(b->fds[i].socket, TCP_STATE_SYN_SENT))
+			b->stalled_ns = MAX(b->stalled_ns, syn_sent_at_least_ns(b->fds[i].socket));
 }
 
 /*
