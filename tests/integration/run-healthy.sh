@@ -1,6 +1,7 @@
 #!/bin/bash
 # No false alarms: processes that wait but are not hung — real programs from
-# Debian, our own idle server, thread pool and bounded poll loop, an idle
+# Debian, our own idle server, thread pool, bounded poll loop and idle epoll
+# server with quiet connections, an idle
 # Rust pool, an idle JVM and an idle Node.js (each when there is the
 # toolchain, else skipped with a note) — get no finding above "low".
 . "$(dirname "$0")/test-subr.sh"
@@ -41,6 +42,15 @@ for prog in idle-server thread-pool bounded-poll; do
 	start_target "$WORK/$prog.out" "$PROGS/healthy/$prog"
 	check_healthy "$prog" "$TARGET_PID"
 done
+
+# an idle epoll server with quiet established connections, and the client
+# pool holding their other ends, both polling with a 1000 ms timeout: not
+# even a low finding (the event-loop cases of connect-stall and
+# socket-read-stall must stay quiet here)
+start_target "$WORK/event-loop-server.out" "$PROGS/healthy/event-loop-server"
+check_healthy event-loop-server "$TARGET_PID"
+any=$(json_query event-loop-server.json '[f["rule"] + " [" + f["severity"] + "]: " + f["summary"] for f in d["findings"]]')
+[ -z "$any" ] || fail "event-loop-server is healthy, but: $any"
 
 # an idle Rust pool: workers on a std Condvar, main asleep in its housekeeping loop
 if [ -x "$PROGS/healthy/rust-pool" ]; then
