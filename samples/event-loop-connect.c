@@ -17,8 +17,11 @@
  * the frame wait_connected. No other finding: main sleeps in
  * clock_nanosleep holding the listener and the sockets that fill its queue.
  *
- * With --listen-only, it only makes the full listener and prints
- * "ready PID port=PORT", for a client of our own (the test runs curl at it).
+ * With --retransmits N it prints "ready" once the socket shows N SYN
+ * retransmits instead (0: at once, a connect that just started — no
+ * finding; 1: low). With --listen-only, it only makes the full listener and
+ * prints "ready PID port=PORT", for a client of our own (the test runs curl
+ * at it).
  *
  * Threads: T in poll (7), timeout (third argument) 1000.
  *
@@ -102,6 +105,7 @@ int main(int argc, char **argv)
 {
 	pthread_t t;
 	struct stat st;
+	int want = 2;
 
 	if (sample_full_listener(&remote) != 0) {
 		perror("listener");
@@ -112,6 +116,8 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		sample_sleep_forever();
 	}
+	if (argc > 2 && strcmp(argv[1], "--retransmits") == 0)
+		want = atoi(argv[2]);
 	if (pthread_create(&t, NULL, event_loop_thread, NULL) != 0) {
 		perror("pthread_create");
 		return 1;
@@ -123,9 +129,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* two SYN retransmits: 2 s with tcp_syn_linear_timeouts, 3 s without */
-	for (int ms = 0; syn_retransmits((unsigned long)st.st_ino) < 2; ms += 10) {
+	for (int ms = 0; syn_retransmits((unsigned long)st.st_ino) < want; ms += 10) {
 		if (ms > 4 * SAMPLE_TIMEOUT_MS) {
-			fprintf(stderr, "sample: the connect shows no 2 SYN retransmits\n");
+			fprintf(stderr, "sample: the connect shows no %d SYN retransmits\n", want);
 			return 1;
 		}
 		sample_sleep_ms(10);

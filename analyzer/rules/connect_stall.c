@@ -98,7 +98,13 @@ static void socket_evidence(struct rule_context *rc, struct finding *f, const st
 	const struct hs_socket_info *s = ft->socket;
 	const char *call = t->syscall.name ? t->syscall.name : "poll";
 	uint64_t secs = b->stalled_ns / UINT64_C(1000000000);
+	const struct frame *app = frame_app(t), *named = NULL;
 	char addr[64];
+
+	for (size_t i = app ? (size_t)(app - t->frames.items) : t->frames.len; i < t->frames.len && !named; i++)
+		if (t->frames.items[i].function && t->frames.items[i].module &&
+		    !frame_is_runtime_module(t->frames.items[i].module))
+			named = &t->frames.items[i];
 
 	if (b->kind != WAIT_POLL || b->timeout_ms == TIMEOUT_NONE) {
 		finding_add_evidence(rc, f, "socket inode %llu: SYN_SENT, %u SYN retransmit(s), retransmit timer in %.1f s",
@@ -114,6 +120,8 @@ static void socket_evidence(struct rule_context *rc, struct finding *f, const st
 				    "retransmit timer in %.1f s",
 			     rc->sb.buf, (unsigned long long)s->inode, peer(s, addr, sizeof(addr)), s->retransmits,
 			     s->retransmits ? ", at least 1 s each" : "", s->timer_ticks / 100.0);
+	if (app && !app->function && named) /* no symbol for the frame that polls: the nearest that has one */
+		finding_add_evidence(rc, f, "polled below %s (%s)", named->function, named->module);
 	if (b->timeout_ms >= 0 && secs * 1000 > (uint64_t)b->timeout_ms)
 		finding_add_evidence(rc, f, "%s timeout %" PRId64 " ms, re-armed in a loop: the handshake is older "
 					    "(at least %" PRIu64 " s) than one timeout", call, b->timeout_ms, secs);

@@ -36,6 +36,27 @@ sed -n '/^findings:/{n;p;q}' "$WORK/stdout" | grep -q "^  \[medium\] connect-sta
 	fail "the text report does not lead with the connect-stall: $(sed -n '/^findings:/{n;p;q}' "$WORK/stdout")"
 kill -9 "$pid"
 
+# a connect that just started (0 SYN retransmits) is normal: no finding; one
+# lost SYN (1 retransmit) is only low
+for n in 0 1; do
+	start_target "$WORK/elc$n.out" "$SAMPLES/event-loop-connect" --retransmits $n
+	read -r _ pid _ tids _ <"$WORK/elc$n.out"
+	expect_exit 0 "$HANGSNAP" -q -o elc$n.hang.zst "$pid"
+	kill -9 "$pid"
+	expect_exit 0 "$HANGANALYZE" --format=json elc$n.hang.zst
+	cp "$WORK/stdout" elc$n.json
+	got=$(json_query elc$n.json "[f['rule'] + ' ' + f['severity'] for f in d['findings']]")
+	# the retransmit count may move on (1 s later at the soonest) between "ready" and the snapshot
+	retr=$(json_query elc$n.json "[f['evidence'][1] for f in d['findings']][:1]" | sed -n 's/.*: \([0-9]*\) SYN retransmit.*/\1/p')
+	case "$n:$got" in
+	0:) ;;
+	0:"connect-stall low" | 1:"connect-stall low") [ "$retr" = 1 ] || fail "elc$n: low with '$retr' retransmits" ;;
+	1:"connect-stall medium") [ "${retr:-0}" -ge 2 ] || fail "elc1: medium with '$retr' retransmits" ;;
+	*) fail "event-loop-connect --retransmits $n: findings '$got'" ;;
+	esac
+	note "elc, $n SYN retransmit(s): ${got:-no finding}"
+done
+
 # curl http://127.0.0.1:PORT/ at a listener whose accept queue is full: its one
 # thread polls [{fd, POLLOUT}, {wakeup fd, POLLIN}] with a 1000 ms timeout
 if [ -x /usr/bin/curl ]; then
