@@ -1,5 +1,4 @@
 /* The manifest of a process-tree snapshot (see formats/tree_manifest.h for the format). */
-#define _GNU_SOURCE
 #include "formats/tree_manifest.h"
 
 #include <errno.h>
