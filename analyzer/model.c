@@ -127,6 +127,19 @@ struct hs_error *model_index_threads(struct model *m)
 	return NULL;
 }
 
+uint64_t model_content_hash(const struct model *m)
+{
+	uint64_t h = m->core ? m->core->content_hash : 0;
+
+	for (size_t i = 1; i < m->procs.len; i++) {
+		const struct model *p = m->procs.items[i].part;
+		uint64_t part = p && p->core ? p->core->content_hash : 0;
+		for (unsigned b = 0; b < 8; b++)
+			h = (h ^ ((part >> (8 * b)) & 0xff)) * 0x100000001b3ull;
+	}
+	return h;
+}
+
 struct thread *model_thread(const struct model *m, int32_t tid)
 {
 	struct tid_index key = { .tid = tid }, *found;
@@ -198,5 +211,9 @@ void model_destroy(struct model *m)
 		free(m->strings[i]);
 	free(m->strings);
 	elfcore_destroy(m->core);
+	/* after this model's threads: they point into the parts */
+	for (size_t i = 0; i < m->procs.len; i++)
+		model_destroy(m->procs.items[i].part);
+	VEC_DEINIT(&m->procs);
 	free(m);
 }

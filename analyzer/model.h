@@ -161,6 +161,7 @@ struct syscall_call {
 struct thread {
 	/* threads stage (the syscall is renamed by the unwind stage when restarted) */
 	int32_t tid;
+	uint32_t proc;		/* index into model.procs (0 when the model has one process) */
 	const char *name;	/* comm (interned), "" when unknown */
 	char state;		/* /proc state letter, 0 when unknown */
 	bool has_registers;	/* false: it never stopped; pc/sp from /proc only */
@@ -223,11 +224,23 @@ struct finding {
 	char *hint;			/* what to do about it */
 };
 
+/* One process of a process tree analyzed as one case (model.procs, analyzer/tree.h). */
+struct process_part {
+	int32_t pid, ppid;
+	const char *comm, *exe, *cmdline;	/* interned in part (in the model itself for the first) */
+	struct runtime_info runtime;
+	size_t first, count;	/* its threads: threads.items[first .. first+count) */
+	struct model *part;	/* the model it was analyzed in (owned), NULL for procs.items[0] */
+	const char *core_path;	/* as given, interned in the merged model; NULL unknown */
+};
+
 struct model {
 	struct elfcore *core;		/* model_create() */
 	/* process stage */
 	enum core_producer producer;
 	int32_t pid;
+	int32_t ppid;			/* 0 when unknown (only HANGSNAP notes carry it) */
+	uint64_t start_boot_ns;		/* the process's start since boot; 0 unknown */
 	const char *comm;
 	const char *exe;
 	const char *cmdline;		/* arguments joined by spaces */
@@ -266,6 +279,14 @@ struct model {
 		const char *rule;	/* the hang class: the top finding's rule */
 		char *frames;		/* every normalized frame of the root blocker(s), one per line */
 	} signature;
+	/*
+	 * A process tree analyzed as one case (analyzer/tree.c): one entry per
+	 * process, procs.items[0] this model's own, whose threads come first;
+	 * the others' threads, findings and modules were moved into this model
+	 * and each part model is kept (owned) for what they point at. Empty
+	 * for one process.
+	 */
+	VEC(struct process_part) procs;
 	/* any stage, through model_warn() and model_missing() */
 	struct string_list missing;	/* evidence this core could not provide */
 	struct string_list warnings;	/* damage and fallbacks worth saying */
@@ -297,6 +318,12 @@ struct thread *model_thread(const struct model *m, int32_t tid);
 
 /* "main (4711)": a thread as findings name it, into buf. */
 const char *model_thread_label(const struct model *m, int32_t tid, char *buf, size_t size);
+
+/*
+ * What tells this case's cores apart from any other's: the core's content
+ * hash, or for a process tree all its cores' hashes, in tree order.
+ */
+uint64_t model_content_hash(const struct model *m);
 
 /* Returns an interned copy of s (NULL on allocation failure). */
 const char *model_intern(struct model *m, const char *s);

@@ -40,6 +40,8 @@ static void read_process(struct model *m)
 	if (core->has_hangsnap) {
 		m->producer = PRODUCER_HANGSNAP;
 		m->pid = p->pid;
+		m->ppid = p->ppid;
+		m->start_boot_ns = p->start_boot_ns;
 		m->comm = model_intern(m, p->comm ? p->comm : "");
 		m->exe = p->exe && *p->exe ? model_intern(m, p->exe) : NULL;
 		m->cmdline = p->cmdline ? join_cmdline(m, p->cmdline, p->cmdline_len) : NULL;

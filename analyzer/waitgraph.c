@@ -260,7 +260,6 @@ static struct hs_error *index_roots(struct model *m)
 struct hs_error *waitgraph_build(struct model *m)
 {
 	size_t n = m->threads.len;
-	unsigned char *color;	/* 0 unvisited, 1 on the current walk, 2 done */
 	struct strbuf sb;
 
 	strbuf_init(&sb);
@@ -281,7 +280,16 @@ struct hs_error *waitgraph_build(struct model *m)
 		}
 	}
 	strbuf_deinit(&sb);
+	return waitgraph_close(m);
+}
 
+struct hs_error *waitgraph_close(struct model *m)
+{
+	size_t n = m->threads.len;
+	unsigned char *color;	/* 0 unvisited, 1 on the current walk, 2 done */
+
+	for (size_t i = 0; i < n; i++)
+		m->threads.items[i].in_cycle = false;
 	/* cycles: walk each unvisited thread's chain; meeting the current walk again closes a cycle */
 	if (!(color = calloc(n ? n : 1, 1)))
 		return &hs_error_nomem;

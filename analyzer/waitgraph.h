@@ -17,6 +17,13 @@
 /* Sets waits_for / waits_on / in_cycle on every thread. Fails only when memory runs out. */
 struct hs_error *waitgraph_build(struct model *m);
 
+/*
+ * After thread edges (waits_for) were added or changed by hand — a process
+ * tree's edges across processes (analyzer/tree.c) — finds the cycles and
+ * chain roots again. Fails only when memory runs out.
+ */
+struct hs_error *waitgraph_close(struct model *m);
+
 /* True when the thread's edge points to another thread (a lock owner or a join target). */
 bool waitgraph_thread_edge(const struct thread *t);
 

@@ -712,7 +712,7 @@ struct hs_error *casedb_store(struct casedb *db, const struct model *m, const ch
 	int64_t now = (int64_t)hs_now_real_ns(), seen = m->captured_real_ns ? (int64_t)m->captured_real_ns : now;
 
 	memset(ret, 0, sizeof(*ret));
-	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)m->core->content_hash);
+	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)model_content_hash(m));
 	if ((err = exec1(db, "BEGIN IMMEDIATE", "start a transaction")))
 		return err;
 	if ((err = prepare(db, "INSERT INTO cases (core_hash, core_path, pid, comm, exe, build_id, cmdline, host, "

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "analyzer/user_rules.h"
+#include "analyzer/tree.h"
 #include "formats/elfcore_reader.h"
 
 struct hs_error *file_case_load_rules(const char *const *dirs, size_t ndirs, bool defaults, struct user_rules **ret)
@@ -58,6 +59,34 @@ struct hs_error *file_case_analyze(const char *core_path, const struct analyze_o
 		return err;
 	}
 	return NULL;
+}
+
+struct hs_error *file_case_analyze_tree(const char *const *paths, size_t n, int32_t root_pid,
+					const struct analyze_options *opts, struct model **ret,
+					enum file_case_step *step_ret, size_t *failed_ret)
+{
+	struct model **parts;
+	struct hs_error *err = NULL;
+
+	*ret = NULL;
+	*failed_ret = n;
+	if (n == 0 || n > TREE_MAX_PARTS)
+		return hs_error_create(HS_ERR_INVALID, "a process tree is 1 to %u cores", TREE_MAX_PARTS);
+	if (!(parts = calloc(n, sizeof(*parts))))
+		return &hs_error_nomem;
+	for (size_t i = 0; i < n; i++)
+		if ((err = file_case_analyze(paths[i], opts, NULL, &parts[i], step_ret))) {
+			*failed_ret = i;
+			for (size_t j = 0; j < i; j++)
+				model_destroy(parts[j]);
+			free(parts);
+			return err;
+		}
+	if (step_ret)
+		*step_ret = FILE_CASE_ANALYZE;
+	err = tree_merge(parts, paths, n, root_pid, ret);
+	free(parts);
+	return err;
 }
 
 void file_case_reports_init(struct file_case_reports *r)

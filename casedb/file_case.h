@@ -53,6 +53,17 @@ enum file_case_step { FILE_CASE_READ, FILE_CASE_ANALYZE };
 struct hs_error *file_case_analyze(const char *core_path, const struct analyze_options *opts,
 				   struct analyze_stats *stats_ret, struct model **ret, enum file_case_step *step_ret);
 
+/*
+ * A process tree as one case (analyzer/tree.h): opens and analyzes each of
+ * paths[0..n) as file_case_analyze() does, then merges them, root_pid's
+ * process (0: the one without a parent among them) first. On failure
+ * *failed_ret is the index of the core that could not be read or analyzed,
+ * or n when merging failed.
+ */
+struct hs_error *file_case_analyze_tree(const char *const *paths, size_t n, int32_t root_pid,
+					const struct analyze_options *opts, struct model **ret,
+					enum file_case_step *step_ret, size_t *failed_ret);
+
 #define FILE_CASE_MAX_REPORTS 8
 
 /* Rendered reports of one case, by format. */

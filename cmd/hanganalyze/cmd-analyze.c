@@ -3,29 +3,38 @@
  * hanganalyze(1). Also the analysis pipeline that `check` shares:
  * options → user rules → core → model → reports → case database.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analyzer/analyze.h"
 #include "analyzer/names.h"
+#include "analyzer/tree.h"
 #include "analyzer/user_rules.h"
 #include "casedb/casedb.h"
 #include "casedb/file_case.h"
 #include "cmd/hanganalyze/hanganalyze.h"
 #include "common/strbuf.h"
 #include "common/version.h"
+#include "formats/tree_manifest.h"
 #include "reports/report.h"
 
 static void usage(FILE *out)
 {
 	fputs("usage: hanganalyze [analyze] [OPTIONS] CORE\n"
+	      "       hanganalyze [analyze] [OPTIONS] DIR | CORE CORE...\n"
 	      "\n"
 	      "Unwinds and symbolizes every thread of CORE (an ELF core from hangsnap, gdb's gcore,\n"
 	      "the kernel or systemd-coredump; plain or zstd), works out what each thread waits for,\n"
 	      "names the hang (findings, most severe first), and stores the case in the case database.\n"
+	      "\n"
+	      "A process tree is one case: DIR written by 'hangsnap --tree PID -o DIR', or several\n"
+	      "cores of one host given at once (at most 64), analyzed with one wait-for graph whose\n"
+	      "edges cross processes (wait4 on a child, a pipe, a loopback connection, a file lock).\n"
 	      "\n"
 	      "options:\n"
 	      "  -f, --format=FORMAT  one of (text is the default):\n",
@@ -145,23 +154,113 @@ void analysis_end(struct analysis_options *a)
 	a->user_rules = NULL;
 }
 
+/* A directory from hangsnap --tree: its manifest's cores, root first. */
+static int read_tree_dir(const char *dir, char ***paths_ret, size_t *n_ret, int32_t *root_ret)
+{
+	struct tree_manifest *tm = malloc(sizeof(*tm));
+	struct hs_error *err;
+	char **paths;
+	size_t n = 0;
+
+	if (!tm) {
+		fputs("hanganalyze: out of memory\n", stderr);
+		return EXIT_INTERNAL;
+	}
+	if ((err = tree_manifest_read(dir, tm))) {
+		int rc = err->kind == HS_ERR_OS && err->errnum == ENOENT
+				 ? (fprintf(stderr, "hanganalyze: '%s' is a directory without a %s: not a 'hangsnap --tree' snapshot\n",
+					    dir, TREE_MANIFEST_NAME), EXIT_BAD_INPUT)
+				 : report_error(err, "cannot read the process tree in '%s'", dir);
+		hs_error_destroy(err);
+		free(tm);
+		return rc;
+	}
+	if (!(paths = calloc(tm->n, sizeof(*paths)))) {
+		free(tm);
+		fputs("hanganalyze: out of memory\n", stderr);
+		return EXIT_INTERNAL;
+	}
+	for (size_t i = 0; i < tm->n; i++) {
+		size_t len = strlen(dir);
+		if (!tm->procs[i].core[0]) {
+			fprintf(stderr, "hanganalyze: warning: pid %d of the tree in '%s' was not snapshotted\n",
+				(int)tm->procs[i].pid, dir);
+			continue;
+		}
+		if (asprintf(&paths[n], "%s%s%s", dir, len && dir[len - 1] == '/' ? "" : "/", tm->procs[i].core) < 0) {
+			for (size_t j = 0; j < n; j++)
+				free(paths[j]);
+			free(paths);
+			free(tm);
+			fputs("hanganalyze: out of memory\n", stderr);
+			return EXIT_INTERNAL;
+		}
+		n++;
+	}
+	*root_ret = tm->procs[0].core[0] ? tm->procs[0].pid : 0;
+	free(tm);
+	if (n == 0) {
+		free(paths);
+		fprintf(stderr, "hanganalyze: the tree in '%s' holds no core\n", dir);
+		return EXIT_BAD_INPUT;
+	}
+	*paths_ret = paths;
+	*n_ret = n;
+	return EXIT_DONE;
+}
+
+static bool is_directory(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int analysis_run(struct analysis_options *a, const char *core_path, struct model **model_ret, bool print)
+{
+	return analysis_run_paths(a, &core_path, 1, model_ret, print);
+}
+
+int analysis_run_paths(struct analysis_options *a, const char *const *paths, size_t npaths, struct model **model_ret,
+		       bool print)
 {
 	struct report_options ropts = a->report;
 	struct file_case_reports reports;
 	enum file_case_step step;
 	struct model *m;
-	struct analyze_stats stages;
+	struct analyze_stats stages = { .nstages = 0 };
 	struct hs_error *err;
+	const char *core_path = paths[0];
+	char **dir_paths = NULL;
+	size_t ndir = 0;
+	int32_t root_pid = 0;
 	int rc = EXIT_DONE, print_rc = EXIT_DONE;
 
 	*model_ret = NULL;
 	ropts.core_path = core_path;
-	if ((err = file_case_analyze(core_path, &a->model, &stages, &m, &step))) {
+	if (npaths == 1 && is_directory(core_path)) {
+		if ((rc = read_tree_dir(core_path, &dir_paths, &ndir, &root_pid)) != EXIT_DONE)
+			return rc;
+		paths = (const char *const *)dir_paths;
+		npaths = ndir;
+	}
+	if (npaths == 1 && !dir_paths) {
+		err = file_case_analyze(core_path, &a->model, &stages, &m, &step);
+	} else {
+		size_t failed;
+		err = file_case_analyze_tree(paths, npaths, root_pid, &a->model, &m, &step, &failed);
+		if (err && failed < npaths)
+			core_path = paths[failed];
+		else if (err) {
+			rc = report_error(err, "cannot analyze the process tree of '%s'", core_path);
+			hs_error_destroy(err);
+			goto free_paths;
+		}
+	}
+	if (err) {
 		rc = report_error(err, step == FILE_CASE_READ ? "cannot read core '%s'" : "cannot analyze core '%s'",
 				  core_path);
 		hs_error_destroy(err);
-		return rc;
+		goto free_paths;
 	}
 	/*
 	 * A stored case keeps the stored formats (text, JSON, HTML), so `show`
@@ -222,10 +321,14 @@ out:
 		rc = print_rc;
 	if (rc != EXIT_DONE) {
 		model_destroy(m);
-		return rc;
+		goto free_paths;
 	}
 	*model_ret = m;
-	return EXIT_DONE;
+free_paths:
+	for (size_t i = 0; i < ndir; i++)
+		free(dir_paths[i]);
+	free(dir_paths);
+	return rc;
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -264,16 +367,20 @@ int cmd_analyze(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "hanganalyze: %s\nusage: hanganalyze [analyze] [OPTIONS] CORE\n",
-			optind == argc ? "no core file given" : "more than one core file given");
+	if (optind == argc) {
+		fputs("hanganalyze: no core file given\nusage: hanganalyze [analyze] [OPTIONS] CORE | DIR | CORE...\n", stderr);
+		return EXIT_USAGE;
+	}
+	if ((size_t)(argc - optind) > TREE_MAX_PARTS) {
+		fprintf(stderr, "hanganalyze: more than %u cores given: a process tree is at most %u processes\n",
+			TREE_MAX_PARTS, TREE_MAX_PARTS);
 		return EXIT_USAGE;
 	}
 	if ((rc = analysis_begin(&a)) != EXIT_DONE) {
 		analysis_end(&a);
 		return rc;
 	}
-	rc = analysis_run(&a, argv[optind], &m, true);
+	rc = analysis_run_paths(&a, (const char *const *)argv + optind, (size_t)(argc - optind), &m, true);
 	if (rc == EXIT_DONE) {
 		if (fail_on >= 0)
 			for (size_t i = 0; i < m->findings.len; i++)

@@ -136,4 +136,12 @@ void analysis_end(struct analysis_options *a);
  */
 int analysis_run(struct analysis_options *a, const char *core_path, struct model **model_ret, bool print);
 
+/*
+ * The same for a process tree as one case: paths are several cores, or
+ * one directory written by `hangsnap --tree` (its tree.manifest names the
+ * cores). One path that is a core file is analysis_run().
+ */
+int analysis_run_paths(struct analysis_options *a, const char *const *paths, size_t n, struct model **model_ret,
+		       bool print);
+
 #endif
