@@ -127,6 +127,11 @@ struct hs_error *model_index_threads(struct model *m)
 	return NULL;
 }
 
+const struct runtime_info *model_thread_runtime(const struct model *m, const struct thread *t)
+{
+	return m->procs.len > 1 && t->proc < m->procs.len ? &m->procs.items[t->proc].runtime : &m->runtime;
+}
+
 uint64_t model_content_hash(const struct model *m)
 {
 	uint64_t h = m->core ? m->core->content_hash : 0;

@@ -325,6 +325,9 @@ const char *model_thread_label(const struct model *m, int32_t tid, char *buf, si
  */
 uint64_t model_content_hash(const struct model *m);
 
+/* The interpreter of t's process: m->runtime, or its process's in a process tree. */
+const struct runtime_info *model_thread_runtime(const struct model *m, const struct thread *t);
+
 /* Returns an interned copy of s (NULL on allocation failure). */
 const char *model_intern(struct model *m, const char *s);
 

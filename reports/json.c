@@ -72,6 +72,53 @@ static void write_process(struct json_writer *w, const struct model *m, const st
 	json_object_end(w);
 }
 
+/* Every process of the case: one for a core, the tree's for a process tree (the first is "process"). */
+static void write_processes(struct json_writer *w, const struct model *m)
+{
+	json_key(w, "processes");
+	json_array_begin(w);
+	if (m->procs.len < 2) {
+		json_object_begin(w);
+		json_key(w, "pid");
+		json_int(w, m->pid);
+		json_key(w, "ppid");
+		if (m->ppid > 0)
+			json_int(w, m->ppid);
+		else
+			json_null(w);
+		json_key(w, "comm");
+		json_string(w, m->comm);
+		json_key(w, "core");
+		json_null(w);
+		json_key(w, "runtime");
+		string_or_null(w, m->runtime.name);
+		json_key(w, "threads");
+		json_uint(w, m->threads.len);
+		json_object_end(w);
+	}
+	for (size_t i = 0; m->procs.len > 1 && i < m->procs.len; i++) {
+		const struct process_part *p = &m->procs.items[i];
+		json_object_begin(w);
+		json_key(w, "pid");
+		json_int(w, p->pid);
+		json_key(w, "ppid");
+		if (p->ppid > 0)
+			json_int(w, p->ppid);
+		else
+			json_null(w);
+		json_key(w, "comm");
+		json_string(w, p->comm);
+		json_key(w, "core");
+		string_or_null(w, p->core_path);
+		json_key(w, "runtime");
+		string_or_null(w, p->runtime.name);
+		json_key(w, "threads");
+		json_uint(w, p->count);
+		json_object_end(w);
+	}
+	json_array_end(w);
+}
+
 static void write_frame(struct json_writer *w, const struct frame *f)
 {
 	json_object_begin(w);
@@ -268,8 +315,9 @@ static void write_python_thread(struct json_writer *w, const struct runtime_thre
 /* "ruby" and "python": the interpreter's view of the thread under its runtime's key, null otherwise. */
 static void write_runtime_thread(struct json_writer *w, const struct model *m, const struct thread *t)
 {
-	bool ruby = t->rt.present && m->runtime.name && strcmp(m->runtime.name, "ruby") == 0;
-	bool python = t->rt.present && m->runtime.name && strcmp(m->runtime.name, "python") == 0;
+	const struct runtime_info *ri = model_thread_runtime(m, t);
+	bool ruby = t->rt.present && ri->name && strcmp(ri->name, "ruby") == 0;
+	bool python = t->rt.present && ri->name && strcmp(ri->name, "python") == 0;
 
 	json_key(w, "ruby");
 	if (ruby)
@@ -290,6 +338,8 @@ static void write_thread(struct json_writer *w, const struct model *m, const str
 	json_object_begin(w);
 	json_key(w, "tid");
 	json_int(w, t->tid);
+	json_key(w, "pid");
+	json_int(w, m->procs.len > 1 && t->proc < m->procs.len ? m->procs.items[t->proc].pid : m->pid);
 	json_key(w, "name");
 	json_string(w, t->name);
 	json_key(w, "state");
@@ -351,6 +401,7 @@ bool report_json(const struct model *m, const struct report_options *opts, struc
 	json_key(&w, "schema");
 	json_string(&w, REPORT_JSON_SCHEMA);
 	write_process(&w, m, opts);
+	write_processes(&w, m);
 	json_key(&w, "runtime");
 	if (!m->runtime.name) {
 		json_null(&w);

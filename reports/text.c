@@ -168,7 +168,8 @@ static bool append_runtime_thread(struct strbuf *sb, const char *runtime, const 
 
 static bool append_stack(struct strbuf *sb, const struct model *m, const struct thread *t)
 {
-	const char *runtime = m->runtime.name ? m->runtime.name : "runtime";
+	const struct runtime_info *ri = model_thread_runtime(m, t);
+	const char *runtime = ri->name ? ri->name : "runtime";
 	bool ok = true;
 	size_t r = 0;	/* next interpreter frame */
 
@@ -216,7 +217,34 @@ static bool append_process(struct strbuf *sb, const struct model *m, const struc
 			ok = ok && strbuf_addstr(sb, " on ") && report_append_safe(sb, m->host);
 		ok = ok && strbuf_appendf(sb, ", process stopped %.1f ms\n", m->freeze_ns / 1e6);
 	}
-	return ok && strbuf_appendf(sb, "threads   %zu (%zu distinct stacks)\n", m->threads.len, m->groups.len);
+	ok = ok && strbuf_appendf(sb, "threads   %zu (%zu distinct stacks)\n", m->threads.len, m->groups.len);
+	if (ok && m->procs.len > 1)
+		ok = strbuf_appendf(sb, "tree      %zu processes, analyzed as one case:\n", m->procs.len);
+	for (size_t i = 0; ok && m->procs.len > 1 && i < m->procs.len; i++) {
+		const struct process_part *p = &m->procs.items[i];
+		ok = strbuf_appendf(sb, "  %d ", (int)p->pid) && report_append_safe(sb, p->comm) &&
+		     (i == 0 ? strbuf_addstr(sb, ", the root") : strbuf_appendf(sb, ", child of %d", (int)p->ppid)) &&
+		     strbuf_appendf(sb, ", %zu thread%s", p->count, p->count == 1 ? "" : "s") &&
+		     (!p->runtime.name || (strbuf_addstr(sb, ", ") && report_append_safe(sb, p->runtime.name) &&
+					   (!p->runtime.version || (strbuf_addstr(sb, " ") && report_append_safe(sb, p->runtime.version))))) &&
+		     (!p->core_path || (strbuf_addstr(sb, ", core ") && report_append_safe(sb, p->core_path))) &&
+		     strbuf_addstr(sb, "\n");
+	}
+	return ok;
+}
+
+/* In a process tree, a heading before the first thread of each process. */
+static bool append_process_heading(struct strbuf *sb, const struct model *m, const struct thread *t, uint32_t *last)
+{
+	const struct process_part *p;
+
+	if (m->procs.len < 2 || t->proc == *last)
+		return true;
+	*last = t->proc;
+	p = &m->procs.items[t->proc];
+	return strbuf_appendf(sb, "\n== process %d ", (int)p->pid) && report_append_safe(sb, p->comm) &&
+	       (t->proc == 0 ? strbuf_addstr(sb, " (the root)") : strbuf_appendf(sb, " (child of %d)", (int)p->ppid)) &&
+	       strbuf_addstr(sb, " ==\n");
 }
 
 static bool append_findings(struct strbuf *sb, const struct model *m)
@@ -330,6 +358,7 @@ bool report_text(const struct model *m, const struct report_options *opts, struc
 {
 	bool ok = append_process(sb, m, opts) && append_findings(sb, m) && append_waitgraph(sb, m) &&
 		  append_signature(sb, m);
+	uint32_t last_proc = UINT32_MAX;
 
 	for (size_t g = 0; ok && g < (opts->all_threads ? m->threads.len : m->groups.len); g++) {
 		const struct thread *t;
@@ -342,7 +371,7 @@ bool report_text(const struct model *m, const struct report_options *opts, struc
 			t = &m->threads.items[m->groups.items[g].first];
 			count = m->groups.items[g].count;
 		}
-		ok = strbuf_addstr(sb, "\n");
+		ok = append_process_heading(sb, m, t, &last_proc) && strbuf_addstr(sb, "\n");
 		if (count == 1) {
 			ok = ok && strbuf_addstr(sb, "thread ") && append_thread_line(sb, t) && strbuf_addstr(sb, "\n");
 		} else {
