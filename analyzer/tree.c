@@ -201,7 +201,8 @@ static bool wants_write(const struct thread *t, const struct fd_target *ft)
 	return t->blocked.kind == WAIT_WRITE || (t->blocked.kind == WAIT_POLL && (ft->events & POLLOUT));
 }
 
-static struct edge find_edge(const struct model *m, const struct thread *t)
+/* top: each process's top finding (index into m->findings), -1 none */
+static struct edge find_edge(const struct model *m, const struct thread *t, const ssize_t *top)
 {
 	const struct blocked_on *b = &t->blocked;
 	int32_t self = m->procs.items[t->proc].pid;
@@ -212,13 +213,17 @@ static struct edge find_edge(const struct model *m, const struct thread *t)
 		int32_t c = b->child > 0 ? b->child : b->child_info ? b->child_info->pid : -1;
 		if (c > 0 && (k = proc_by_pid(m, c)) >= 0)
 			return (struct edge){ .kind = EDGE_CHILD, .to = (size_t)k };
-		if (c <= 0) {	/* any child: the one child of ours in the tree */
-			ssize_t only = -1;
-			for (size_t j = 0; j < m->procs.len; j++)
-				if (m->procs.items[j].ppid == self)
-					only = only == -1 ? (ssize_t)j : -2;
-			if (only >= 0)
-				return (struct edge){ .kind = EDGE_CHILD, .to = (size_t)only };
+		if (c <= 0) {	/* any child: of ours in the tree, the one with the most severe finding, else the first */
+			ssize_t best = -1;
+			for (size_t j = 0; j < m->procs.len; j++) {
+				if (m->procs.items[j].ppid != self)
+					continue;
+				if (best < 0 || (top[j] >= 0 && (top[best] < 0 || m->findings.items[top[j]].severity >
+										      m->findings.items[top[best]].severity)))
+					best = (ssize_t)j;
+			}
+			if (best >= 0)
+				return (struct edge){ .kind = EDGE_CHILD, .to = (size_t)best };
 		}
 		return e;
 	}
@@ -398,7 +403,7 @@ static struct hs_error *connect_processes(struct model *m, const size_t *first_f
 		const struct thread *to;
 		const struct finding *top;
 
-		edges[i] = find_edge(m, t);
+		edges[i] = find_edge(m, t, st.top);
 		if (edges[i].kind == EDGE_NONE || waitgraph_thread_edge(t))
 			continue;
 		top = st.top[edges[i].to] >= 0 ? &m->findings.items[st.top[edges[i].to]] : NULL;
@@ -476,7 +481,7 @@ struct hs_error *tree_merge(struct model **parts, const char *const *paths, size
 		goto fail;
 	for (size_t i = 1; i < m->threads.len; i++)
 		if (m->tid_index[i].tid == m->tid_index[i - 1].tid) {
-			err = hs_error_create(HS_ERR_INVALID,
+			err = hs_error_create(HS_ERR_FORMAT,
 					      "thread %d is in two of the cores: they are not one process tree of one host",
 					      (int)m->tid_index[i].tid);
 			goto fail;

@@ -44,8 +44,8 @@
  * Merges parts[0..n) (analyzed models, taken over: destroyed on failure)
  * into *ret. paths[i] is part i's core path as given (kept in procs for
  * reports). root_pid names the root process, or 0: the first part whose
- * parent is not among the parts. Fails with HS_ERR_INVALID when tids
- * repeat across parts or n is 0 or above TREE_MAX_PARTS, else only when
+ * parent is not among the parts. Fails with HS_ERR_FORMAT when tids
+ * repeat across parts, HS_ERR_INVALID when n is 0 or above TREE_MAX_PARTS, else only when
  * memory runs out.
  */
 struct hs_error *tree_merge(struct model **parts, const char *const *paths, size_t n, int32_t root_pid,

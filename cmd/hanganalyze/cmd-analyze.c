@@ -262,6 +262,9 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 		hs_error_destroy(err);
 		goto free_paths;
 	}
+	/* several cores: the case is named by the root's */
+	if (!dir_paths && m->procs.len > 1 && m->procs.items[0].core_path)
+		ropts.core_path = core_path = m->procs.items[0].core_path;
 	/*
 	 * A stored case keeps the stored formats (text, JSON, HTML), so `show`
 	 * prints exactly what this run would have in each; without a database
