@@ -96,6 +96,28 @@ note "pipe: $got"
 kill -9 "$worker" "$reader" "$sup" 2>/dev/null
 wait 2>/dev/null
 
+# --- the same tree with a Ruby worker: the story's log forwarder ------------
+if command -v ruby >/dev/null; then
+	start_target "$WORK/rtree.out" bash -c "ruby \"$SRC/samples/ruby/log-forwarder/agent.rb\"; exit \$?"
+	worker=$TARGET_PID
+	sup=$(ppid_of "$worker")
+	expect_exit 0 "$HANGSNAP" -q -o rsup.hang "$sup"
+	expect_exit 0 "$HANGSNAP" -q -o rworker.hang "$worker"
+	expect_exit 0 "$HANGANALYZE" --no-db --format=json rsup.hang rworker.hang
+	got=$(json_query "$WORK/stdout" "d['findings'][0]['rule'] + ': ' + d['findings'][0]['summary']")
+	case "$got" in
+	"child-wait: bash ($sup) waits in wait4() for child $worker (ruby), where ruby ($worker) at agent.rb:"*" in 'shutdown' (Thread#join) is joining out_metrics ("*"), which is stuck in "*" for a connect to 127.0.0.1:"*" (SYN_SENT) with no timeout"*"net/http.rb:"*" in 'connect')") ;;
+	*) fail "ruby tree: $got" ;;
+	esac
+	got=$(json_query "$WORK/stdout" "' '.join('%s' % p['runtime'] for p in d['processes'])")
+	[ "$got" = "None ruby" ] || fail "ruby tree: runtimes '$got'"
+	note "ruby tree: $(json_query "$WORK/stdout" "d['findings'][0]['summary']")"
+	kill -9 "$worker" "$sup" 2>/dev/null
+	wait 2>/dev/null
+else
+	note "SKIP the Ruby worker: no ruby"
+fi
+
 # --- not one tree: repeated tids, too many cores ------------------------------
 expect_exit 3 "$HANGANALYZE" --no-db sup.hang sup.hang
 expect_grep "thread $sup1 is in two of the cores" "$WORK/stderr"
