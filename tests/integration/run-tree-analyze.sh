@@ -96,6 +96,30 @@ note "pipe: $got"
 kill -9 "$worker" "$reader" "$sup" 2>/dev/null
 wait 2>/dev/null
 
+# --- a loopback connect to a listener whose process is stuck -----------------
+# (two processes that are no tree: given together they are still one case)
+if command -v curl >/dev/null; then
+	start_target "$WORK/lst.out" "$SAMPLES/join-connect-stall"
+	read -r _ worker port _ <"$WORK/lst.out"
+	curl -s -o /dev/null "http://127.0.0.1:$port/" &
+	client=$!
+	STARTED_PIDS="$STARTED_PIDS $client"
+	sleep 1.5
+	expect_exit 0 "$HANGSNAP" -q -o lw.hang --compress=none "$worker"
+	expect_exit 0 "$HANGSNAP" -q -o lc.hang --compress=none "$client"
+	expect_exit 0 "$HANGANALYZE" --no-db --format=json lc.hang lw.hang
+	got=$(json_query "$WORK/stdout" "[f['summary'] for f in d['findings'] if f['rule'] == 'process-wait'][0]")
+	case "$got" in
+	"curl ($client) connects to port $port, whose listener pid $worker (join-connect-st) does not accept, where join-connect-st ($worker) is joining"*) ;;
+	*) fail "listener: $got" ;;
+	esac
+	note "listener: $got"
+	kill -9 "$worker" "$client" 2>/dev/null
+	wait 2>/dev/null
+else
+	note "SKIP the loopback listener: no curl"
+fi
+
 # --- the same tree with a Ruby worker: the story's log forwarder ------------
 if command -v ruby >/dev/null; then
 	start_target "$WORK/rtree.out" bash -c "ruby \"$SRC/samples/ruby/log-forwarder/agent.rb\"; exit \$?"
