@@ -32,7 +32,7 @@ static void usage(FILE *out)
 	      "the kernel or systemd-coredump; plain or zstd), works out what each thread waits for,\n"
 	      "names the hang (findings, most severe first), and stores the case in the case database.\n"
 	      "\n"
-	      "A process tree is one case: DIR written by 'hangsnap --tree PID -o DIR', or several\n"
+	      "A process tree is one case: DIR written by hangsnap's tree mode (hangsnap(1)), or several\n"
 	      "cores of one host given at once (at most 64), analyzed with one wait-for graph whose\n"
 	      "edges cross processes (wait4 on a child, a pipe, a loopback connection, a file lock).\n"
 	      "\n"
