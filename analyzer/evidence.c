@@ -745,6 +745,7 @@ static bool lock_word_held(struct model *m, uint64_t addr)
 /* An object that records no owner, and the best reference to it found so far. */
 struct ownerless {
 	uint64_t addr, size;		/* references to [addr, addr + size) count */
+	bool registers;			/* a register's reference counts too */
 	struct probable_holder best;
 };
 
@@ -834,7 +835,7 @@ static void scan_thread(struct model *m, const struct thread *t, struct ownerles
 		struct ownerless *o = ownerless_find(objs, n, t->regs[r]);
 		size_t k = o ? (size_t)(o - objs) : 0;
 		/* a thread that waits on the object refers to it too: it is no candidate */
-		if (!o || (seen >> k & 1) || t->blocked.addr == o->addr)
+		if (!o || !o->registers || (seen >> k & 1) || t->blocked.addr == o->addr)
 			continue;
 		seen |= 1ull << k;
 		ownerless_candidate(o, t, 0, "register", greg_names[r], 0, t->regs[r]);
@@ -885,7 +886,7 @@ static void infer_ownerless(struct model *m, struct unwinder *u)
 		for (size_t k = 0; k < n && size; k++)
 			seen |= objs[k].addr == b->addr;
 		if (size && !seen)
-			objs[n++] = (struct ownerless){ .addr = b->addr, .size = size };
+			objs[n++] = (struct ownerless){ .addr = b->addr, .size = size, .registers = b->kind != WAIT_MUTEX };
 	}
 	if (!n || !(buf = malloc(STACK_SCAN_BYTES)))
 		return;

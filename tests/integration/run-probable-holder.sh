@@ -36,7 +36,7 @@ check() {
 	[ "$(json_query "$sample.json" "[e['to_thread'] for e in d['waitgraph']['edges'] if e['from'] == $waiter][0]")" = "$holder" ] ||
 		fail "$sample: no edge $waiter -> $holder"
 	expect_exit 0 "$HANGANALYZE" --no-db "$sample.hang.zst"
-	sed -n '/^findings:/{n;p;q}' "$WORK/stdout" | grep -q '^  \[high\] lock-held-during-io (probable): ' ||
+	sed -n '/^findings:/{n;p;q}' "$WORK/stdout" | grep -q '^  \[high\] lock-held-during-io: [a-z]* ([0-9]*) waits for [a-z]* [a-z_]* (0x[0-9a-f]*) probably ' ||
 		fail "$sample: text headline: $(sed -n '/^findings:/{n;p;q}' "$WORK/stdout")"
 	note "$sample: $(json_query "$sample.json" "$q[0]['summary']")"
 	kill -9 "$TARGET_PID"
