@@ -17,7 +17,8 @@
  * "probable". main sleeps in clock_nanosleep and is not involved.
  *
  * Prints "ready PID rule=lock-held-during-io tids=A,B holder=A writer=B
- * fd=RFD lock=0xADDR" once both are blocked. No network, no files.
+ * fd=RFD" once both are blocked; main never passes &cfg_lock anywhere, so
+ * that no stale copy of it sits in main's frames. No network, no files.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -84,8 +85,8 @@ int main(void)
 	}
 	b = sample_wait_tid(&reloader_tid);
 	sample_wait_blocked(getpid(), b, SYS_futex, SAMPLE_ANY_ARG);
-	printf("ready %d rule=lock-held-during-io tids=%d,%d holder=%d writer=%d fd=%d lock=%p\n", (int)getpid(),
-	       (int)a, (int)b, (int)a, (int)b, config_pipe[0], (void *)&cfg_lock);
+	printf("ready %d rule=lock-held-during-io tids=%d,%d holder=%d writer=%d fd=%d\n", (int)getpid(), (int)a,
+	       (int)b, (int)a, (int)b, config_pipe[0]);
 	fflush(stdout);
 	sample_sleep_forever();
 }
