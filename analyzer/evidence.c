@@ -23,6 +23,14 @@
 /* glibc 2.3x x86_64 offsets, used when libc's debug info is absent. */
 #define GLIBC_MUTEX_OWNER_OFF 8
 #define GLIBC_RWLOCK_CUR_WRITER_OFF 24
+#define GLIBC_RWLOCK_READERS_OFF 0	/* __readers: bit 0 WRPHASE, 1 WRLOCKED, 2 RWAITING, readers from bit 3 */
+#define GLIBC_RWLOCK_WRPHASE_FUTEX_OFF 8
+#define GLIBC_RWLOCK_WRITERS_FUTEX_OFF 12
+#define GLIBC_RWLOCK_READER_SHIFT 3
+#define GLIBC_RWLOCK_SIZE 56		/* sizeof(pthread_rwlock_t) on x86_64 */
+#define GLIBC_MUTEX_SIZE 40
+#define GLIBC_COND_SIZE 48
+#define GLIBC_SEM_SIZE 32
 #define GLIBC_IO_LOCK_OWNER_OFF 8
 #define PTHREAD_STRUCT_MAX 0x1000	/* struct pthread is ~0x900 bytes in 2.36 */
 #define FUTEX_TID_MASK_ 0x3fffffffu
@@ -330,6 +338,8 @@ static const char *const mutex_fns[] = { "__lll_lock_wait", "pthread_mutex_", "_
 					 "pthread_mutex_clocklock", NULL };
 static const char *const rwlock_fns[] = { "pthread_rwlock_", "__pthread_rwlock_", "___pthread_rwlock_", NULL };
 static const char *const cond_fns[] = { "pthread_cond_", "__pthread_cond_", "___pthread_cond_", NULL };
+static const char *const sem_fns[] = { "sem_wait", "sem_timedwait", "sem_clockwait", "__new_sem_wait", "__sem_wait",
+				       "__new_sem_wait_slow", "do_futex_wait", NULL };
 static const char *const stdio_fns[] = { "_IO_", "flockfile", "__flockfile", "_IO_flockfile", NULL };
 static const char *const join_fns[] = { "pthread_join", "__pthread_join", "__pthread_clockjoin", "pthread_timedjoin",
 					"pthread_clockjoin", NULL };
@@ -377,18 +387,35 @@ static void classify_futex(struct model *m, struct unwinder *u, struct thread *t
 	}
 	if ((pc = frame_with(t, rwlock_fns))) {
 		uint64_t wr = layout_offset(u, b, pc, "__pthread_rwlock_arch_t", "__cur_writer", GLIBC_RWLOCK_CUR_WRITER_OFF);
-		uint32_t owner;
+		uint64_t rd = layout_offset(u, b, pc, "__pthread_rwlock_arch_t", "__readers", GLIBC_RWLOCK_READERS_OFF);
+		uint64_t offs[2] = {
+			layout_offset(u, b, pc, "__pthread_rwlock_arch_t", "__wrphase_futex", GLIBC_RWLOCK_WRPHASE_FUTEX_OFF),
+			layout_offset(u, b, pc, "__pthread_rwlock_arch_t", "__writers_futex", GLIBC_RWLOCK_WRITERS_FUTEX_OFF),
+		};
+		uint32_t owner, readers;
 		b->kind = WAIT_RWLOCK;
-		/* readers sleep on __wrphase_futex (+8), writers on __writers_futex (+12) */
-		for (uint64_t base_off = 8; base_off <= 12 && !b->owner; base_off += 4)
-			if (read_u32(m, addr - base_off + wr, &owner) && thread_by_tid(m, (int32_t)owner)) {
+		b->readers = -1;
+		/* readers and a writer waiting for readers sleep on __wrphase_futex, writers for a writer on __writers_futex */
+		for (unsigned k = 0; k < 2 && !b->owner; k++)
+			if (read_u32(m, addr - offs[k] + wr, &owner) && thread_by_tid(m, (int32_t)owner)) {
 				b->owner = (int32_t)owner;
-				b->addr = addr - base_off;
+				b->addr = addr - offs[k];
 			}
+		/* no writer: held by readers, whom glibc counts but does not name; the wait is then on __wrphase_futex */
+		if (!b->owner && read_u32(m, addr - offs[0] + rd, &readers) && readers >> GLIBC_RWLOCK_READER_SHIFT) {
+			b->addr = addr - offs[0];
+			b->readers = (int32_t)MIN(readers >> GLIBC_RWLOCK_READER_SHIFT, (uint32_t)INT32_MAX);
+		}
 		goto owner;
 	}
 	if (frame_with(t, cond_fns)) {
 		b->kind = WAIT_CONDVAR;
+		return;
+	}
+	/* a semaphore: the futex word is the value at the start of the sem_t (x86_64, little endian) */
+	if (frame_with(t, sem_fns)) {
+		b->kind = WAIT_SEMAPHORE;
+		b->layout = "glibc 2.3x x86_64";
 		return;
 	}
 	if ((pc = frame_with(t, stdio_fns))) {
@@ -596,6 +623,7 @@ static void classify(struct model *m, struct unwinder *u, struct thread *t)
 	int64_t nr = t->syscall.nr;
 
 	b->timeout_ms = TIMEOUT_UNKNOWN;
+	b->readers = -1;
 	b->in_resolver = frame_with(t, resolver_fns) != 0;
 	for (size_t i = 0; i < t->frames.len; i++)
 		if (t->frames.items[i].function && strcmp(t->frames.items[i].function, "__restore_rt") == 0)
@@ -713,8 +741,14 @@ static void classify_runtime(struct model *m, struct thread *t)
 
 /* ---- locks that record no owner ------------------------------------------ */
 
-#define OWNERLESS_LOCKS_MAX 64u		/* lock words looked for at once */
-#define STACK_SCAN_BYTES (64u << 10)	/* of each thread's stack, from its stack pointer up */
+#define OWNERLESS_LOCKS_MAX 64u		/* objects looked for at once */
+/*
+ * Of each thread's stack, from its stack pointer to the end of the core
+ * segment that holds it, at most this much: a thread's live frames are
+ * rarely more than a few KiB, and a hostile core must not make us read 8 MiB
+ * per thread.
+ */
+#define STACK_SCAN_BYTES (256u << 10)
 
 /* Does the lock word at addr say it is held (nonzero: 1 locked, 2 contended...)? */
 static bool lock_word_held(struct model *m, uint64_t addr)
@@ -724,66 +758,183 @@ static bool lock_word_held(struct model *m, uint64_t addr)
 	return read_u32(m, addr, &word) && word != 0;
 }
 
-/*
- * A futex lock whose word names no owner (Rust's std::sync::Mutex, a lock
- * of a language runtime, a glibc lll lock): its holder keeps a reference to
- * it — a guard holding &Mutex, the pointer it locked through — on its stack.
- * Every thread's stack (its first STACK_SCAN_BYTES above the stack pointer)
- * is searched for the word's address; a lock one thread's stack refers to,
- * and which that thread is not itself waiting for, is taken to be held by
- * it (layout "stack reference"). Two such threads, or none: no owner.
- */
-static void infer_ownerless(struct model *m)
+/* An object that records no owner, and the best reference to it found so far. */
+struct ownerless {
+	uint64_t addr, size;		/* references to [addr, addr + size) count */
+	bool registers;			/* a register's reference counts too */
+	struct probable_holder best;
+};
+
+static int compare_ownerless(const void *pa, const void *pb)
 {
-	uint64_t addrs[OWNERLESS_LOCKS_MAX];
-	int32_t holder[OWNERLESS_LOCKS_MAX];
+	const struct ownerless *a = pa, *b = pb;
+
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+/* The object of objs (sorted by addr) whose range holds v, or NULL. */
+static struct ownerless *ownerless_find(struct ownerless *objs, size_t n, uint64_t v)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (objs[mid].addr <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && v - objs[lo - 1].addr < objs[lo - 1].size ? &objs[lo - 1] : NULL;
+}
+
+/* Is b's wait one whose holder or waker we look for, and how big is its object? 0: not one. */
+static uint64_t ownerless_size(struct model *m, const struct blocked_on *b)
+{
+	if (b->call || !b->addr || (b->owner && b->owner_alive))
+		return 0;
+	switch (b->kind) {
+	case WAIT_MUTEX:	/* the word's own address only, as a guard or a Rust &Mutex holds it */
+		return lock_word_held(m, b->addr) ? 1 : 0;
+	case WAIT_RWLOCK:	/* held by readers, whom it counts but does not name */
+		return b->readers > 0 ? GLIBC_RWLOCK_SIZE : 0;
+	case WAIT_SEMAPHORE:
+		return GLIBC_SEM_SIZE;
+	case WAIT_CONDVAR:
+		return GLIBC_COND_SIZE;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The frame of t whose stack range, [frames[k].sp, frames[k+1].sp), holds
+ * the stack address a: the last frame whose sp is not above a, and of the
+ * frames sharing that sp (inlined calls) the innermost. 0 when no frame has
+ * an sp.
+ */
+static int32_t frame_at(const struct thread *t, uint64_t a)
+{
+	int32_t k = -1;
+
+	for (size_t i = 0; i < t->frames.len; i++)
+		if (t->frames.items[i].sp && t->frames.items[i].sp <= a &&
+		    (k < 0 || t->frames.items[i].sp != t->frames.items[k].sp))
+			k = (int32_t)i;
+	return k < 0 ? 0 : k;
+}
+
+/* Records t's reference to o (found at frame, how) if it is the first or the innermost yet. */
+static void ownerless_candidate(struct ownerless *o, const struct thread *t, int32_t frame, const char *how,
+				const char *reg, uint64_t where, uint64_t ref)
+{
+	o->best.candidates++;
+	if (o->best.tid && o->best.frame <= frame)
+		return;
+	o->best = (struct probable_holder){ t->tid, frame, how, reg, where, ref, NULL, o->best.candidates };
+}
+
+static const char *const greg_names[] = {
+	[GREG_R15] = "r15", [GREG_R14] = "r14", [GREG_R13] = "r13", [GREG_R12] = "r12", [GREG_RBP] = "rbp",
+	[GREG_RBX] = "rbx", [GREG_R11] = "r11", [GREG_R10] = "r10", [GREG_R9] = "r9", [GREG_R8] = "r8",
+	[GREG_RAX] = "rax", [GREG_RCX] = "rcx", [GREG_RDX] = "rdx", [GREG_RSI] = "rsi", [GREG_RDI] = "rdi",
+};
+
+/* t's references to the objects: its general registers (frame #0), then its stack word by word. */
+static void scan_thread(struct model *m, const struct thread *t, struct ownerless *objs, size_t n, uint64_t *buf)
+{
+	uint64_t seen = 0;	/* bit k: objs[k] already has t's innermost reference */
+	const struct elfcore_segment *seg;
+	uint64_t sp = t->regs[GREG_RSP] & ~(uint64_t)7, len;
+	size_t words;
+
+	for (unsigned r = 0; r < ARRAY_SIZE(greg_names); r++) {
+		struct ownerless *o = ownerless_find(objs, n, t->regs[r]);
+		size_t k = o ? (size_t)(o - objs) : 0;
+		/* a thread that waits on the object refers to it too: it is no candidate */
+		if (!o || !o->registers || (seen >> k & 1) || t->blocked.addr == o->addr)
+			continue;
+		seen |= 1ull << k;
+		ownerless_candidate(o, t, 0, "register", greg_names[r], 0, t->regs[r]);
+	}
+	if (!(seg = elfcore_segment_at(m->core, sp)))
+		return;	/* an unreadable stack: no candidate */
+	len = MIN(seg->vaddr + seg->memsz - sp, (uint64_t)STACK_SCAN_BYTES);
+	words = elfcore_read_memory(m->core, sp, buf, (size_t)len) / 8;
+	for (size_t w = 0; w < words; w++) {
+		struct ownerless *o = ownerless_find(objs, n, buf[w]);
+		size_t k = o ? (size_t)(o - objs) : 0;
+		if (!o || (seen >> k & 1) || t->blocked.addr == o->addr)
+			continue;
+		seen |= 1ull << k;
+		ownerless_candidate(o, t, frame_at(t, sp + w * 8), "stack", NULL, sp + w * 8, buf[w]);
+	}
+}
+
+/*
+ * Locks that record no owner — a futex mutex whose word names none (Rust's
+ * std::sync::Mutex, an lll lock), an rwlock held by readers (glibc counts
+ * them in __readers but keeps no tid), a semaphore — and condition
+ * variables, whose waker is unknown: the thread that holds or will post it
+ * keeps a reference to it — a guard holding &lock, the pointer it locked
+ * through — on its stack or in a register. Every other thread's registers
+ * and stack (from its stack pointer to the end of its segment, at most
+ * STACK_SCAN_BYTES) are searched for the object's address (for an rwlock, a
+ * semaphore or a condvar, any address inside it); a thread waiting on the
+ * object itself is no candidate. Candidates rank by how close to the
+ * thread's innermost frame the reference is (a register counts as frame #0);
+ * the first in core order wins a tie. The best is kept in blocked.holder.
+ * A mutex takes it as its owner (layout "stack reference") only when it is
+ * the one candidate, as a mutex has one holder; an rwlock held by readers
+ * and a semaphore take the best candidate; a condvar only records its
+ * probable waker, it draws no edge.
+ */
+static void infer_ownerless(struct model *m, struct unwinder *u)
+{
+	struct ownerless objs[OWNERLESS_LOCKS_MAX];
 	size_t n = 0;
 	uint64_t *buf = NULL;
 
 	for (size_t i = 0; i < m->threads.len && n < OWNERLESS_LOCKS_MAX; i++) {
 		const struct blocked_on *b = &m->threads.items[i].blocked;
+		uint64_t size = ownerless_size(m, b);
 		bool seen = false;
 
-		if (b->kind != WAIT_MUTEX || b->call || (b->owner && b->owner_alive) || !b->addr || !lock_word_held(m, b->addr))
-			continue;
-		for (size_t k = 0; k < n; k++)
-			seen |= addrs[k] == b->addr;
-		if (!seen) {
-			holder[n] = 0;
-			addrs[n++] = b->addr;
-		}
+		for (size_t k = 0; k < n && size; k++)
+			seen |= objs[k].addr == b->addr;
+		if (size && !seen)
+			objs[n++] = (struct ownerless){ .addr = b->addr, .size = size, .registers = b->kind != WAIT_MUTEX };
 	}
 	if (!n || !(buf = malloc(STACK_SCAN_BYTES)))
 		return;
-	for (size_t i = 0; i < m->threads.len; i++) {
-		const struct thread *t = &m->threads.items[i];
-		size_t got;
-
-		if (!t->has_registers)
-			continue;
-		got = elfcore_read_memory(m->core, t->regs[GREG_RSP] & ~(uint64_t)7, buf, STACK_SCAN_BYTES) / 8;
-		for (size_t k = 0; k < n; k++) {
-			bool found = false;
-			if (t->blocked.kind == WAIT_MUTEX && t->blocked.addr == addrs[k])
-				continue;	/* a waiter refers to it too */
-			for (size_t w = 0; w < got && !found; w++)
-				found = buf[w] == addrs[k];
-			if (found)
-				holder[k] = holder[k] ? -1 : t->tid;	/* -1: more than one */
-		}
-	}
+	qsort(objs, n, sizeof(objs[0]), compare_ownerless);
+	/* overlapping ranges (a hostile core, or a mutex inside a condvar's reach): each ends where the next starts */
+	for (size_t k = 0; k + 1 < n; k++)
+		objs[k].size = MIN(objs[k].size, objs[k + 1].addr - objs[k].addr);
+	for (size_t i = 0; i < m->threads.len; i++)
+		if (m->threads.items[i].has_registers)
+			scan_thread(m, &m->threads.items[i], objs, n, buf);
 	free(buf);
+	for (size_t k = 0; k < n; k++)
+		if (objs[k].best.tid) {
+			const char *name = unwind_data_symbol(u, objs[k].addr, NULL);
+			uint64_t off = 1;
+			if (name && unwind_data_symbol(u, objs[k].addr, &off) && off == 0)
+				objs[k].best.object = model_intern(m, name);
+		}
 	for (size_t i = 0; i < m->threads.len; i++) {
-		struct blocked_on *b = &m->threads.items[i].blocked;
+		struct thread *t = &m->threads.items[i];
+		struct blocked_on *b = &t->blocked;
+		const struct ownerless *o;
 
-		if (b->kind != WAIT_MUTEX || b->call || (b->owner && b->owner_alive))
+		if (!ownerless_size(m, b) || !(o = ownerless_find(objs, n, b->addr)) || o->addr != b->addr ||
+		    !o->best.tid || o->best.tid == t->tid)
 			continue;
-		for (size_t k = 0; k < n; k++)
-			if (addrs[k] == b->addr && holder[k] > 0 && holder[k] != m->threads.items[i].tid) {
-				b->owner = holder[k];
-				b->owner_alive = true;
-				b->layout = "stack reference";
-			}
+		b->holder = o->best;
+		if (b->kind == WAIT_CONDVAR || (b->kind == WAIT_MUTEX && o->best.candidates != 1))
+			continue;
+		b->owner = o->best.tid;
+		b->owner_alive = true;
+		b->layout = "stack reference";
 	}
 }
 
@@ -795,7 +946,7 @@ struct hs_error *evidence_collect(struct model *m, struct unwinder *u)
 		classify(m, u, &m->threads.items[i]);
 		classify_runtime(m, &m->threads.items[i]);
 	}
-	infer_ownerless(m);
+	infer_ownerless(m, u);
 	evidence_index_destroy(m->evidence_index);
 	m->evidence_index = NULL;
 	return NULL;

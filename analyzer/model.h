@@ -42,6 +42,7 @@ enum wait_kind {
 	WAIT_SIGNAL,		/* sigtimedwait, sigsuspend, pause */
 	WAIT_OTHER_SYSCALL,
 	WAIT_QUEUE,		/* an interpreter queue or condition variable (Queue#pop) */
+	WAIT_SEMAPHORE,		/* sem_wait: a POSIX semaphore, which has no owner */
 };
 
 /* What an fd waited on is, from the HANGSNAP notes. */
@@ -57,6 +58,23 @@ struct fd_target {
 
 #define TIMEOUT_NONE (-1)	/* waits forever */
 #define TIMEOUT_UNKNOWN (-2)
+
+/*
+ * For a lock that records no owner (a mutex without __owner, an rwlock held
+ * by readers, a semaphore, a condvar's waker): the other thread whose stack
+ * or registers hold the object's address, found by infer_ownerless()
+ * (evidence.c). Inferred, never certain.
+ */
+struct probable_holder {
+	int32_t tid;		/* 0: none found */
+	int32_t frame;		/* index in that thread's frames whose stack range holds the reference */
+	const char *how;	/* "stack" or "register" (static) */
+	const char *reg;	/* the register's name for "register" (static), else NULL */
+	uint64_t where;		/* the stack address of the word, 0 for a register */
+	uint64_t ref;		/* the address found: the object or one inside it */
+	const char *object;	/* the object's symbol ("cfg_lock") from the core's modules (interned), NULL unknown */
+	unsigned candidates;	/* threads that referred to it (the best is tid) */
+};
 
 struct blocked_on {
 	enum wait_kind kind;
@@ -78,6 +96,8 @@ struct blocked_on {
 	bool no_progress;		/* no CPU time and no context switch across the two samples */
 	uint64_t cpu_ns;		/* user CPU burned between the two samples */
 	uint64_t sample_ns;		/* the time between the two samples */
+	int32_t readers;		/* rwlock: readers holding it per glibc's __readers, -1 unknown */
+	struct probable_holder holder;	/* an inferred holder or waker (owner and layout "stack reference" when drawn) */
 };
 
 /* ---- threads, frames, findings ---- */
@@ -214,6 +234,9 @@ struct string_list {
 
 enum core_producer { PRODUCER_UNKNOWN, PRODUCER_HANGSNAP };
 
+/* How sure a finding is: certain from what the core records, or probable from an inferred owner. */
+enum confidence { CONFIDENCE_CERTAIN, CONFIDENCE_PROBABLE };
+
 /* A diagnosis: one rule's conclusion about some threads (DESIGN.md, "Findings"). */
 struct finding {
 	const char *rule;		/* stable id: "lock-cycle" */
@@ -222,6 +245,7 @@ struct finding {
 	struct tid_list threads;	/* every thread involved */
 	struct string_list evidence;	/* the facts it rests on */
 	char *hint;			/* what to do about it */
+	enum confidence confidence;	/* CONFIDENCE_CERTAIN unless it rests on an inferred owner */
 };
 
 /* One process of a process tree analyzed as one case (model.procs, analyzer/tree.h). */

@@ -24,6 +24,11 @@ int severity_from_name(const char *name)
 	return -1;
 }
 
+const char *confidence_name(enum confidence c)
+{
+	return c == CONFIDENCE_PROBABLE ? "probable" : "certain";
+}
+
 const char *wait_kind_name(enum wait_kind kind)
 {
 	static const char *const names[] = {
@@ -32,7 +37,7 @@ const char *wait_kind_name(enum wait_kind kind)
 		[WAIT_FUTEX] = "futex", [WAIT_JOIN] = "join", [WAIT_CONNECT] = "connect", [WAIT_ACCEPT] = "accept",
 		[WAIT_READ] = "read", [WAIT_WRITE] = "write", [WAIT_POLL] = "poll", [WAIT_SLEEP] = "sleep",
 		[WAIT_CHILD] = "child", [WAIT_FILE_LOCK] = "file-lock", [WAIT_SIGNAL] = "signal",
-		[WAIT_OTHER_SYSCALL] = "syscall", [WAIT_QUEUE] = "queue",
+		[WAIT_OTHER_SYSCALL] = "syscall", [WAIT_QUEUE] = "queue", [WAIT_SEMAPHORE] = "semaphore",
 	};
 	return (unsigned)kind < ARRAY_SIZE(names) ? names[kind] : "?";
 }
@@ -51,6 +56,8 @@ const char *wait_lock_phrase(enum wait_kind kind)
 		return "rwlock";
 	case WAIT_STDIO_LOCK:
 		return "stdio lock";
+	case WAIT_SEMAPHORE:
+		return "semaphore";
 	default:
 		return NULL;
 	}

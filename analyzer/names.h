@@ -20,6 +20,9 @@ int severity_from_name(const char *name);
 /* "mutex", "join", "connect"...: the wait kind as it reads in reports. */
 const char *wait_kind_name(enum wait_kind kind);
 
+/* "certain" or "probable": a finding's confidence as the JSON report spells it. */
+const char *confidence_name(enum confidence c);
+
 /* Is kind a wait on a lock with an owner: a mutex, an rwlock or a stdio lock? */
 bool wait_is_lock(enum wait_kind kind);
 

@@ -1301,3 +1301,21 @@ size_t unwind_read(struct unwinder *u, uint64_t addr, void *buf, size_t len)
 	}
 	return got;
 }
+
+const char *unwind_data_symbol(struct unwinder *u, uint64_t addr, uint64_t *offset)
+{
+	Dwfl_Module *mod;
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	const char *name;
+
+	if (!u || !u->dwfl || !(mod = dwfl_addrmodule(u->dwfl, addr)))
+		return NULL;
+	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+	/* a data object only: a function's name for a stack or heap address would mislead */
+	if (!name || GELF_ST_TYPE(sym.st_info) != STT_OBJECT || (sym.st_size && off >= sym.st_size))
+		return NULL;
+	if (offset)
+		*offset = off;
+	return name;
+}

@@ -76,6 +76,14 @@ bool unwind_find_symbol(struct unwinder *u, const char *module_part, const char 
 bool unwind_find_section(struct unwinder *u, const char *module_part, const char *name, struct unwind_symbol *out);
 
 /*
+ * The name of the data object (STT_OBJECT: a global or static variable) of
+ * the module containing addr, from its symbol table, and in *offset (may be
+ * NULL) addr's offset in it. NULL when there is none. The name belongs to the
+ * session: valid until unwind_destroy().
+ */
+const char *unwind_data_symbol(struct unwinder *u, uint64_t addr, uint64_t *offset);
+
+/*
  * Reads len bytes at addr from the core; what the core left out (a module's
  * read-only data) from that module's ELF file, found with a matching
  * build-id. Returns the bytes read from the start of the range.

@@ -17,7 +17,7 @@ bool waitgraph_thread_edge(const struct thread *t)
 
 static bool is_lock(enum wait_kind k)
 {
-	return k == WAIT_MUTEX || k == WAIT_RWLOCK || k == WAIT_STDIO_LOCK;
+	return k == WAIT_MUTEX || k == WAIT_RWLOCK || k == WAIT_STDIO_LOCK || k == WAIT_SEMAPHORE;
 }
 
 /* The socket of a connect in progress among t's fds, or NULL. */
@@ -88,7 +88,7 @@ bool waitgraph_describe_wait(struct strbuf *sb, const struct model *m, const str
 	bool ok = true;
 
 	switch (b->kind) {
-	case WAIT_MUTEX: case WAIT_RWLOCK: case WAIT_STDIO_LOCK:
+	case WAIT_MUTEX: case WAIT_RWLOCK: case WAIT_STDIO_LOCK: case WAIT_SEMAPHORE:
 		if (b->call)	/* an interpreter's lock: "Mutex#lock on 0x7f..." */
 			ok = strbuf_appendf(sb, "%s on 0x%" PRIx64, b->call, b->addr);
 		else

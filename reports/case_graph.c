@@ -131,7 +131,7 @@ static bool describe_object(const struct model *m, const struct thread *t, struc
 	object_text_reset(o);
 	*kind = NULL;
 	switch (b->kind) {
-	case WAIT_MUTEX: case WAIT_RWLOCK: case WAIT_STDIO_LOCK:
+	case WAIT_MUTEX: case WAIT_RWLOCK: case WAIT_STDIO_LOCK: case WAIT_SEMAPHORE:
 		*kind = "lock";
 		ok = strbuf_appendf(&o->key, "lock:%" PRIx64, b->addr) &&
 		     strbuf_appendf(&o->label, "%s 0x%" PRIx64, wait_lock_phrase(b->kind), b->addr) &&

@@ -496,6 +496,8 @@ bool report_json(const struct model *m, const struct report_options *opts, struc
 		json_string(&w, f->rule);
 		json_key(&w, "severity");
 		json_string(&w, severity_name(f->severity));
+		json_key(&w, "confidence");
+		json_string(&w, confidence_name(f->confidence));
 		json_key(&w, "summary");
 		json_string(&w, f->summary);
 		json_key(&w, "threads");

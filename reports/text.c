@@ -255,6 +255,7 @@ static bool append_findings(struct strbuf *sb, const struct model *m)
 		return ok && strbuf_addstr(sb, "  none: no thread matches a known hang pattern\n");
 	for (size_t i = 0; ok && i < m->findings.len; i++) {
 		const struct finding *f = &m->findings.items[i];
+		/* a probable finding says so in its summary ("probably held by", "probable deadlock") */
 		ok = strbuf_appendf(sb, "%s  [%s] %s: ", i ? "\n" : "", severity_name(f->severity), f->rule) &&
 		     report_append_safe(sb, f->summary ? f->summary : "") && strbuf_addstr(sb, "\n    threads:");
 		for (size_t k = 0; ok && k < f->threads.len; k++)

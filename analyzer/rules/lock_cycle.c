@@ -77,6 +77,8 @@ void rule_lock_cycle(struct rule_context *rc)
 			continue;
 		if (!(f = rule_add(rc, SEVERITY_CRITICAL)))
 			goto out;
+		if (probable)
+			f->confidence = CONFIDENCE_PROBABLE;
 		rc->sb.len = 0;
 		if (len == 1) {
 			finding_set_summary(rc, f, "self-deadlock: %s waits for %s 0x%llx, which it already holds",

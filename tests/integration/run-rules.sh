@@ -34,7 +34,7 @@ check_sample() {
 
 for sample in lock-cycle lock-self abandoned-lock lock-held-during-io connect-stall socket-read-stall \
 	socket-read-stall-b pipe-write-full file-lock-wait child-wait dns-stall busy-spin signal-unsafe-reentry \
-	join-connect-stall; do
+	join-connect-stall rwlock-reader-io semaphore-poster-io; do
 	check_sample "$sample"
 done
 echo ok
