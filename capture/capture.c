@@ -163,6 +163,7 @@ struct session {
 	size_t process_note_off;
 	struct outfile out;		/* the main output */
 	struct outfile stream_tmp;	/* streaming + zstd: the plain core written while stopped */
+	bool stream_write_failed;	/* the output failed while streaming: an output error, not a freeze's */
 	struct live_source live;
 	uint64_t bytes_written;
 };
@@ -204,13 +205,17 @@ static struct hs_error *stream_while_stopped(struct snapshot *snap, void *arg)
 		return err;
 	if (s->opts->compress) {
 		/* the plain core goes to an unnamed file beside the output, compressed after detach */
-		if ((err = outfile_open(s->out.path, true, &s->stream_tmp)))
+		if ((err = outfile_open(s->out.path, true, &s->stream_tmp))) {
+			s->stream_write_failed = true;
 			return err;
+		}
 		fd = s->stream_tmp.fd;
 	} else {
 		fd = s->out.fd;
 	}
-	return write_plain(s, CAPTURE_PHASE_WRITE_STOPPED, &(struct core_source){ read_live, &s->live }, fd);
+	err = write_plain(s, CAPTURE_PHASE_WRITE_STOPPED, &(struct core_source){ read_live, &s->live }, fd);
+	s->stream_write_failed = err != NULL;
+	return err;
 }
 
 static int64_t syscall_before(void *arg, pid_t tid)
@@ -398,8 +403,11 @@ static struct hs_error *run(struct session *s, pid_t pid, struct capture_result 
 	if ((err = sample_context(s, pid)))
 		return err;
 	ret->stage = CAPTURE_STAGE_FREEZE;
-	if ((err = freeze(s, pid)))
+	if ((err = freeze(s, pid))) {
+		if (s->stream_write_failed)	/* disk full while streaming: the output's fault */
+			ret->stage = CAPTURE_STAGE_WRITE;
 		return err;
+	}
 	ret->stage = CAPTURE_STAGE_WRITE;
 	if ((err = write_outputs(s)) || (err = outfile_commit(&s->out)))
 		return err;

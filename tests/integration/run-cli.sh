@@ -113,4 +113,21 @@ case $f in core."$pid".*.hang.zst) ;; *) fail "unexpected default name '$f'" ;; 
 expect_grep "pid $pid (harm-target): 8 threads, .* dumped, .* written to '$f', stopped [0-9.]* ms" "$WORK/stderr"
 [ "$(wc -l <"$WORK/stderr")" = 1 ] || fail "summary is not one line"
 assert_untraced "$pid"
+
+# a full disk is an output error (8), also when the core is streamed while
+# the process is stopped (over --memory-budget); no partial file is left
+cd "$WORK"
+if [ "$(id -u)" = 0 ] && mkdir tiny && mount -t tmpfs -o size=64k,mode=0755 tmpfs tiny 2>/dev/null; then
+	trap 'umount "$WORK/tiny" 2>/dev/null; cleanup' EXIT
+	for args in "--compress=none" "--compress=none --memory-budget 16K" "--memory-budget 16K"; do
+		# shellcheck disable=SC2086
+		expect_exit 8 "$HANGSNAP" $args -o "$WORK/tiny/full.core" "$pid"
+		expect_grep "No space left on device" "$WORK/stderr"
+		[ -z "$(ls -A tiny)" ] || fail "a full disk ($args) left $(ls -A tiny)"
+	done
+	umount tiny
+	assert_untraced "$pid"
+else
+	note "cannot mount a tmpfs: the full-disk case is not exercised"
+fi
 echo "ok"
