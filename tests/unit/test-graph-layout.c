@@ -130,12 +130,12 @@ static uint64_t rng(void)
 static void fill_nodes(struct layout_node_in *nodes, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		nodes[i] = (struct layout_node_in){ 40 + (double)(rng() % 200), 24 + (double)(rng() % 3) * 8 };
+		nodes[i] = (struct layout_node_in){ 40 + (double)(rng() % 200), 24 + (double)(rng() % 3) * 8, 0 };
 }
 
 static void test_chain(void)
 {
-	struct layout_node_in nodes[3] = { { 100, 30 }, { 60, 30 }, { 80, 40 } };
+	struct layout_node_in nodes[3] = { { 100, 30, 0 }, { 60, 30, 0 }, { 80, 40, 0 } };
 	struct layout_edge_in edges[2] = { { 0, 1 }, { 1, 2 } };
 	struct graph_layout *l = layout(nodes, 3, edges, 2);
 
@@ -151,7 +151,7 @@ static void test_chain(void)
 /* A lock cycle: a → b → c → a. One edge is reversed to break it, and points up. */
 static void test_cycle(void)
 {
-	struct layout_node_in nodes[3] = { { 80, 30 }, { 80, 30 }, { 80, 30 } };
+	struct layout_node_in nodes[3] = { { 80, 30, 0 }, { 80, 30, 0 }, { 80, 30, 0 } };
 	struct layout_edge_in edges[3] = { { 0, 1 }, { 1, 2 }, { 2, 0 } };
 	struct graph_layout *l = layout(nodes, 3, edges, 3);
 	size_t reversed = 0;
@@ -175,7 +175,7 @@ static void test_cycle(void)
 /* a → b → c → d plus a → d: the long edge bends around b and c. */
 static void test_long_edge(void)
 {
-	struct layout_node_in nodes[4] = { { 80, 30 }, { 200, 30 }, { 200, 30 }, { 80, 30 } };
+	struct layout_node_in nodes[4] = { { 80, 30, 0 }, { 200, 30, 0 }, { 200, 30, 0 }, { 80, 30, 0 } };
 	struct layout_edge_in edges[4] = { { 0, 1 }, { 1, 2 }, { 2, 3 }, { 0, 3 } };
 	struct graph_layout *l = layout(nodes, 4, edges, 4);
 
@@ -193,7 +193,7 @@ static void test_crossings(void)
 	struct graph_layout *l;
 
 	for (size_t i = 0; i < 13; i++)
-		nodes[i] = (struct layout_node_in){ 50, 20 };
+		nodes[i] = (struct layout_node_in){ 50, 20, 0 };
 	/* children listed in an order that crosses if left as given */
 	for (size_t i = 0; i < 3; i++)
 		tree[i] = (struct layout_edge_in){ 0, 1 + i };
@@ -221,7 +221,7 @@ static void test_fan_in(void)
 	struct graph_layout *l;
 
 	for (size_t i = 0; i < n; i++)
-		nodes[i] = (struct layout_node_in){ 90, 30 };
+		nodes[i] = (struct layout_node_in){ 90, 30, 0 };
 	for (size_t i = 1; i < n; i++)
 		edges[i - 1] = (struct layout_edge_in){ i, 0 };
 	l = layout(nodes, n, edges, n - 1);
@@ -301,7 +301,7 @@ static void test_caps(void)
 
 static void test_edge_cases(void)
 {
-	struct layout_node_in nodes[2] = { { 10, 10 }, { 10, 10 } };
+	struct layout_node_in nodes[2] = { { 10, 10, 0 }, { 10, 10, 0 } };
 	struct layout_edge_in bad = { 0, 2 };
 	struct graph_layout *l;
 	struct hs_error *err;
