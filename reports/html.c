@@ -42,13 +42,24 @@
  *       to the thread count (unless data-omitted > 0: over 60 nodes in the graph);
  *       edges come before nodes; each node holds <title>, <a href="#gN"> (the
  *       group's details; objects link to their first waiter's group), <rect>, <text>s
+ *       A process tree (several cores, m->procs) adds, before the edges,
+ *       <g class="process-box" data-pid="PID" data-proc="I"> (<title>, <rect>,
+ *       <text> "pid PID COMM") around the nodes of each process, the objects
+ *       only one process's threads wait on included (the layout's clusters:
+ *       the boxes never overlap each other or another process's nodes), and
+ *       data-pid="PID" on every node of one process
  *     <p id="graph-caption">  what is drawn and what is left out (idle
  *       threads, nodes over the limit, a reduced layout)
  *   <section id="process">  <dl>; <dd data-field="pid|comm|exe|cmdline|host|captured|frozen|threads|core|signature">
+ *       (the root process's); a process tree adds <dd data-field="processes"> with
+ *       <ul class="processes"><li data-pid="PID"> (a link to #pPID) per process, root first
  *   <section id="findings">
  *     <article class="finding severity-SEV" data-rule="RULE" data-severity="SEV">
  *       <p class="summary">, <p class="threads"> (links #tTID), <ul class="evidence">, <p class="hint">
  *   <section id="threads">  <button id="expand-all">
+ *     in a process tree, the groups of each process are inside <section
+ *     class="process" data-pid="PID" id="pPID"> with an <h3> ("process PID COMM,
+ *     child of PPID, core PATH"), root first
  *     <details class="group [finding] [cycle]" id="gN" data-group="N" data-count="THREADS"
  *              [open]>  one per group of identical stacks, core order; open when
  *              a finding names one of its threads
