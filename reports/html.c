@@ -845,7 +845,7 @@ static bool process_heading(struct strbuf *sb, const struct model *m, uint32_t p
 	       esc(sb, p->comm ? p->comm : "?") &&
 	       (proc == 0 ? add(sb, " (the root)") : strbuf_appendf(sb, ", child of %d", (int)p->ppid)) &&
 	       (!p->core_path || (add(sb, ", core <code>") && esc(sb, p->core_path) && add(sb, "</code>"))) &&
-	       strbuf_appendf(sb, " <span class=\"muted\">%zu thread%s</span></h3>\n", p->count, p->count == 1 ? "" : "s");
+	       strbuf_appendf(sb, " <span class=\"muted\">\u00b7 %zu thread%s</span></h3>\n", p->count, p->count == 1 ? "" : "s");
 }
 
 static bool append_threads(struct strbuf *sb, const struct model *m)
