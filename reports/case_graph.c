@@ -913,6 +913,44 @@ out:
 	return ok;
 }
 
+/* Each node's process (see case_node.proc): objects take their neighbours' when they agree. */
+static void assign_procs(const struct model *m, struct case_graph *g)
+{
+	const size_t none = SIZE_MAX, mixed = SIZE_MAX - 1;
+
+	for (size_t i = 0; i < g->nodes.len; i++) {
+		struct case_node *n = &g->nodes.items[i];
+
+		n->proc = none;
+		if (m->procs.len > 1 && (n->kind == CASE_NODE_THREADS || n->kind == CASE_NODE_IDLE) &&
+		    n->first_thread < m->threads.len)
+			n->proc = m->threads.items[n->first_thread].proc;
+	}
+	if (m->procs.len < 2)
+		return;
+	for (size_t k = 0; k < g->edges.len; k++) {
+		const struct case_edge *e = &g->edges.items[k];
+		size_t ends[2] = { e->from, e->to };
+
+		for (int j = 0; j < 2; j++) {
+			struct case_node *obj = &g->nodes.items[ends[j]];
+			const struct case_node *other = &g->nodes.items[ends[1 - j]];
+			size_t p;
+
+			if (obj->kind != CASE_NODE_OBJECT)
+				continue;
+			p = other->kind == CASE_NODE_THREADS && other->proc != none ? other->proc : mixed;
+			if (obj->proc == none)
+				obj->proc = p;
+			else if (obj->proc != p)
+				obj->proc = mixed;
+		}
+	}
+	for (size_t i = 0; i < g->nodes.len; i++)
+		if (g->nodes.items[i].proc == mixed)
+			g->nodes.items[i].proc = none;
+}
+
 struct hs_error *case_graph_build(const struct model *m, struct case_graph *g)
 {
 	struct builder b = { .m = m, .g = g };
@@ -932,6 +970,8 @@ struct hs_error *case_graph_build(const struct model *m, struct case_graph *g)
 		ok = mark_threads(&b) && collect_objects(&b) && build_thread_nodes(&b) && build_object_nodes(&b) &&
 		     build_edges(&b) && build_idle_nodes(&b);
 	}
+	if (ok)
+		assign_procs(m, g);
 	for (size_t i = 0; i < b.objects.len; i++) {
 		free(b.objects.items[i].key);
 		free(b.objects.items[i].label);

@@ -68,6 +68,11 @@ struct case_node {
 	bool cycle;		/* a thread in it is in a wait cycle */
 	bool root;		/* holds the root blocker of the top finding */
 	bool finding;		/* a thread in it is named by a finding */
+	/* its process, an index in m->procs: a thread node's threads' (one group is
+	   one process), an object's when the thread nodes drawn with an edge to or
+	   from it are all of one process; SIZE_MAX otherwise, and for every node
+	   of a one-process model (m->procs.len < 2) */
+	size_t proc;
 };
 
 struct case_edge {

@@ -19,6 +19,8 @@ void graph_layout_options_default(struct graph_layout_options *opts)
 	opts->sweeps = 12;
 	opts->max_nodes = GRAPH_LAYOUT_MAX_NODES;
 	opts->max_edges = GRAPH_LAYOUT_MAX_EDGES;
+	opts->cluster_min_width = NULL;
+	opts->nclusters = 0;
 }
 
 /* ---- scratch memory: every temporary array, freed together -------------- */
@@ -77,6 +79,11 @@ struct work {
 	size_t *seg_up, *seg_down;
 	/* neighbours through segments (CSR) */
 	size_t *nb_up_start, *nb_up, *nb_down_start, *nb_down;
+	/* clusters: rank[v] orders the nodes of a layer first (0 for all without clusters) */
+	bool clustered;
+	unsigned nclusters;	/* the highest id */
+	unsigned *cluster;	/* per node, real and virtual: 0 none */
+	unsigned *rank;		/* cluster id, or nclusters + 1 for none */
 };
 
 /* Edges out of each real node in input order (CSR), for the depth-first search. */
@@ -318,9 +325,8 @@ static bool index_layers(struct scratch *s, struct work *w)
 	return true;
 }
 
-/* ---- ordering ------------------------------------------------------------ */
-
 struct sort_key {
+	unsigned rank;		/* compared first: keeps a cluster's nodes together */
 	double key;
 	size_t pos, node;
 };
@@ -329,10 +335,125 @@ static int by_key(const void *a, const void *b)
 {
 	const struct sort_key *x = a, *y = b;
 
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
+
+/* ---- clusters ------------------------------------------------------------ */
+
+/*
+ * Each node's cluster: real nodes as given, a bend as its edge's ends when
+ * they agree, else as its upper end (else its lower end): the edge runs down
+ * its source's band. Without clusters every rank is 0 and nothing moves.
+ */
+static bool assign_clusters(struct scratch *s, struct work *w, const struct graph_layout *l,
+			    const struct layout_node_in *nodes)
+{
+	w->cluster = scratch_alloc(s, w->total, sizeof(unsigned));
+	w->rank = scratch_alloc(s, w->total, sizeof(unsigned));
+	if (s->failed)
+		return false;
+	if (!w->clustered)
+		return true;
+	for (size_t v = 0; v < w->n; v++)
+		w->cluster[v] = nodes[v].cluster;
+	for (size_t e = 0; e < w->nedges; e++) {
+		unsigned cu, cd, c;
+
+		if (!w->kept[e] || l->edges[e].straight)
+			continue;
+		cu = w->cluster[w->up[e]];
+		cd = w->cluster[w->down[e]];
+		c = cu ? cu : cd;
+		for (size_t k = 0; k < w->chain_len[e]; k++)
+			w->cluster[w->chain[w->chain_start[e] + k]] = c;
+	}
+	for (size_t v = 0; v < w->total; v++)
+		w->rank[v] = w->cluster[v] ? w->cluster[v] : w->nclusters + 1;
+	return true;
+}
+
+/* The first order, cluster by cluster (stable: by index within one). */
+static bool order_by_cluster(struct scratch *s, struct work *w)
+{
+	size_t maxlen = 0;
+	struct sort_key *keys;
+
+	if (!w->clustered)
+		return true;
+	for (unsigned ly = 0; ly < w->nlayers; ly++)
+		maxlen = MAX(maxlen, w->layer_len[ly]);
+	if (!(keys = scratch_alloc(s, maxlen, sizeof(*keys))))
+		return false;
+	for (unsigned ly = 0; ly < w->nlayers; ly++) {
+		size_t len = w->layer_len[ly], *nodes = &w->layer_nodes[w->layer_start[ly]];
+
+		for (size_t i = 0; i < len; i++)
+			keys[i] = (struct sort_key){ w->rank[nodes[i]], 0, i, nodes[i] };
+		qsort(keys, len, sizeof(*keys), by_key);
+		for (size_t i = 0; i < len; i++) {
+			nodes[i] = keys[i].node;
+			w->order_pos[keys[i].node] = i;
+		}
+	}
+	return true;
+}
+
+/*
+ * Gives each cluster (then the nodes of none) a vertical band of its own,
+ * left to right by rank: the band spans its nodes (clustered ones with the
+ * box's padding, and the box at least as wide as its label), and each band
+ * is shifted as a whole to start node_gap after the previous one. Within a
+ * layer the nodes are already in rank order, so the order is kept.
+ */
+static bool separate_clusters(struct scratch *s, struct work *w)
+{
+	size_t nbands = (size_t)w->nclusters + 1;
+	double *lo = scratch_alloc(s, nbands + 1, sizeof(double)), *hi = scratch_alloc(s, nbands + 1, sizeof(double));
+	double *shift = scratch_alloc(s, nbands + 1, sizeof(double)), cursor = 0;
+	bool *used = scratch_alloc(s, nbands + 1, sizeof(bool));
+
+	if (s->failed)
+		return false;
+	for (size_t b = 1; b <= nbands; b++) {
+		lo[b] = INFINITY;
+		hi[b] = -INFINITY;
+	}
+	for (size_t v = 0; v < w->total; v++) {
+		unsigned b = w->rank[v];
+		double pad = v < w->n && w->cluster[v] ? GRAPH_LAYOUT_CLUSTER_PAD : 0;
+		double half = v < w->n ? w->width[v] / 2 : VIRTUAL_GAP / 2;
+
+		used[b] = true;
+		lo[b] = MIN(lo[b], w->cx[v] - half - pad);
+		hi[b] = MAX(hi[b], w->cx[v] + half + pad);
+	}
+	for (unsigned c = 1; c <= w->nclusters; c++) {
+		double box_lo = INFINITY;
+
+		if (!used[c] || !w->opts->cluster_min_width || c > w->opts->nclusters)
+			continue;
+		for (size_t v = 0; v < w->n; v++)
+			if (w->cluster[v] == c)
+				box_lo = MIN(box_lo, w->cx[v] - w->width[v] / 2 - GRAPH_LAYOUT_CLUSTER_PAD);
+		if (box_lo != INFINITY)
+			hi[c] = MAX(hi[c], box_lo + w->opts->cluster_min_width[c - 1]);
+	}
+	for (size_t b = 1; b <= nbands; b++) {
+		if (!used[b])
+			continue;
+		shift[b] = cursor - lo[b];
+		cursor = hi[b] + shift[b] + w->opts->node_gap;
+	}
+	for (size_t v = 0; v < w->total; v++)
+		w->cx[v] += shift[w->rank[v]];
+	return true;
+}
+
+/* ---- ordering ------------------------------------------------------------ */
 
 struct pair {
 	size_t a, b;
@@ -391,7 +512,7 @@ static void sweep_layer(struct work *w, unsigned ly, bool down, struct sort_key 
 		for (size_t k = start[v]; k < start[v + 1]; k++)
 			sum += (double)w->order_pos[nb[k]];
 		/* a node with no neighbours there keeps its place */
-		keys[i] = (struct sort_key){ cnt ? sum / (double)cnt : (double)i, i, v };
+		keys[i] = (struct sort_key){ w->rank[v], cnt ? sum / (double)cnt : (double)i, i, v };
 	}
 	qsort(keys, len, sizeof(*keys), by_key);
 	for (size_t i = 0; i < len; i++) {
@@ -623,6 +744,34 @@ static bool route_edges(struct scratch *s, struct work *w, struct graph_layout *
 	return true;
 }
 
+/* Each cluster's box: its placed nodes' bounding box, padded, with the label's room on top. */
+static void cluster_boxes(const struct work *w, struct graph_layout *l, const struct graph_layout_options *opts)
+{
+	for (unsigned c = 1; c <= w->nclusters; c++) {
+		struct layout_cluster *box = &l->clusters[c - 1];
+		double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+
+		for (size_t v = 0; v < w->n; v++)
+			if (w->cluster[v] == c) {
+				x0 = MIN(x0, l->pos[v].x);
+				y0 = MIN(y0, l->pos[v].y);
+				x1 = MAX(x1, l->pos[v].x + w->width[v]);
+				y1 = MAX(y1, l->pos[v].y + w->height[v]);
+			}
+		if (x0 == INFINITY)
+			continue;
+		box->placed = true;
+		box->x = x0 - GRAPH_LAYOUT_CLUSTER_PAD;
+		box->y = y0 - GRAPH_LAYOUT_CLUSTER_PAD - GRAPH_LAYOUT_CLUSTER_LABEL;
+		box->width = x1 + GRAPH_LAYOUT_CLUSTER_PAD - box->x;
+		if (opts->cluster_min_width && c <= opts->nclusters)
+			box->width = MAX(box->width, opts->cluster_min_width[c - 1]);
+		box->height = y1 + GRAPH_LAYOUT_CLUSTER_PAD - box->y;
+		l->width = MAX(l->width, box->x + box->width);
+		l->height = MAX(l->height, box->y + box->height);
+	}
+}
+
 static void self_loop(struct graph_layout *l, size_t e, size_t v, double box_width, double height)
 {
 	struct layout_point *p = l->edges[e].points;
@@ -658,6 +807,12 @@ struct hs_error *graph_layout_compute(const struct layout_node_in *nodes, size_t
 		if (edges[e].from >= nnodes || edges[e].to >= nnodes)
 			return hs_error_create(HS_ERR_INVALID, "edge %zu joins node %zu to node %zu of %zu", e, edges[e].from,
 					       edges[e].to, nnodes);
+	for (size_t i = 0; i < nnodes; i++) {
+		if (nodes[i].cluster > GRAPH_LAYOUT_MAX_CLUSTERS)
+			return hs_error_create(HS_ERR_INVALID, "node %zu is in cluster %u, over %u", i, nodes[i].cluster,
+					       GRAPH_LAYOUT_MAX_CLUSTERS);
+		w.nclusters = MAX(w.nclusters, nodes[i].cluster);
+	}
 	if (!(l = calloc(1, sizeof(*l))))
 		return &hs_error_nomem;
 	l->nnodes = nnodes;
@@ -667,9 +822,14 @@ struct hs_error *graph_layout_compute(const struct layout_node_in *nodes, size_t
 	l->edges = calloc(nedges ? nedges : 1, sizeof(*l->edges));
 	if (!l->pos || !l->placed || !l->edges)
 		goto nomem;
+	l->nclusters = w.nclusters;
+	if (w.nclusters && !(l->clusters = calloc(w.nclusters, sizeof(*l->clusters))))
+		goto nomem;
 
 	w.opts = &opts;
 	w.n = MIN(nnodes, opts.max_nodes);
+	for (size_t i = 0; i < w.n; i++)
+		w.clustered |= nodes[i].cluster != 0;
 	w.nedges = nedges;
 	l->reduced = w.n < nnodes;
 	w.kept = scratch_alloc(&s, nedges, sizeof(bool));
@@ -699,16 +859,23 @@ struct hs_error *graph_layout_compute(const struct layout_node_in *nodes, size_t
 		}
 	}
 	if (!break_cycles(&s, &w, edges, reversed) || !assign_layers(&s, &w) ||
-	    !add_virtual_nodes(&s, &w, l, nodes, self_loop_at) || !index_layers(&s, &w) || !order_layers(&s, &w, l) ||
-	    !assign_coordinates(&s, &w))
+	    !add_virtual_nodes(&s, &w, l, nodes, self_loop_at) || !assign_clusters(&s, &w, l, nodes) ||
+	    !index_layers(&s, &w) || !order_by_cluster(&s, &w) || !order_layers(&s, &w, l) || !assign_coordinates(&s, &w) ||
+	    (w.clustered && !separate_clusters(&s, &w)))
 		goto nomem;
 	l->layers = w.nlayers;
 
-	/* shift everything right of x = 0 */
-	for (size_t v = 0; v < w.total; v++)
-		min_x = MIN(min_x, node_left(&w, v));
-	for (size_t v = 0; v < w.total; v++)
-		w.cx[v] -= w.n ? min_x : 0;
+	if (w.clustered) {
+		/* the bands start at x = 0, padding included; room for the top boxes' labels */
+		for (unsigned ly = 0; ly < w.nlayers; ly++)
+			w.layer_top[ly] += GRAPH_LAYOUT_CLUSTER_PAD + GRAPH_LAYOUT_CLUSTER_LABEL;
+	} else {
+		/* shift everything right of x = 0 */
+		for (size_t v = 0; v < w.total; v++)
+			min_x = MIN(min_x, node_left(&w, v));
+		for (size_t v = 0; v < w.total; v++)
+			w.cx[v] -= w.n ? min_x : 0;
+	}
 	for (size_t v = 0; v < w.n; v++) {
 		box_width[v] = nodes[v].width;
 		l->pos[v] = (struct layout_point){ node_left(&w, v), w.layer_top[w.layer[v]] + (w.layer_height[w.layer[v]] - w.height[v]) / 2 };
@@ -719,6 +886,8 @@ struct hs_error *graph_layout_compute(const struct layout_node_in *nodes, size_t
 		l->width = MAX(l->width, w.cx[v]);
 	if (w.nlayers)
 		l->height = w.layer_top[w.nlayers - 1] + w.layer_height[w.nlayers - 1];
+	if (w.clustered)
+		cluster_boxes(&w, l, &opts);
 	for (size_t e = 0; e < nedges; e++)
 		l->edges[e].reversed = w.kept[e] && reversed[e];
 	if (!route_edges(&s, &w, l, box_width))
@@ -746,6 +915,7 @@ void graph_layout_destroy(struct graph_layout *l)
 		for (size_t e = 0; e < l->nedges; e++)
 			free(l->edges[e].points);
 	free(l->edges);
+	free(l->clusters);
 	free(l->pos);
 	free(l->placed);
 	free(l);

@@ -40,6 +40,10 @@ struct graph_layout_options {
 	double node_gap;	/* horizontal space between boxes */
 	unsigned sweeps;	/* ordering passes (one down or one up sweep each) */
 	size_t max_nodes, max_edges;	/* each at most the defines above */
+	/* clusters (layout_node_in.cluster): the least width of each one's box
+	   (its label), cluster_min_width[id - 1] for id 1..nclusters; NULL: none */
+	const double *cluster_min_width;
+	size_t nclusters;
 };
 
 /* Defaults: 56 px between layers, 28 px between boxes, 12 sweeps, the caps above. */
@@ -47,6 +51,26 @@ void graph_layout_options_default(struct graph_layout_options *opts);
 
 struct layout_node_in {
 	double width, height;
+	unsigned cluster;	/* 0: none; else the box (1, 2...) drawn around it and the others with this id */
+};
+
+/*
+ * Clusters: when a node has a cluster id, the nodes of each cluster are
+ * contiguous in every layer (ordered by id, the nodes of no cluster last;
+ * crossings are reduced within each), each cluster gets a vertical band of
+ * its own (bands never overlap: the nodes of a band, and the bends of the
+ * edges leaving it, are shifted together), and its box is the bounding box
+ * of its nodes with GRAPH_LAYOUT_CLUSTER_PAD around them and
+ * GRAPH_LAYOUT_CLUSTER_LABEL more on top for a label. Without any cluster id
+ * the layout is exactly the one without clusters.
+ */
+#define GRAPH_LAYOUT_CLUSTER_PAD 10.0
+#define GRAPH_LAYOUT_CLUSTER_LABEL 18.0
+#define GRAPH_LAYOUT_MAX_CLUSTERS 256u
+
+struct layout_cluster {
+	double x, y, width, height;	/* the box, label room included */
+	bool placed;			/* false: no placed node has this id */
 };
 
 struct layout_edge_in {
@@ -75,11 +99,14 @@ struct graph_layout {
 	unsigned layers;
 	size_t crossings;		/* edge crossings between adjacent layers, as ordered */
 	bool reduced;			/* a cap was hit: not everything was laid out */
+	size_t nclusters;		/* the highest cluster id given (at most GRAPH_LAYOUT_MAX_CLUSTERS) */
+	struct layout_cluster *clusters;	/* clusters[id - 1]; NULL when nclusters is 0 */
 };
 
 /*
  * Lays out nnodes boxes and nedges edges (opts NULL: the defaults). Fails
- * with HS_ERR_INVALID for an edge whose endpoint is not a node, and when
+ * with HS_ERR_INVALID for an edge whose endpoint is not a node or a cluster
+ * id over GRAPH_LAYOUT_MAX_CLUSTERS, and when
  * memory runs out; *ret is the caller's to destroy.
  */
 struct hs_error *graph_layout_compute(const struct layout_node_in *nodes, size_t nnodes,

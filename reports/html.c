@@ -42,13 +42,24 @@
  *       to the thread count (unless data-omitted > 0: over 60 nodes in the graph);
  *       edges come before nodes; each node holds <title>, <a href="#gN"> (the
  *       group's details; objects link to their first waiter's group), <rect>, <text>s
+ *       A process tree (several cores, m->procs) adds, before the edges,
+ *       <g class="process-box" data-pid="PID" data-proc="I"> (<title>, <rect>,
+ *       <text> "pid PID COMM") around the nodes of each process, the objects
+ *       only one process's threads wait on included (the layout's clusters:
+ *       the boxes never overlap each other or another process's nodes), and
+ *       data-pid="PID" on every node of one process
  *     <p id="graph-caption">  what is drawn and what is left out (idle
  *       threads, nodes over the limit, a reduced layout)
  *   <section id="process">  <dl>; <dd data-field="pid|comm|exe|cmdline|host|captured|frozen|threads|core|signature">
+ *       (the root process's); a process tree adds <dd data-field="processes"> with
+ *       <ul class="processes"><li data-pid="PID"> (a link to #pPID) per process, root first
  *   <section id="findings">
  *     <article class="finding severity-SEV" data-rule="RULE" data-severity="SEV">
  *       <p class="summary">, <p class="threads"> (links #tTID), <ul class="evidence">, <p class="hint">
  *   <section id="threads">  <button id="expand-all">
+ *     in a process tree, the groups of each process are inside <section
+ *     class="process" data-pid="PID" id="pPID"> with an <h3> ("process PID COMM,
+ *     child of PPID, core PATH"), root first
  *     <details class="group [finding] [cycle]" id="gN" data-group="N" data-count="THREADS"
  *              [open]>  one per group of identical stacks, core order; open when
  *              a finding names one of its threads
@@ -280,7 +291,15 @@ static const char page_style[] =
 	"button{font:inherit;padding:2px 10px}"
 	"footer{margin-top:32px;color:var(--muted);font-size:12px}";
 
-static bool page_head(struct strbuf *sb, const char *report, const char *title)
+/* Only in a process tree's page (a one-process page stays as it was). */
+static const char tree_style[] =
+	"#waitgraph .process-box rect{fill:#fff;fill-opacity:.55;stroke:#8c959f;stroke-width:1.2}"
+	"#waitgraph .process-box text{fill:var(--muted);font-size:11.5px}"
+	"section.process{border:1px solid var(--line);border-radius:8px;padding:4px 12px 8px;margin:10px 0;"
+	"background:var(--soft)}section.process>h3{margin:6px 0;overflow-wrap:anywhere}"
+	"ul.processes{margin:0;padding-left:18px}ul.processes li{overflow-wrap:anywhere}";
+
+static bool page_head(struct strbuf *sb, const char *report, const char *title, const char *extra_style)
 {
 	return add(sb, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -289,7 +308,7 @@ static bool page_head(struct strbuf *sb, const char *report, const char *title)
 		       "<meta name=\"referrer\" content=\"no-referrer\">\n"
 		       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		       "<meta name=\"generator\" content=\"hanganalyze " HANGSNAP_VERSION "\">\n<title>") &&
-	       esc(sb, title) && add(sb, "</title>\n<style>") && add(sb, page_style) &&
+	       esc(sb, title) && add(sb, "</title>\n<style>") && add(sb, page_style) && (!extra_style || add(sb, extra_style)) &&
 	       add(sb, "</style>\n</head>\n<body data-report=\"") && add(sb, report) && add(sb, "\">\n");
 }
 
@@ -348,6 +367,8 @@ static bool draw_node(struct strbuf *sb, const struct model *m, const struct cas
 	bool ok;
 
 	ok = add(sb, "<g class=\"") && node_classes(sb, n) && add(sb, "\" data-node=\"") && esc(sb, n->id) && add(sb, "\"");
+	if (ok && m->procs.len > 1 && n->proc < m->procs.len)
+		ok = strbuf_appendf(sb, " data-pid=\"%d\"", (int)m->procs.items[n->proc].pid);
 	if (n->kind == CASE_NODE_THREADS || n->kind == CASE_NODE_IDLE)
 		ok = ok && strbuf_appendf(sb, " data-group=\"%zu\" data-count=\"%zu\" data-tids=\"", n->group, n->nthreads) &&
 		     append_tids(sb, m, g, i) && add(sb, "\"");
@@ -454,6 +475,44 @@ static bool append_caption(struct strbuf *sb, const struct model *m, const struc
 	return ok && add(sb, "</p>\n");
 }
 
+/* A process box's label in the graph: "pid 4723 worker" (not escaped). */
+static bool process_box_label(struct strbuf *sb, const struct process_part *p)
+{
+	strbuf_deinit(sb);
+	strbuf_init(sb);
+	return strbuf_appendf(sb, "pid %d ", (int)p->pid) && strbuf_addstr(sb, p->comm ? p->comm : "?");
+}
+
+#define BOX_LABEL_CHARS 40u
+
+/* The boxes around each process's nodes, behind everything (only in a process tree). */
+static bool draw_process_boxes(struct strbuf *sb, const struct model *m, const struct graph_layout *l)
+{
+	struct strbuf label;
+	bool ok = true;
+
+	strbuf_init(&label);
+	for (size_t c = 0; ok && c < l->nclusters && c < m->procs.len; c++) {
+		const struct layout_cluster *box = &l->clusters[c];
+		const struct process_part *p = &m->procs.items[c];
+
+		if (!box->placed)
+			continue;
+		ok = process_box_label(&label, p) &&
+		     strbuf_appendf(sb, "<g class=\"process-box\" data-pid=\"%d\" data-proc=\"%zu\"><title>process %d ",
+				    (int)p->pid, c, (int)p->pid) &&
+		     esc(sb, p->comm ? p->comm : "?") &&
+		     (c == 0 ? add(sb, " (the root)") : strbuf_appendf(sb, " (child of %d)", (int)p->ppid)) &&
+		     (!p->core_path || (add(sb, ", core ") && esc(sb, p->core_path))) &&
+		     strbuf_appendf(sb, "</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"8\"/>",
+				    box->x + PAD, box->y + PAD, box->width, box->height) &&
+		     strbuf_appendf(sb, "<text x=\"%.1f\" y=\"%.1f\">", box->x + PAD + 8, box->y + PAD + 15) &&
+		     escape_max(sb, label.buf, BOX_LABEL_CHARS) && add(sb, "</text></g>\n");
+	}
+	strbuf_deinit(&label);
+	return ok;
+}
+
 static bool append_graph(struct strbuf *sb, const struct model *m)
 {
 	struct case_graph g;
@@ -462,9 +521,10 @@ static bool append_graph(struct strbuf *sb, const struct model *m)
 	struct layout_point *idle_pos = NULL;
 	double *widths = NULL;
 	struct graph_layout *l = NULL;
+	struct graph_layout_options lopts;
 	struct hs_error *err;
-	double width = 0, height = 0, idle_top = 0, idle_height, idle_width = 0;
-	bool ok = false;
+	double width = 0, height = 0, idle_top = 0, idle_height, idle_width = 0, *box_widths = NULL;
+	bool tree = m->procs.len > 1, ok = false;
 
 	if ((err = case_graph_build(m, &g)))
 		goto out;
@@ -476,11 +536,33 @@ static bool append_graph(struct strbuf *sb, const struct model *m)
 		goto out;
 	for (size_t i = 0; i < g.nodes.len; i++) {
 		widths[i] = node_width(&g.nodes.items[i]);
-		nodes[i] = (struct layout_node_in){ widths[i], NODE_HEIGHT };
+		nodes[i] = (struct layout_node_in){ widths[i], NODE_HEIGHT, 0 };
 	}
 	for (size_t i = 0; i < g.edges.len; i++)
 		edges[i] = (struct layout_edge_in){ g.edges.items[i].from, g.edges.items[i].to };
-	if ((err = graph_layout_compute(nodes, g.nlaid_out, edges, g.edges.len, NULL, &l)))
+	graph_layout_options_default(&lopts);
+	if (tree) {
+		/* a box per process: cluster proc + 1, as wide as its label at least */
+		struct strbuf label;
+
+		if (!(box_widths = calloc(m->procs.len, sizeof(*box_widths))))
+			goto out;
+		strbuf_init(&label);
+		for (size_t c = 0; c < m->procs.len; c++) {
+			if (!process_box_label(&label, &m->procs.items[c])) {
+				strbuf_deinit(&label);
+				goto out;
+			}
+			box_widths[c] = 16.0 + CHAR_WIDTH * (double)display_length(label.buf, BOX_LABEL_CHARS);
+		}
+		strbuf_deinit(&label);
+		lopts.cluster_min_width = box_widths;
+		lopts.nclusters = m->procs.len;
+		for (size_t i = 0; i < g.nlaid_out; i++)
+			if (g.nodes.items[i].proc < m->procs.len)
+				nodes[i].cluster = (unsigned)g.nodes.items[i].proc + 1;
+	}
+	if ((err = graph_layout_compute(nodes, g.nlaid_out, edges, g.edges.len, tree ? &lopts : NULL, &l)))
 		goto out;
 	if (g.nlaid_out) {
 		/* room for edge labels sticking out on the right */
@@ -509,6 +591,8 @@ static bool append_graph(struct strbuf *sb, const struct model *m)
 		     "orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#cf222e\"/></marker>"
 		     "<marker id=\"arrow-root\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" "
 		     "orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#e36209\"/></marker></defs>\n");
+	if (ok && tree)
+		ok = draw_process_boxes(sb, m, l);
 	for (size_t i = 0; ok && i < g.edges.len; i++)
 		ok = draw_edge(sb, &g, &g.edges.items[i], &l->edges[i]);
 	for (size_t i = 0; ok && i < g.nlaid_out; i++)
@@ -530,6 +614,7 @@ out:
 	free(edges);
 	free(widths);
 	free(idle_pos);
+	free(box_widths);
 	case_graph_deinit(&g);
 	return ok;
 }
@@ -578,6 +663,23 @@ static bool append_process(struct strbuf *sb, const struct model *m, const struc
 		ok = dd(sb, "signature", "signature") && add(sb, "<code>") && esc(sb, m->signature.hash) &&
 		     strbuf_appendf(sb, "</code> (v%d): ", m->signature.version) && esc(sb, m->signature.text) &&
 		     add(sb, "</dd>\n");
+	if (ok && m->procs.len > 1)
+		ok = dd(sb, "processes", "process tree") &&
+		     strbuf_appendf(sb, "%zu processes, analyzed as one case:<ul class=\"processes\">\n", m->procs.len);
+	for (size_t i = 0; ok && m->procs.len > 1 && i < m->procs.len; i++) {
+		const struct process_part *p = &m->procs.items[i];
+
+		ok = strbuf_appendf(sb, "<li data-pid=\"%d\"><a href=\"#p%d\">%d</a> ", (int)p->pid, (int)p->pid, (int)p->pid) &&
+		     esc(sb, p->comm ? p->comm : "?") &&
+		     (i == 0 ? add(sb, " (the root)") : strbuf_appendf(sb, " (child of %d)", (int)p->ppid)) &&
+		     strbuf_appendf(sb, ", %zu thread%s", p->count, p->count == 1 ? "" : "s") &&
+		     (!p->exe || (add(sb, ", <code>") && esc(sb, p->exe) && add(sb, "</code>"))) &&
+		     (!p->cmdline || !*p->cmdline || (add(sb, ", <code>") && esc(sb, p->cmdline) && add(sb, "</code>"))) &&
+		     (!p->core_path || (add(sb, ", core <code>") && esc(sb, p->core_path) && add(sb, "</code>"))) &&
+		     add(sb, "</li>\n");
+	}
+	if (ok && m->procs.len > 1)
+		ok = add(sb, "</ul></dd>\n");
 	return ok && add(sb, "</dl>\n</section>\n");
 }
 
@@ -733,10 +835,24 @@ static bool append_group(struct strbuf *sb, const struct model *m, size_t gi, bo
 	return ok && add(sb, "</div>\n</details>\n");
 }
 
+/* Opens a process's box in the threads section: <section class="process" data-pid="P" id="pP"><h3>... */
+static bool process_heading(struct strbuf *sb, const struct model *m, uint32_t proc)
+{
+	const struct process_part *p = &m->procs.items[proc];
+
+	return strbuf_appendf(sb, "<section class=\"process\" data-pid=\"%d\" id=\"p%d\">\n<h3>process %d ", (int)p->pid,
+			      (int)p->pid, (int)p->pid) &&
+	       esc(sb, p->comm ? p->comm : "?") &&
+	       (proc == 0 ? add(sb, " (the root)") : strbuf_appendf(sb, ", child of %d", (int)p->ppid)) &&
+	       (!p->core_path || (add(sb, ", core <code>") && esc(sb, p->core_path) && add(sb, "</code>"))) &&
+	       strbuf_appendf(sb, " <span class=\"muted\">\u00b7 %zu thread%s</span></h3>\n", p->count, p->count == 1 ? "" : "s");
+}
+
 static bool append_threads(struct strbuf *sb, const struct model *m)
 {
 	bool *in_finding = groups_in_findings(m), *in_cycle = calloc(m->groups.len + 1, sizeof(bool));
 	bool ok = in_finding && in_cycle;
+	uint32_t last_proc = UINT32_MAX;
 
 	for (size_t i = 0; ok && i < m->threads.len; i++)
 		in_cycle[m->threads.items[i].group] |= m->threads.items[i].in_cycle;
@@ -745,8 +861,18 @@ static bool append_threads(struct strbuf *sb, const struct model *m)
 				"first); groups named by a finding are open. "
 				"<button type=\"button\" id=\"expand-all\" aria-pressed=\"false\">expand all</button></p>\n",
 			    m->threads.len, m->threads.len == 1 ? "" : "s", m->groups.len, m->groups.len == 1 ? "" : "s");
-	for (size_t g = 0; ok && g < m->groups.len; g++)
-		ok = append_group(sb, m, g, in_finding[g], in_cycle[g]);
+	for (size_t g = 0; ok && g < m->groups.len; g++) {
+		uint32_t proc = m->threads.items[m->groups.items[g].first].proc;
+
+		/* a process tree: a box per process around its groups (they are contiguous, root first) */
+		if (m->procs.len > 1 && proc < m->procs.len && proc != last_proc) {
+			ok = (last_proc == UINT32_MAX || add(sb, "</section>\n")) && process_heading(sb, m, proc);
+			last_proc = proc;
+		}
+		ok = ok && append_group(sb, m, g, in_finding[g], in_cycle[g]);
+	}
+	if (last_proc != UINT32_MAX)
+		ok = ok && add(sb, "</section>\n");
 	free(in_finding);
 	free(in_cycle);
 	return ok && add(sb, "</section>\n");
@@ -782,7 +908,7 @@ bool report_html(const struct model *m, const struct report_options *opts, struc
 
 	strbuf_init(&title);
 	ok = strbuf_appendf(&title, "%s: %s (%d)", top ? top->rule : "no hang", m->comm ? m->comm : "?", m->pid) &&
-	     page_head(sb, "hanganalyze-case/1", title.buf);
+	     page_head(sb, "hanganalyze-case/1", title.buf, m->procs.len > 1 ? tree_style : NULL);
 	strbuf_deinit(&title);
 	ok = ok && add(sb, "<header>\n");
 	if (ok && top)
@@ -835,7 +961,7 @@ static bool time_cell(struct strbuf *sb, int64_t ns)
 bool report_html_queue(const struct report_queue_row *rows, size_t nrows, bool links, const char *source,
 		       struct strbuf *sb)
 {
-	bool ok = page_head(sb, "hanganalyze-queue/1", "hang triage queue") &&
+	bool ok = page_head(sb, "hanganalyze-queue/1", "hang triage queue", NULL) &&
 		  add(sb, "<header>\n<h1 id=\"headline\">Hang triage queue</h1>\n<p class=\"sub\">") &&
 		  strbuf_appendf(sb, "%zu signature%s", nrows, nrows == 1 ? "" : "s");
 

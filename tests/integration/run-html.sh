@@ -276,4 +276,111 @@ nodes=$(q big.facts 'len(d["nodes"])')
 [ "$(q big.facts '[n["count"] for n in d["nodes"] if n["object"] == "pipe"]')" = 666 ] ||
 	fail "the 1000-thread graph: $(q big.facts '[(n["id"], n["object"], n["count"]) for n in d["nodes"]]')"
 note "1000 threads: $size bytes, $nodes nodes"
+# --- a process tree: bash waiting in wait4 for join-connect-stall, two cores, one case ---
+# a box per process in the graph (apart, each around its own nodes), a section per
+# process around its groups, the tree listed in #process, the wait4 edge across
+bash -c "$SAMPLES/join-connect-stall >tree-ready; true" >tree-sup.out 2>&1 &
+sup_pid=$!
+STARTED_PIDS="$STARTED_PIDS $sup_pid"
+for _ in $(seq 100); do
+	grep -q '^ready' tree-ready 2>/dev/null && break
+	sleep 0.1
+done
+child_pid=$(awk '/^ready/ {print $2; exit}' tree-ready 2>/dev/null)
+[ -n "$child_pid" ] || fail "tree: join-connect-stall under bash did not become ready"
+expect_exit 0 "$HANGSNAP" -q --interval 0 -o sup.hang --compress=none "$sup_pid"
+expect_exit 0 "$HANGSNAP" -q --interval 0 -o child.hang --compress=none "$child_pid"
+{ kill -9 "$child_pid" "$sup_pid" && wait "$sup_pid"; } 2>/dev/null
+expect_exit 0 "$HANGANALYZE" --no-db --format=html sup.hang child.hang
+cp "$WORK/stdout" tree.html
+facts tree.html >tree.facts
+page_ok tree.facts
+/usr/bin/python3 - tree.html "$sup_pid" "$child_pid" <<'PY' || fail "tree: see above"
+import html.parser, sys
+
+page, sup, child = sys.argv[1], sys.argv[2], sys.argv[3]
+
+class Tree(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack = []          # (tag, attrs) of open elements
+        self.boxes, self.nodes, self.edges, self.sections, self.listed = {}, [], [], [], []
+        self.headings = {}
+    def open_attr(self, tag, key, cls=None):
+        for t, a in reversed(self.stack):
+            if t == tag and key in a and (cls is None or cls in (a.get("class") or "").split()):
+                return a
+        return None
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        cls = (a.get("class") or "").split()
+        if tag == "g" and "process-box" in cls:
+            self.boxes[a["data-pid"]] = None
+        if tag == "rect":
+            box = self.open_attr("g", "data-pid", "process-box")
+            node = self.open_attr("g", "data-node", "node")
+            r = tuple(float(a[k]) for k in ("x", "y", "width", "height"))
+            if box is not None:
+                self.boxes[box["data-pid"]] = r
+            elif node is not None:
+                self.nodes[-1]["rect"] = r
+            return
+        if tag == "g" and "node" in cls:
+            self.nodes.append({"id": a["data-node"], "pid": a.get("data-pid"), "tids": (a.get("data-tids") or "").split(),
+                               "classes": cls})
+        if tag == "g" and "edge" in cls:
+            self.edges.append((a["data-kind"], a["data-from"], a["data-to"]))
+        if tag == "section" and "process" in cls:
+            self.sections.append({"pid": a["data-pid"], "tids": []})
+        if tag == "span" and "tid" in cls:
+            sec = self.open_attr("section", "data-pid", "process")
+            if sec is None:
+                print("tree: thread %s outside every process section" % a.get("id"))
+                sys.exit(1)
+            self.sections[-1]["tids"].append(a["id"][1:])
+        if tag == "li" and "data-pid" in a and self.open_attr("ul", "class") is not None:
+            self.listed.append(a["data-pid"])
+        if tag not in ("rect", "path", "meta", "br", "stop"):
+            self.stack.append((tag, a))
+    def handle_endtag(self, tag):
+        if self.stack and self.stack[-1][0] == tag:
+            self.stack.pop()
+
+p = Tree()
+p.feed(open(page, encoding="utf-8").read())
+p.close()
+def check(cond, what):
+    if not cond:
+        print("tree: " + what)
+        sys.exit(1)
+check(sorted(p.boxes) == sorted([sup, child]), "process boxes %s, expected %s and %s" % (sorted(p.boxes), sup, child))
+check(all(r is not None for r in p.boxes.values()), "a process box without its rect: %s" % p.boxes)
+def inside(r, b):
+    return b[0] <= r[0] and b[1] <= r[1] and r[0] + r[2] <= b[0] + b[2] and r[1] + r[3] <= b[1] + b[3]
+def overlap(r, b):
+    return r[0] < b[0] + b[2] and b[0] < r[0] + r[2] and r[1] < b[1] + b[3] and b[1] < r[1] + r[3]
+check(not overlap(p.boxes[sup], p.boxes[child]), "the process boxes overlap: %s" % p.boxes)
+for n in p.nodes:
+    if "idle" in n["classes"]:
+        continue
+    for pid, b in p.boxes.items():
+        if n["pid"] == pid:
+            check(inside(n["rect"], b), "node %s is not inside its process %s's box" % (n["id"], pid))
+        else:
+            check(not overlap(n["rect"], b), "node %s (process %s) overlaps process %s's box" % (n["id"], n["pid"], pid))
+thread_nodes = [n for n in p.nodes if "thread" in n["classes"] and "idle" not in n["classes"]]
+check(any(sup in n["tids"] and n["pid"] == sup for n in thread_nodes), "no thread node of bash %s: %s" % (sup, p.nodes))
+by_id = {n["id"]: n for n in p.nodes}
+check(any(k == "child" and sup in by_id[f]["tids"] and child in by_id[t]["tids"] for k, f, t in p.edges),
+      "no child edge from bash %s to the child's main thread %s: %s" % (sup, child, p.edges))
+check([s["pid"] for s in p.sections] == [sup, child], "process sections %s" % [s["pid"] for s in p.sections])
+check(p.sections[0]["tids"] == [sup], "bash's section holds threads %s" % p.sections[0]["tids"])
+check(child in p.sections[1]["tids"] and len(p.sections[1]["tids"]) == 2,
+      "the child's section holds threads %s" % p.sections[1]["tids"])
+check(p.listed == [sup, child], "the process tree lists %s" % p.listed)
+PY
+q tree.facts 'd["text"]' | has -F "process $child_pid join-connect-st, child of $sup_pid, core child.hang" ||
+	fail "tree: no heading for the child's process"
+note "tree: bash $sup_pid and join-connect-stall $child_pid, a box and a section each"
+
 echo ok

@@ -130,12 +130,12 @@ static uint64_t rng(void)
 static void fill_nodes(struct layout_node_in *nodes, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		nodes[i] = (struct layout_node_in){ 40 + (double)(rng() % 200), 24 + (double)(rng() % 3) * 8 };
+		nodes[i] = (struct layout_node_in){ 40 + (double)(rng() % 200), 24 + (double)(rng() % 3) * 8, 0 };
 }
 
 static void test_chain(void)
 {
-	struct layout_node_in nodes[3] = { { 100, 30 }, { 60, 30 }, { 80, 40 } };
+	struct layout_node_in nodes[3] = { { 100, 30, 0 }, { 60, 30, 0 }, { 80, 40, 0 } };
 	struct layout_edge_in edges[2] = { { 0, 1 }, { 1, 2 } };
 	struct graph_layout *l = layout(nodes, 3, edges, 2);
 
@@ -151,7 +151,7 @@ static void test_chain(void)
 /* A lock cycle: a → b → c → a. One edge is reversed to break it, and points up. */
 static void test_cycle(void)
 {
-	struct layout_node_in nodes[3] = { { 80, 30 }, { 80, 30 }, { 80, 30 } };
+	struct layout_node_in nodes[3] = { { 80, 30, 0 }, { 80, 30, 0 }, { 80, 30, 0 } };
 	struct layout_edge_in edges[3] = { { 0, 1 }, { 1, 2 }, { 2, 0 } };
 	struct graph_layout *l = layout(nodes, 3, edges, 3);
 	size_t reversed = 0;
@@ -175,7 +175,7 @@ static void test_cycle(void)
 /* a → b → c → d plus a → d: the long edge bends around b and c. */
 static void test_long_edge(void)
 {
-	struct layout_node_in nodes[4] = { { 80, 30 }, { 200, 30 }, { 200, 30 }, { 80, 30 } };
+	struct layout_node_in nodes[4] = { { 80, 30, 0 }, { 200, 30, 0 }, { 200, 30, 0 }, { 80, 30, 0 } };
 	struct layout_edge_in edges[4] = { { 0, 1 }, { 1, 2 }, { 2, 3 }, { 0, 3 } };
 	struct graph_layout *l = layout(nodes, 4, edges, 4);
 
@@ -193,7 +193,7 @@ static void test_crossings(void)
 	struct graph_layout *l;
 
 	for (size_t i = 0; i < 13; i++)
-		nodes[i] = (struct layout_node_in){ 50, 20 };
+		nodes[i] = (struct layout_node_in){ 50, 20, 0 };
 	/* children listed in an order that crosses if left as given */
 	for (size_t i = 0; i < 3; i++)
 		tree[i] = (struct layout_edge_in){ 0, 1 + i };
@@ -221,7 +221,7 @@ static void test_fan_in(void)
 	struct graph_layout *l;
 
 	for (size_t i = 0; i < n; i++)
-		nodes[i] = (struct layout_node_in){ 90, 30 };
+		nodes[i] = (struct layout_node_in){ 90, 30, 0 };
 	for (size_t i = 1; i < n; i++)
 		edges[i - 1] = (struct layout_edge_in){ i, 0 };
 	l = layout(nodes, n, edges, n - 1);
@@ -301,7 +301,7 @@ static void test_caps(void)
 
 static void test_edge_cases(void)
 {
-	struct layout_node_in nodes[2] = { { 10, 10 }, { 10, 10 } };
+	struct layout_node_in nodes[2] = { { 10, 10, 0 }, { 10, 10, 0 } };
 	struct layout_edge_in bad = { 0, 2 };
 	struct graph_layout *l;
 	struct hs_error *err;
@@ -326,6 +326,123 @@ static void test_edge_cases(void)
 	graph_layout_destroy(NULL);
 }
 
+static bool rect_overlap(double ax, double ay, double aw, double ah, double bx, double by, double bw, double bh)
+{
+	return ax < bx + bw && bx < ax + aw && ay < by + bh && by < ay + ah;
+}
+
+/*
+ * Clusters (a box per process in the HTML): every clustered node inside its
+ * cluster's box, no box overlapping another or a node not its own, each box
+ * at least its minimum width and inside the drawing, the same input the
+ * same drawing; and every other invariant as without clusters.
+ */
+static void check_clusters(const struct graph_layout *l, const struct layout_node_in *nodes, size_t n,
+			   const double *min_width, size_t nclusters)
+{
+	for (size_t c = 0; c < l->nclusters; c++) {
+		const struct layout_cluster *b = &l->clusters[c];
+		bool any = false;
+
+		for (size_t v = 0; v < n; v++)
+			any |= l->placed[v] && nodes[v].cluster == c + 1;
+		CHECK(b->placed == any);
+		if (!b->placed)
+			continue;
+		CHECK(b->x >= -1e-9 && b->y >= -1e-9 && b->x + b->width <= l->width + 1e-6 && b->y + b->height <= l->height + 1e-6);
+		if (min_width && c < nclusters)
+			CHECK(b->width >= min_width[c] - 1e-9);
+		for (size_t d = c + 1; d < l->nclusters; d++) {
+			const struct layout_cluster *o = &l->clusters[d];
+			if (o->placed && rect_overlap(b->x, b->y, b->width, b->height, o->x, o->y, o->width, o->height)) {
+				fprintf(stderr, "cluster boxes %zu and %zu overlap\n", c + 1, d + 1);
+				failures++;
+			}
+		}
+		for (size_t v = 0; v < n; v++) {
+			const struct layout_point *p = &l->pos[v];
+			if (!l->placed[v])
+				continue;
+			if (nodes[v].cluster == c + 1) {
+				if (!(p->x >= b->x + GRAPH_LAYOUT_CLUSTER_PAD - 1e-6 &&
+				      p->y >= b->y + GRAPH_LAYOUT_CLUSTER_PAD + GRAPH_LAYOUT_CLUSTER_LABEL - 1e-6 &&
+				      p->x + nodes[v].width <= b->x + b->width + 1e-6 && p->y + nodes[v].height <= b->y + b->height + 1e-6)) {
+					fprintf(stderr, "node %zu is not inside its cluster %zu's box\n", v, c + 1);
+					failures++;
+				}
+			} else if (rect_overlap(p->x, p->y, nodes[v].width, nodes[v].height, b->x, b->y, b->width, b->height)) {
+				fprintf(stderr, "node %zu (cluster %u) overlaps cluster %zu's box\n", v, nodes[v].cluster, c + 1);
+				failures++;
+			}
+		}
+	}
+}
+
+static void test_clusters(void)
+{
+	/* two processes: a waiter in the first, a chain in the second, a shared object */
+	struct layout_node_in nodes[5] = { { 80, 30, 1 }, { 80, 30, 2 }, { 80, 30, 2 }, { 80, 30, 2 }, { 60, 30, 0 } };
+	struct layout_edge_in edges[5] = { { 0, 1 }, { 1, 2 }, { 2, 3 }, { 0, 4 }, { 3, 4 } };
+	double min_width[2] = { 300, 20 };
+	struct graph_layout_options opts;
+	struct graph_layout *l, *l2;
+
+	graph_layout_options_default(&opts);
+	opts.cluster_min_width = min_width;
+	opts.nclusters = 2;
+	CHECK(!graph_layout_compute(nodes, 5, edges, 5, &opts, &l));
+	check_layout(l, nodes, 5, edges, 5);
+	CHECK(l->nclusters == 2 && l->clusters[0].placed && l->clusters[1].placed);
+	check_clusters(l, nodes, 5, min_width, 2);
+	CHECK(!graph_layout_compute(nodes, 5, edges, 5, &opts, &l2));
+	CHECK(same_layout(l, l2));
+	graph_layout_destroy(l);
+	graph_layout_destroy(l2);
+
+	/* no cluster at all: nclusters 0, no boxes */
+	for (size_t i = 0; i < 5; i++)
+		nodes[i].cluster = 0;
+	l = layout(nodes, 5, edges, 5);
+	CHECK(l->nclusters == 0 && l->clusters == NULL);
+	graph_layout_destroy(l);
+
+	/* an id over the cap is refused */
+	nodes[0].cluster = GRAPH_LAYOUT_MAX_CLUSTERS + 1;
+	{
+		struct hs_error *err = graph_layout_compute(nodes, 5, edges, 5, NULL, &l);
+		CHECK(err && err->kind == HS_ERR_INVALID && l == NULL);
+		hs_error_destroy(err);
+	}
+
+	/* random graphs, random clusters (some nodes in none), some boxes wider than their nodes */
+	for (unsigned round = 0; round < 60; round++) {
+		size_t n = 2 + rng() % (round < 45 ? 30 : 200), m = rng() % (3 * n), k = 1 + rng() % 5;
+		struct layout_node_in *rn = calloc(n, sizeof(*rn));
+		struct layout_edge_in *re = calloc(m ? m : 1, sizeof(*re));
+		double widths[5];
+		struct graph_layout *a, *b;
+
+		fill_nodes(rn, n);
+		for (size_t i = 0; i < n; i++)
+			rn[i].cluster = (unsigned)(rng() % (k + 1));
+		for (size_t c = 0; c < 5; c++)
+			widths[c] = (double)(rng() % 400);
+		for (size_t e = 0; e < m; e++)
+			re[e] = (struct layout_edge_in){ rng() % n, rng() % n };
+		opts.cluster_min_width = widths;
+		opts.nclusters = k;
+		CHECK(!graph_layout_compute(rn, n, re, m, &opts, &a));
+		CHECK(!graph_layout_compute(rn, n, re, m, &opts, &b));
+		check_layout(a, rn, n, re, m);
+		check_clusters(a, rn, n, widths, k);
+		CHECK(same_layout(a, b));
+		graph_layout_destroy(a);
+		graph_layout_destroy(b);
+		free(rn);
+		free(re);
+	}
+}
+
 int main(void)
 {
 	test_chain();
@@ -336,5 +453,6 @@ int main(void)
 	test_random();
 	test_caps();
 	test_edge_cases();
+	test_clusters();
 	return unit_finish();
 }
