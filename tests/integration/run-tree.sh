@@ -5,7 +5,7 @@
 # parent: this shell) then the worker (its parent: the supervisor) with the
 # start times of /proc/PID/stat; both run on afterwards. A process without
 # children is a tree of 1; a directory that holds a tree is refused (exit 8)
-# unless -f. And the core writer's layout: no two PT_LOAD segments of a
+# unless -f; at most 64 processes. And the core writer's layout: no two PT_LOAD segments of a
 # hangsnap core overlap — for the tree's cores, a C process, and (when
 # installed) a Ruby and a Python process.
 . "$(dirname "$0")/test-subr.sh"
@@ -121,6 +121,23 @@ expect_grep "^hangsnap: wrote tree of 1 process to 'lone'$" "$WORK/stderr"
 grep -q "^process $lone $$ $(start_ns "$lone") core\.$lone\.[0-9]*\.hang$" lone/tree.manifest ||
 	fail "the lone process's line is wrong: $(cat lone/tree.manifest)"
 kill -0 "$lone" || fail "the lone process is gone"
+
+# at most 64 processes, and a word about the others
+sh -c 'for i in $(seq 70); do sleep 61.25 & done; wait' &
+many=$!
+STARTED_PIDS="$STARTED_PIDS $many"
+for _ in $(seq 50); do
+	[ "$(pgrep -c -P "$many")" = 70 ] && break
+	sleep 0.1
+done
+expect_exit 0 "$HANGSNAP" --tree -q --interval 0 -o many "$many"
+expect_grep "^hangsnap: warning: the tree of pid $many has 71 processes: snapshotting the first 64, not the other 7$" "$WORK/stderr"
+[ "$(grep -c '^process ' many/tree.manifest)" = 64 ] || fail "expected 64 processes in the manifest"
+[ "$(ls many | grep -c '^core\.')" = 64 ] || fail "expected 64 cores, got $(ls many | grep -c '^core\.')"
+grep -q "^process $many $$ " many/tree.manifest || fail "the root is not the first process of the manifest"
+kill -9 "$many" $(pgrep -P "$many") 2>/dev/null
+wait "$many" 2>/dev/null
+rm -rf many
 
 # --- 3. errors and usage -------------------------------------------------------
 expect_exit 3 "$HANGSNAP" --tree -o gone 2147483647

@@ -3,9 +3,8 @@
 # time is invisible (its exit status, no core). One that hangs is snapshotted
 # with every process under it, killed, and its cores analyzed on stderr, all in
 # one hanganalyze as one case; exit 124. Usage errors and commands that cannot
-# run get one line and the exit
-# codes of timeout(1). A signal to hangsnap reaches the command, and
-# hangsnap's death takes the command with it.
+# run get one line and the exit codes of timeout(1). A signal to hangsnap
+# reaches the command, and hangsnap's death takes the command with it.
 . "$(dirname "$0")/test-subr.sh"
 cd "$WORK"
 # keep hanganalyze's case database (once it has one) out of $HOME
