@@ -54,6 +54,7 @@ struct hs_error *proctree_read_table(struct proc_entry **ret, size_t *n_ret)
 		e->pid = pid;
 		e->ppid = st.ppid;
 		e->alive = !proc_stat_gone(&st);
+		e->starttime = st.starttime;
 	}
 	closedir(dir);
 	*ret = table.items;
@@ -69,12 +70,12 @@ static bool is_excluded(const struct proctree_query *q, pid_t pid)
 	return false;
 }
 
-struct hs_error *proctree_list(const struct proctree_query *q, pid_t **ret, size_t *n_ret, bool *more_ret)
+struct hs_error *proctree_list_entries(const struct proctree_query *q, struct proc_entry **ret, size_t *n_ret,
+				       bool *more_ret)
 {
-	struct proc_entry *table;
+	struct proc_entry *table, *tree;
 	size_t ntable, n = 0;
 	struct hs_error *err;
-	pid_t *tree;
 
 	*more_ret = false;
 	if ((err = proctree_read_table(&table, &ntable)))
@@ -84,11 +85,13 @@ struct hs_error *proctree_list(const struct proctree_query *q, pid_t **ret, size
 		return &hs_error_nomem;
 	}
 	for (size_t i = 0; i < ntable && q->first > 0 && q->cap; i++)
-		if (table[i].pid == q->first && table[i].alive && table[i].ppid == q->parent)
-			tree[n++] = q->first;
-	/* breadth first from parent; first is already in and is skipped */
-	for (size_t head = 0;; head++) {
-		pid_t parent = head == 0 ? q->parent : tree[head - 1];
+		if (table[i].pid == q->first && table[i].alive && table[i].ppid == q->parent) {
+			tree[n++] = table[i];
+			break;
+		}
+	/* breadth first from parent (or, first_only, from first); first is already in and is skipped */
+	for (size_t head = q->first_only ? 1 : 0;; head++) {
+		pid_t parent = head == 0 ? q->parent : tree[head - 1].pid;
 
 		if (head > n)
 			break;
@@ -103,10 +106,31 @@ struct hs_error *proctree_list(const struct proctree_query *q, pid_t **ret, size
 				*more_ret = true;
 				break;
 			}
-			tree[n++] = e->pid;
+			tree[n++] = *e;
 		}
 	}
 	free(table);
+	*ret = tree;
+	*n_ret = n;
+	return NULL;
+}
+
+struct hs_error *proctree_list(const struct proctree_query *q, pid_t **ret, size_t *n_ret, bool *more_ret)
+{
+	struct proc_entry *entries;
+	struct hs_error *err;
+	pid_t *tree;
+	size_t n;
+
+	if ((err = proctree_list_entries(q, &entries, &n, more_ret)))
+		return err;
+	if (!(tree = malloc((n ? n : 1) * sizeof(*tree)))) {
+		free(entries);
+		return &hs_error_nomem;
+	}
+	for (size_t i = 0; i < n; i++)
+		tree[i] = entries[i].pid;
+	free(entries);
 	*ret = tree;
 	*n_ret = n;
 	return NULL;

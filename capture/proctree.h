@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -23,6 +24,7 @@
 struct proc_entry {
 	pid_t pid, ppid;
 	bool alive;			/* neither a zombie nor dead */
+	uint64_t starttime;		/* clock ticks since boot (/proc/PID/stat field 22) */
 };
 
 /*
@@ -36,6 +38,10 @@ struct hs_error *proctree_read_table(struct proc_entry **ret, size_t *n_ret);
  * A process tree: the live descendants of `parent` (in practice our own
  * pid, as a child subreaper, so orphans stay in the tree), found breadth
  * first, parents before their children.
+ *
+ * With first_only, the tree is `first` and its live descendants alone
+ * (hangsnap --tree PID: parent is PID's parent, first is PID); the other
+ * children of parent and exclude are ignored.
  */
 struct proctree_query {
 	pid_t parent;
@@ -43,6 +49,7 @@ struct proctree_query {
 	const pid_t *exclude;	/* children of parent that are not part of the tree */
 	size_t nexclude;
 	size_t cap;		/* list at most this many */
+	bool first_only;	/* only first's subtree, not parent's other children */
 };
 
 /*
@@ -51,6 +58,14 @@ struct proctree_query {
  * when there were more than q->cap. Fails as proctree_read_table().
  */
 struct hs_error *proctree_list(const struct proctree_query *q, pid_t **ret, size_t *n_ret, bool *more_ret);
+
+/*
+ * As proctree_list(), with each process's table entry (ppid, start time)
+ * rather than its pid alone: every entry's ppid is q->parent or the pid of
+ * an earlier entry, as the table had it.
+ */
+struct hs_error *proctree_list_entries(const struct proctree_query *q, struct proc_entry **ret, size_t *n_ret,
+				       bool *more_ret);
 
 /*
  * SIGKILLs the tree q describes until nothing is left of it, listing it

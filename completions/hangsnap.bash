@@ -36,7 +36,7 @@ _hangsnap()
 {
 	local _hs_cur _hs_prev i
 	local opts="--output --compress= --level --plain-copy --interval --stop-timeout
-		--memory-budget --timeout --analyze --db --no-db --force --quiet --help --version"
+		--memory-budget --tree --timeout --analyze --db --no-db --force --quiet --help --version"
 
 	# after "--" (watchdog mode): complete CMD and its arguments
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -53,7 +53,7 @@ _hangsnap()
 	_hs_words
 	case $_hs_prev in
 	-o | --output)
-		# a file, or with --timeout the directory for the cores
+		# a file, or with --timeout or --tree the directory for the cores
 		_hs_files
 		return ;;
 	--plain-copy | --db)

@@ -41,12 +41,15 @@ char *sibling_analyzer(void)
 	return sibling;
 }
 
-int spawn_analyzer(const struct options *o, const char *sibling, const char *core,
+int spawn_analyzer(const struct options *o, const char *sibling, char *const *paths, size_t npaths,
 		   const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attr, pid_t *pid_ret)
 {
-	char *argv[5];
+	char **argv = calloc(npaths + 5, sizeof(*argv));
 	size_t argc = 0;
+	int e;
 
+	if (!argv)
+		return ENOMEM;
 	argv[argc++] = "hanganalyze";
 	if (o->db) {
 		argv[argc++] = "--db";
@@ -54,15 +57,18 @@ int spawn_analyzer(const struct options *o, const char *sibling, const char *cor
 	} else if (o->no_db) {
 		argv[argc++] = "--no-db";
 	}
-	argv[argc++] = (char *)core;
+	for (size_t i = 0; i < npaths; i++)
+		argv[argc++] = paths[i];
 	argv[argc] = NULL;
-	return sibling ? posix_spawn(pid_ret, sibling, actions, attr, argv, environ)
-		       : posix_spawnp(pid_ret, "hanganalyze", actions, attr, argv, environ);
+	e = sibling ? posix_spawn(pid_ret, sibling, actions, attr, argv, environ)
+		    : posix_spawnp(pid_ret, "hanganalyze", actions, attr, argv, environ);
+	free(argv);
+	return e;
 }
 
 /*
- * --analyze: hanganalyze [--db PATH | --no-db] CORE, its report on our stdout.
- * Returns its exit status (0, or 1 for a finding at or above --fail-on never
+ * --analyze: hanganalyze [--db PATH | --no-db] CORE (or the --tree DIR), its
+ * report on our stdout. Returns its exit status (0, or 1 for a finding at or above --fail-on never
  * set here), or EXIT_ANALYZE_FAILED.
  */
 int analyze_core(const struct options *o, const char *core)
@@ -72,7 +78,7 @@ int analyze_core(const struct options *o, const char *core)
 	pid_t pid;
 
 	fflush(stdout);
-	e = spawn_analyzer(o, sibling, core, NULL, NULL, &pid);
+	e = spawn_analyzer(o, sibling, (char *const[]){ (char *)core }, 1, NULL, NULL, &pid);
 	if (e) {
 		fprintf(stderr, "%s: error: cannot run '%s': %s; the core is '%s'\n", progname,
 			sibling ? sibling : "hanganalyze", strerror(e), core);

@@ -35,7 +35,7 @@ enum exit_code {
 
 struct options {
 	pid_t pid;
-	const char *output;	/* with --timeout: a directory */
+	const char *output;	/* with --timeout or --tree: a directory */
 	const char *plain_copy;
 	bool compress;
 	int level;
@@ -45,6 +45,7 @@ struct options {
 	bool force;
 	bool quiet;
 	bool analyze;			/* run hanganalyze on the core */
+	bool tree;			/* --tree: PID and its descendants into a directory */
 	/* watchdog mode */
 	bool watchdog;
 	uint64_t timeout_ns;
@@ -68,7 +69,16 @@ int fail(struct hs_error *err, int code);
 int snapshot_process(const struct options *opts, pid_t pid, const char *output, bool catch_signals);
 
 /*
+ * hangsnap --tree PID (tree.c): snapshots PID and its live descendants into
+ * a directory, one core each, with a tree.manifest. Returns the root's
+ * snapshot exit code (0 when it was written), EXIT_OUTPUT for a directory
+ * that cannot be used, or analyze_core()'s with --analyze.
+ */
+int tree_run(const struct options *opts);
+
+/*
  * --analyze: hanganalyze [--db PATH | --no-db] CORE, its report on our stdout.
+ * CORE may be a directory written by --tree.
  * Returns its exit status (0, or 1 for a finding at or above --fail-on never
  * set here), or EXIT_ANALYZE_FAILED.
  */
@@ -78,11 +88,13 @@ int analyze_core(const struct options *o, const char *core);
 const char *self_dir(char *buf, size_t size);
 
 /*
- * Starts hanganalyze [--db PATH | --no-db] CORE, as o says: sibling
+ * Starts hanganalyze [--db PATH | --no-db] PATH..., the npaths paths (cores,
+ * or a --tree directory) analyzed as one case, as o says: sibling
  * (sibling_analyzer()) when not NULL, else the one in PATH. Returns
- * posix_spawn's error number, 0 when *pid_ret runs.
+ * posix_spawn's error number (ENOMEM when the argument vector cannot be
+ * allocated), 0 when *pid_ret runs.
  */
-int spawn_analyzer(const struct options *o, const char *sibling, const char *core,
+int spawn_analyzer(const struct options *o, const char *sibling, char *const *paths, size_t npaths,
 		   const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attr, pid_t *pid_ret);
 
 /* The hanganalyze next to our own executable (a new string), or NULL: then PATH's. */

@@ -2,10 +2,12 @@
  * hangsnap: freeze a live process for milliseconds and write an ELF core with
  * the context of its hang. Only this directory prints or chooses exit codes.
  *
- * Two modes: `hangsnap PID` snapshots one running process (here, through
- * capture_snapshot()); `hangsnap --timeout SECS -- CMD...` (the watchdog,
- * watchdog.c) runs CMD and, should it outlive SECS, snapshots it and
- * everything under it, kills them and runs hanganalyze on the cores.
+ * Three modes: `hangsnap PID` snapshots one running process (here, through
+ * capture_snapshot()); `hangsnap --tree PID` (tree.c) snapshots PID and its
+ * descendants into a directory with a manifest; `hangsnap --timeout SECS --
+ * CMD...` (the watchdog, watchdog.c) runs CMD and, should it outlive SECS,
+ * snapshots it and everything under it, kills them and runs hanganalyze on
+ * the cores.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +26,7 @@
 
 static const char usage_text[] =
 	"usage: hangsnap [options] [--analyze [--db PATH | --no-db]] PID\n"
+	"       hangsnap --tree [-o DIR] [options] [--analyze [--db PATH | --no-db]] PID\n"
 	"       hangsnap --timeout SECS [options] [--db PATH | --no-db] -- CMD [ARG...]\n"
 	"\n"
 	"Freeze a running process for milliseconds, write an ELF core of it plus the\n"
@@ -32,14 +35,20 @@ static const char usage_text[] =
 	"With --analyze, run hanganalyze on the core once it is written, its report on\n"
 	"stdout (the process has been let go by then).\n"
 	"\n"
+	"With --tree, snapshot PID and each live process under it (at most 64), one\n"
+	"after the other, into the directory DIR, one core each, with DIR/tree.manifest\n"
+	"naming whose core is which (hanganalyze DIR analyzes them as one case).\n"
+	"\n"
 	"With --timeout, run CMD instead (no shell; stdin, stdout and stderr shared).\n"
 	"If it has not exited after SECS seconds, snapshot it and each process under\n"
-	"it (at most 64), kill them all with SIGKILL, and run hanganalyze on every\n"
-	"core, its report on stderr. SIGINT, SIGTERM and SIGHUP are passed on to CMD.\n"
+	"it (at most 64), kill them all with SIGKILL, and run hanganalyze once on all\n"
+	"the cores as one case, its report on stderr. SIGINT, SIGTERM and SIGHUP are\n"
+	"passed on to CMD.\n"
 	"\n"
 	"  -o, --output PATH        write the core to PATH\n"
 	"                           (default: core.PID.TIME.hang.zst, or .hang without zstd);\n"
-	"                           with --timeout, the directory for the cores (default .)\n"
+	"                           with --timeout, the directory for the cores (default .);\n"
+	"                           with --tree, the directory DIR (default: tree.PID.TIME)\n"
 	"      --compress=zstd|none seekable zstd (default) or a plain, sparse ELF core\n"
 	"      --level N            zstd compression level (default 3)\n"
 	"      --plain-copy PATH    also write the same snapshot uncompressed to PATH\n"
@@ -48,12 +57,13 @@ static const char usage_text[] =
 	"      --memory-budget SIZE copy at most SIZE bytes of memory before letting the\n"
 	"                           process go (K/M/G suffixes; default: half of MemAvailable);\n"
 	"                           larger images are written while the process is stopped\n"
+	"      --tree               snapshot PID and its descendants into a directory\n"
 	"      --timeout SECS       watchdog: run CMD, snapshot it if it outlives SECS\n"
 	"                           (a decimal number greater than 0, like 300 or 0.5)\n"
 	"      --analyze            analyze the core with hanganalyze (report on stdout)\n"
 	"      --db PATH            --analyze, watchdog: hanganalyze files the cases in PATH\n"
 	"      --no-db              --analyze, watchdog: hanganalyze files no case\n"
-	"  -f, --force              replace an existing output file\n"
+	"  -f, --force              replace an existing output file (with --tree, a tree.manifest)\n"
 	"  -q, --quiet              print nothing but errors (and, with --timeout, the analysis)\n"
 	"  -h, --help               show this help\n"
 	"  -V, --version            show the version\n"
@@ -61,6 +71,7 @@ static const char usage_text[] =
 	"Exit status: 0 written; 2 usage; 3 no such process; 4 internal error;\n"
 	"5 not permitted to trace; 6 zombie or kernel thread; 7 PID is hangsnap itself; 8 output error;\n"
 	"with --analyze, 9 when the core was written but could not be analyzed.\n"
+	"With --tree: as for PID's own snapshot (the others failing are warnings).\n"
 	"With --timeout: CMD's exit status, or 128+N if signal N killed it; 124 CMD\n"
 	"timed out (snapshotted and killed); 126 CMD cannot be run; 127 CMD not found.\n";
 
@@ -136,7 +147,7 @@ static bool parse_seconds(const char *s, uint64_t *ns_ret)
 /* long options without a short letter */
 enum {
 	OPT_COMPRESS = 256, OPT_INTERVAL, OPT_STOP_TIMEOUT, OPT_BUDGET, OPT_PLAIN_COPY, OPT_LEVEL,
-	OPT_TIMEOUT, OPT_DB, OPT_NO_DB, OPT_ANALYZE,
+	OPT_TIMEOUT, OPT_DB, OPT_NO_DB, OPT_ANALYZE, OPT_TREE,
 };
 
 /* Applies option c (getopt_long's, with optarg); returns an exit code, or -1 to go on. */
@@ -199,6 +210,7 @@ static int parse_option(int c, char **argv, struct options *o)
 		break;
 	case OPT_DB: o->db = optarg; o->no_db = false; break;
 	case OPT_ANALYZE: o->analyze = true; break;
+	case OPT_TREE: o->tree = true; break;
 	case OPT_NO_DB: o->no_db = true; o->db = NULL; break;
 	case '?':
 	default:
@@ -217,6 +229,11 @@ static int parse_operands(int argc, char **argv, const char *last_optarg, struct
 {
 	unsigned long long v;
 
+	if (o->tree && (o->watchdog || o->plain_copy)) {
+		fprintf(stderr, "%s: error: --tree cannot be used with %s\n", progname,
+			o->watchdog ? "--timeout" : "--plain-copy (it names one file)");
+		return EXIT_USAGE;
+	}
 	if (o->watchdog) {
 		/* getopt consumed the "--"; it must not be the argument of the last option (-o --) */
 		if (optind == 0 || strcmp(argv[optind - 1], "--") != 0 || argv[optind - 1] == last_optarg) {
@@ -267,6 +284,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "no-db", no_argument, NULL, OPT_NO_DB },
 		{ "analyze", no_argument, NULL, OPT_ANALYZE },
+		{ "tree", no_argument, NULL, OPT_TREE },
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -308,6 +326,8 @@ int main(int argc, char **argv)
 		return rc;
 	if (opts.watchdog)
 		return watchdog_run(&opts);
+	if (opts.tree)
+		return tree_run(&opts);
 
 	output = opts.output ? strdup(opts.output) : capture_default_path(NULL, opts.pid, opts.compress);
 	if (!output)

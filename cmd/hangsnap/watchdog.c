@@ -13,7 +13,7 @@
  * left alone.
  *
  * On timeout: snapshot each process in turn (CMD first), SIGKILL them all,
- * then analyze the cores. SIGKILL, not SIGTERM and a grace period: the cores
+ * then analyze the cores, all of them in one hanganalyze, as one case. SIGKILL, not SIGTERM and a grace period: the cores
  * already hold the hang, and a hung program's exit path would hang or run
  * on broken state. Killing before analyzing releases what the hung
  * processes hold (ports, locks, memory) at once — the analysis needs only
@@ -220,14 +220,19 @@ static struct hs_error *make_directory(const char *path)
 
 
 /*
- * Runs hanganalyze on each core, its report (stdout) on our stderr: the one
- * next to our own executable, else the first in PATH.
+ * Runs hanganalyze once on all the cores, as one case (the processes of one
+ * hang wait for each other: the analysis needs them together), its report
+ * (stdout) on our stderr: the one next to our own executable, else the
+ * first in PATH.
  */
 static void analyze_cores(struct watchdog *w, char **cores, size_t ncores)
 {
 	char *sibling;
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;
+	siginfo_t si;
+	pid_t pid;
+	int e, status = 0;
 
 	if (ncores == 0)
 		return;
@@ -238,38 +243,39 @@ static void analyze_cores(struct watchdog *w, char **cores, size_t ncores)
 	posix_spawnattr_setsigmask(&attr, &w->saved_mask);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
 
-	for (size_t i = 0; i < ncores; i++) {
-		siginfo_t si;
-		pid_t pid;
-		int e, status = 0;
-
-		if (!w->opts->quiet)
-			fprintf(stderr, "%s: analyzing '%s'\n", progname, cores[i]);
-		e = spawn_analyzer(w->opts, sibling, cores[i], &actions, &attr, &pid);
-		if (e == ENOENT && !sibling) {
-			char dir[PATH_MAX];
-			fprintf(stderr, "%s: cannot analyze the cores: 'hanganalyze' is neither next to hangsnap (in '%s') nor in PATH\n",
-				progname, self_dir(dir, sizeof(dir)));
-			break;
+	if (!w->opts->quiet) {
+		if (ncores == 1) {
+			fprintf(stderr, "%s: analyzing '%s'\n", progname, cores[0]);
+		} else {
+			fprintf(stderr, "%s: analyzing %zu cores as one case:", progname, ncores);
+			for (size_t i = 0; i < ncores; i++)
+				fprintf(stderr, " '%s'", cores[i]);
+			fputc('\n', stderr);
 		}
-		if (e) {
-			fprintf(stderr, "%s: error: cannot run '%s': %s\n", progname, sibling ? sibling : "hanganalyze", strerror(e));
-			break;
+	}
+	e = spawn_analyzer(w->opts, sibling, cores, ncores, &actions, &attr, &pid);
+	if (e == ENOENT && !sibling) {
+		char dir[PATH_MAX];
+		fprintf(stderr, "%s: cannot analyze the cores: 'hanganalyze' is neither next to hangsnap (in '%s') nor in PATH\n",
+			progname, self_dir(dir, sizeof(dir)));
+	} else if (e) {
+		fprintf(stderr, "%s: error: cannot run '%s': %s\n", progname, sibling ? sibling : "hanganalyze", strerror(e));
+	} else if (wait_for(w, pid, UINT64_MAX, &status, &si) == WAIT_SIGNAL) {
+		/* told to stop: the cores stay for later */
+		kill(pid, SIGTERM);
+		if (wait_for(w, pid, hs_now_mono_ns() + WATCHDOG_STOP_GRACE_NS, &status, &si) != WAIT_EXITED) {
+			kill(pid, SIGKILL);
+			wait_for(w, pid, UINT64_MAX, &status, &si);
 		}
-		if (wait_for(w, pid, UINT64_MAX, &status, &si) == WAIT_SIGNAL) {
-			/* told to stop: the cores stay for later */
-			kill(pid, SIGTERM);
-			if (wait_for(w, pid, hs_now_mono_ns() + WATCHDOG_STOP_GRACE_NS, &status, &si) != WAIT_EXITED) {
-				kill(pid, SIGKILL);
-				wait_for(w, pid, UINT64_MAX, &status, &si);
-			}
-			fprintf(stderr, "%s: analysis stopped by SIG%s\n", progname, sigabbrev_np(si.si_signo) ?: "?");
-			break;
-		}
+		fprintf(stderr, "%s: analysis stopped by SIG%s\n", progname, sigabbrev_np(si.si_signo) ?: "?");
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
 		/* 1: a finding at or above --fail-on, not a failure */
-		if (!WIFEXITED(status) || WEXITSTATUS(status) > 1)
-			fprintf(stderr, "%s: warning: hanganalyze failed on '%s' (exit status %d)\n", progname, cores[i],
+		if (ncores == 1)
+			fprintf(stderr, "%s: warning: hanganalyze failed on '%s' (exit status %d)\n", progname, cores[0],
 				exit_status_of(status));
+		else
+			fprintf(stderr, "%s: warning: hanganalyze failed on the %zu cores (exit status %d)\n", progname,
+				ncores, exit_status_of(status));
 	}
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&actions);

@@ -3,10 +3,10 @@
 # directory first, because libFuzzer adds the inputs it finds to the corpus
 # directory it is given (and the source tree stays read-only). Anything that
 # crashes is kept in ARTIFACTS for tests/fuzz/corpus/, and the run fails.
-# Usage: run-fuzz-smoke.sh FUZZER CORPUS ARTIFACTS [SECONDS]
+# Usage: run-fuzz-smoke.sh FUZZER CORPUS ARTIFACTS [SECONDS [DICT]] (DICT: fuzz-core.dict)
 set -u
 fuzzer=$1 corpus=$2 artifacts=$3 seconds=${4:-20}
-dict=$(cd "$(dirname "$0")" && pwd)/fuzz-core.dict
+dict=$(cd "$(dirname "$0")" && pwd)/${5:-fuzz-core.dict}
 work=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-core.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$artifacts" "$work/corpus"
