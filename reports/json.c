@@ -72,49 +72,38 @@ static void write_process(struct json_writer *w, const struct model *m, const st
 	json_object_end(w);
 }
 
+static void write_one_process(struct json_writer *w, int32_t pid, int32_t ppid, const char *comm, const char *core,
+			      const char *runtime, size_t nthreads)
+{
+	json_object_begin(w);
+	json_key(w, "pid");
+	json_int(w, pid);
+	json_key(w, "ppid");
+	if (ppid > 0)
+		json_int(w, ppid);
+	else
+		json_null(w);
+	json_key(w, "comm");
+	json_string(w, comm);
+	json_key(w, "core");
+	string_or_null(w, core);
+	json_key(w, "runtime");
+	string_or_null(w, runtime);
+	json_key(w, "threads");
+	json_uint(w, nthreads);
+	json_object_end(w);
+}
+
 /* Every process of the case: one for a core, the tree's for a process tree (the first is "process"). */
 static void write_processes(struct json_writer *w, const struct model *m)
 {
 	json_key(w, "processes");
 	json_array_begin(w);
-	if (m->procs.len < 2) {
-		json_object_begin(w);
-		json_key(w, "pid");
-		json_int(w, m->pid);
-		json_key(w, "ppid");
-		if (m->ppid > 0)
-			json_int(w, m->ppid);
-		else
-			json_null(w);
-		json_key(w, "comm");
-		json_string(w, m->comm);
-		json_key(w, "core");
-		json_null(w);
-		json_key(w, "runtime");
-		string_or_null(w, m->runtime.name);
-		json_key(w, "threads");
-		json_uint(w, m->threads.len);
-		json_object_end(w);
-	}
+	if (m->procs.len < 2)
+		write_one_process(w, m->pid, m->ppid, m->comm, NULL, m->runtime.name, m->threads.len);
 	for (size_t i = 0; m->procs.len > 1 && i < m->procs.len; i++) {
 		const struct process_part *p = &m->procs.items[i];
-		json_object_begin(w);
-		json_key(w, "pid");
-		json_int(w, p->pid);
-		json_key(w, "ppid");
-		if (p->ppid > 0)
-			json_int(w, p->ppid);
-		else
-			json_null(w);
-		json_key(w, "comm");
-		json_string(w, p->comm);
-		json_key(w, "core");
-		string_or_null(w, p->core_path);
-		json_key(w, "runtime");
-		string_or_null(w, p->runtime.name);
-		json_key(w, "threads");
-		json_uint(w, p->count);
-		json_object_end(w);
+		write_one_process(w, p->pid, p->ppid, p->comm, p->core_path, p->runtime.name, p->count);
 	}
 	json_array_end(w);
 }
