@@ -154,25 +154,21 @@ expect_grep "'notadir' is not a directory" "$WORK/stderr"
 # --- 4. no overlapping PT_LOADs: a C, a Ruby and a Python process ------------
 expect_exit 0 "$HANGSNAP" -q --interval 0 --compress=none -o c.core "$worker"
 assert_loads_disjoint c.core
-if [ -x /usr/bin/ruby ]; then
-	start_target rb.out /usr/bin/ruby "$SRC/samples/ruby/mutex-abba.rb"
-	expect_exit 0 "$HANGSNAP" -q --interval 0 --compress=none -o rb.core "$TARGET_PID"
+# loads_of_interpreter TAG INTERPRETER SCRIPT: a snapshot of INTERPRETER SCRIPT has disjoint PT_LOADs
+loads_of_interpreter() {
+	local tag=$1 interp=$2 script=$3
+	if [ -z "$interp" ] || [ ! -x "$interp" ]; then
+		note "skipped: no $tag interpreter"
+		return
+	fi
+	start_target "$tag.out" "$interp" "$script"
+	expect_exit 0 "$HANGSNAP" -q --interval 0 --compress=none -o "$tag.core" "$TARGET_PID"
 	kill -9 "$TARGET_PID"
 	wait "$TARGET_PID" 2>/dev/null # reaped here: no "Killed" line from bash
-	assert_loads_disjoint rb.core
-else
-	note "skipped: no /usr/bin/ruby"
-fi
-py=$(ls /usr/bin/python3.11 /usr/bin/python3 2>/dev/null | head -1)
-if [ -n "$py" ]; then
-	start_target py.out "$py" "$SRC/samples/python/rlock-abba.py"
-	expect_exit 0 "$HANGSNAP" -q --interval 0 --compress=none -o py.core "$TARGET_PID"
-	kill -9 "$TARGET_PID"
-	wait "$TARGET_PID" 2>/dev/null # reaped here: no "Killed" line from bash
-	assert_loads_disjoint py.core
-else
-	note "skipped: no python3"
-fi
+	assert_loads_disjoint "$tag.core"
+}
+loads_of_interpreter ruby /usr/bin/ruby "$SRC/samples/ruby/mutex-abba.rb"
+loads_of_interpreter python "$(ls /usr/bin/python3.11 /usr/bin/python3 2>/dev/null | head -1)" "$SRC/samples/python/rlock-abba.py"
 
 # --- 5. the analyzer side: hanganalyze DIR, one case -------------------------
 expect_exit 0 "$HANGSNAP" --tree -q --interval 0 -o analyzed "$sup"
