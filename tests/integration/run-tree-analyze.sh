@@ -120,6 +120,17 @@ else
 	note "SKIP the loopback listener: no curl"
 fi
 
+# --- a file lock held by another process of the tree: an edge to its holder --
+start_target "$WORK/fl.out" "$SAMPLES/file-lock-wait"
+read -r _ flpid _ tids holder _ <"$WORK/fl.out"
+tids=${tids#tids=} holder=${holder#holder=}
+expect_exit 0 "$HANGSNAP" --tree -q --compress=none -o fltree "$flpid"
+expect_exit 0 "$HANGANALYZE" --no-db --format=json fltree
+got=$(json_query "$WORK/stdout" "' '.join('%s>%s' % (e['from'], e['to_thread']) for e in d['waitgraph']['edges'] if e['kind'] == 'file-lock')")
+[ "$got" = "${tids%,*}>$holder ${tids#*,}>$holder" ] || fail "file-lock edges '$got', expected each waiter > $holder"
+kill -9 "$flpid" 2>/dev/null
+wait 2>/dev/null
+
 # --- the same tree with a Ruby worker: the story's log forwarder ------------
 if command -v ruby >/dev/null; then
 	start_target "$WORK/rtree.out" bash -c "ruby \"$SRC/samples/ruby/log-forwarder/agent.rb\"; exit \$?"
