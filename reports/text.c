@@ -201,10 +201,21 @@ static bool append_process(struct strbuf *sb, const struct model *m, const struc
 	char when[32], size[16];
 	bool ok = true;
 
-	if (opts->core_path)
+	if (opts->core_path && m->procs.len > 1) {
+		uint64_t total = core_file_size(m->core->file);
+		for (size_t i = 1; i < m->procs.len; i++)
+			if (m->procs.items[i].part && m->procs.items[i].part->core)
+				total += core_file_size(m->procs.items[i].part->core->file);
+		ok = ok && strbuf_addstr(sb, "core      ") && report_append_safe(sb, opts->core_path) &&
+		     strbuf_appendf(sb, " (a process tree: %zu cores, %s; the root's %s, %s)\n", m->procs.len,
+				    hs_format_bytes(total, size, sizeof(size)),
+				    m->producer == PRODUCER_HANGSNAP ? "from hangsnap" : "without HANGSNAP notes",
+				    report_core_format(m));
+	} else if (opts->core_path) {
 		ok = ok && strbuf_addstr(sb, "core      ") && report_append_safe(sb, opts->core_path) &&
 		     strbuf_appendf(sb, " (%s, %s, %s)\n", m->producer == PRODUCER_HANGSNAP ? "hangsnap" : "no HANGSNAP notes",
 				    report_core_format(m), hs_format_bytes(core_file_size(m->core->file), size, sizeof(size)));
+	}
 	ok = ok && strbuf_appendf(sb, "process   %d ", m->pid) && report_append_safe(sb, m->comm);
 	if (m->exe)
 		ok = ok && strbuf_addstr(sb, " ") && report_append_safe(sb, m->exe);

@@ -54,7 +54,7 @@ expect_grep "^tree      2 processes, analyzed as one case:" tree.txt
 expect_grep "^  $sup bash, the root, 1 thread, core sup.hang" tree.txt
 expect_grep "^  $worker join-connect-st, child of $sup, 2 threads, core worker.hang.zst" tree.txt
 expect_grep "^== process $worker join-connect-st (child of $sup) ==" tree.txt
-expect_grep "^core      sup.hang " tree.txt
+expect_grep "^core      sup.hang (a process tree: 2 cores, " tree.txt
 sed -n '/^findings:/{n;p;q}' tree.txt | grep -q "^  \[high\] child-wait: bash ($sup) waits in wait4() for child $worker" ||
 	fail "text headline: $(sed -n '/^findings:/{n;p;q}' tree.txt)"
 # given in the other order: the same case
