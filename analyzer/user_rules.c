@@ -223,6 +223,9 @@ static struct hs_error *parse_line(struct parser *p, struct user_rules *r, struc
 			return parse_error(p, "'%s' takes one \"quoted string\"", key);
 		if (*field)
 			return parse_error(p, "'%s' given twice", key);
+		/* every matching thread gets a copy, and {wait} or {thread} multiply it */
+		if (strlen(p->words[1]) > USER_RULE_TEXT_MAX)
+			return parse_error(p, "'%s' is longer than %u bytes", key, USER_RULE_TEXT_MAX);
 		return (*field = strdup(p->words[1])) ? NULL : &hs_error_nomem;
 	}
 	if (strcmp(key, "frame") == 0)

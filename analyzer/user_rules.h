@@ -35,6 +35,7 @@
 
 #define USER_RULES_MAX 1000u
 #define USER_RULE_FILE_MAX (1u << 20)
+#define USER_RULE_TEXT_MAX 1024u	/* bytes of a summary or hint, before expansion */
 
 struct user_rules;
 
