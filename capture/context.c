@@ -708,6 +708,13 @@ bool context_parse_lock_row(const char *line, struct hs_lock_info *row)
  * row on an inode that one of the process's rows or descriptors touches, so
  * the holder of a lock we wait for is recorded too.
  */
+static int compare_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void collect_locks(pid_t pid, struct hangsnap_context *ctx, bool *nomem)
 {
 	char *buf = NULL, *line, *save = NULL;
@@ -735,10 +742,8 @@ static void collect_locks(pid_t pid, struct hangsnap_context *ctx, bool *nomem)
 					*slot = row.inode;
 				continue;
 			}
-			bool keep = false;
-			for (size_t i = 0; i < inodes.len && !keep; i++)
-				keep = inodes.items[i] == row.inode;
-			if (!keep || ctx->locks.len >= CONTEXT_MAX_LOCK_ROWS)
+			if (!bsearch(&row.inode, inodes.items, inodes.len, sizeof(*inodes.items), compare_u64) ||
+			    ctx->locks.len >= CONTEXT_MAX_LOCK_ROWS)
 				continue;
 			struct hs_lock_info *l = VEC_PUSH(&ctx->locks);
 			if (!l) {
@@ -749,6 +754,9 @@ static void collect_locks(pid_t pid, struct hangsnap_context *ctx, bool *nomem)
 			l->path = xstrdup(path_of_inode(ctx, row.inode), nomem);
 		}
 		free(copy);
+		/* sorted, so that pass 2 is not rows x rows on a machine with many locks */
+		if (pass == 0 && inodes.len)
+			qsort(inodes.items, inodes.len, sizeof(*inodes.items), compare_u64);
 	}
 	VEC_DEINIT(&inodes);
 	free(buf);
