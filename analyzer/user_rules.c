@@ -223,6 +223,9 @@ static struct hs_error *parse_line(struct parser *p, struct user_rules *r, struc
 			return parse_error(p, "'%s' takes one \"quoted string\"", key);
 		if (*field)
 			return parse_error(p, "'%s' given twice", key);
+		/* every matching thread gets a copy, and {wait} or {thread} multiply it */
+		if (strlen(p->words[1]) > USER_RULE_TEXT_MAX)
+			return parse_error(p, "'%s' is longer than %u bytes", key, USER_RULE_TEXT_MAX);
 		return (*field = strdup(p->words[1])) ? NULL : &hs_error_nomem;
 	}
 	if (strcmp(key, "frame") == 0)
@@ -255,13 +258,61 @@ static struct hs_error *parse_line(struct parser *p, struct user_rules *r, struc
 	return parse_error(p, "unknown key '%s'", key);
 }
 
+/*
+ * Parses buf (len bytes, buf[len] == '\0', modified in place) into r, all or
+ * nothing; name is what errors call the file.
+ */
+static struct hs_error *parse_buffer(struct user_rules *r, const char *name, char *buf, size_t len)
+{
+	struct parser p = { .path = name };
+	struct user_rule *cur = NULL;
+	struct hs_error *err = NULL;
+	size_t first = r->rules.len;
+	char *line, *next;
+
+	if (len > USER_RULE_FILE_MAX)
+		return hs_error_create(HS_ERR_INVALID, "rule file '%s' is larger than %u bytes", name, USER_RULE_FILE_MAX);
+	if (memchr(buf, '\0', len))
+		return hs_error_create(HS_ERR_INVALID, "rule file '%s' is not text", name);
+	for (line = buf; line && !err; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		p.line++;
+		if (!(err = split(&p, line)) && p.nwords)
+			err = parse_line(&p, r, &cur);
+	}
+	if (!err && cur)
+		err = finish_rule(&p, cur);
+	if (err) {
+		/* all or nothing per file */
+		while (r->rules.len > first)
+			rule_deinit(&r->rules.items[--r->rules.len]);
+	}
+	return err;
+}
+
+struct hs_error *user_rules_parse(struct user_rules *r, const char *name, const char *text, size_t len)
+{
+	struct hs_error *err;
+	char *buf;
+
+	if (len > USER_RULE_FILE_MAX)
+		return hs_error_create(HS_ERR_INVALID, "rule file '%s' is larger than %u bytes", name, USER_RULE_FILE_MAX);
+	if (!(buf = malloc(len + 1)))
+		return &hs_error_nomem;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	err = parse_buffer(r, name, buf, len);
+	free(buf);
+	return err;
+}
+
 struct hs_error *user_rules_load_file(struct user_rules *r, const char *path)
 {
-	struct parser p = { .path = path };
-	struct user_rule *cur = NULL;
 	struct hs_error *err;
-	size_t len, first = r->rules.len;
-	char *buf, *line, *next;
+	size_t len;
+	char *buf;
 	bool truncated;
 
 	if ((err = hs_read_file(path, USER_RULE_FILE_MAX, &buf, &len, &truncated))) {
@@ -275,26 +326,8 @@ struct hs_error *user_rules_load_file(struct user_rules *r, const char *path)
 		free(buf);
 		return hs_error_create(HS_ERR_INVALID, "rule file '%s' is larger than %u bytes", path, USER_RULE_FILE_MAX);
 	}
-	if (memchr(buf, '\0', len)) {
-		free(buf);
-		return hs_error_create(HS_ERR_INVALID, "rule file '%s' is not text", path);
-	}
-	for (line = buf; line && !err; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		p.line++;
-		if (!(err = split(&p, line)) && p.nwords)
-			err = parse_line(&p, r, &cur);
-	}
-	if (!err && cur)
-		err = finish_rule(&p, cur);
+	err = parse_buffer(r, path, buf, len);
 	free(buf);
-	if (err) {
-		/* all or nothing per file */
-		while (r->rules.len > first)
-			rule_deinit(&r->rules.items[--r->rules.len]);
-	}
 	return err;
 }
 

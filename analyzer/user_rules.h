@@ -29,11 +29,13 @@
 #define HS_ANALYZER_USER_RULES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "common/error.h"
 
 #define USER_RULES_MAX 1000u
 #define USER_RULE_FILE_MAX (1u << 20)
+#define USER_RULE_TEXT_MAX 1024u	/* bytes of a summary or hint, before expansion */
 
 struct user_rules;
 
@@ -42,6 +44,13 @@ void user_rules_destroy(struct user_rules *r);
 
 /* Parses one file into r. HS_ERR_INVALID "FILE:LINE: problem" on a bad rule file. */
 struct hs_error *user_rules_load_file(struct user_rules *r, const char *path);
+
+/*
+ * Parses len bytes of text (need not be NUL-terminated; not modified) into r,
+ * as user_rules_load_file() parses a file: all or nothing, errors
+ * HS_ERR_INVALID "NAME:LINE: problem" (the fuzz target's entry point).
+ */
+struct hs_error *user_rules_parse(struct user_rules *r, const char *name, const char *text, size_t len);
 
 /*
  * Loads every "*.rules" file of dir, in name order. A missing dir is not an

@@ -259,19 +259,12 @@ static uint32_t fd_kind_of(const char *target, mode_t mode, bool have_mode)
 	return HS_FD_OTHER;
 }
 
-static void parse_fdinfo(int dirfd, const char *name, struct hs_fd_info *fd, bool *nomem)
+void context_parse_fdinfo(char *buf, struct hs_fd_info *fd, bool *nomem)
 {
-	char *buf = NULL, *line, *save = NULL;
+	char *line, *save = NULL;
 	struct strbuf extra;
-	struct hs_error *err;
 
 	strbuf_init(&extra);
-	err = hs_read_file_at(dirfd, name, 64 * 1024, &buf, NULL, NULL);
-	if (err) {
-		hs_error_destroy(err);
-		fd->extra = xstrdup("", nomem);
-		return;
-	}
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "pos:", 4) == 0)
 			fd->pos = strtoull(line + 4, NULL, 10);
@@ -287,8 +280,22 @@ static void parse_fdinfo(int dirfd, const char *name, struct hs_fd_info *fd, boo
 				*nomem = true;
 		}
 	}
-	free(buf);
 	fd->extra = extra.buf ? strbuf_detach(&extra, NULL) : xstrdup("", nomem);
+}
+
+static void parse_fdinfo(int dirfd, const char *name, struct hs_fd_info *fd, bool *nomem)
+{
+	char *buf = NULL;
+	struct hs_error *err;
+
+	err = hs_read_file_at(dirfd, name, 64 * 1024, &buf, NULL, NULL);
+	if (err) {
+		hs_error_destroy(err);
+		fd->extra = xstrdup("", nomem);
+		return;
+	}
+	context_parse_fdinfo(buf, fd, nomem);
+	free(buf);
 }
 
 static struct hs_error *collect_fds(pid_t pid, struct hangsnap_context *ctx)
@@ -379,6 +386,32 @@ static void parse_hex_addr(const char *hex, size_t hexlen, uint8_t out[16])
 	}
 }
 
+bool context_parse_inet_row(const char *line, struct hs_socket_info *ret)
+{
+	char local[40], remote[40];
+	unsigned lport, rport, st, tr, retr, uid;
+	unsigned long txq, rxq, when;
+	unsigned long long inode;
+
+	memset(ret, 0, sizeof(*ret));
+	if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %lx:%lx %x:%lx %x %u %*d %llu", local, &lport,
+		   remote, &rport, &st, &txq, &rxq, &tr, &when, &retr, &uid, &inode) != 12)
+		return false;
+	ret->inode = inode;
+	ret->state = (uint8_t)st;
+	ret->timer = (uint8_t)tr;
+	ret->local_port = (uint16_t)lport;
+	ret->remote_port = (uint16_t)rport;
+	parse_hex_addr(local, strlen(local), ret->local_addr);
+	parse_hex_addr(remote, strlen(remote), ret->remote_addr);
+	ret->tx_queue = (uint32_t)txq;
+	ret->rx_queue = (uint32_t)rxq;
+	ret->retransmits = retr;
+	ret->uid = uid;
+	ret->timer_ticks = when;
+	return true;
+}
+
 static void collect_inet(pid_t pid, const char *file, uint16_t family, uint16_t proto,
 			 struct hangsnap_context *ctx, bool *nomem)
 {
@@ -390,38 +423,43 @@ static void collect_inet(pid_t pid, const char *file, uint16_t family, uint16_t 
 	if (!(f = fopen(path, "re")))
 		return;
 	while (fgets(line, sizeof(line), f) && lines++ < 4000000) {
-		char local[40], remote[40];
-		unsigned lport, rport, st, tr, retr, uid;
-		unsigned long txq, rxq, when;
-		unsigned long long inode;
-		struct hs_socket_info *s;
+		struct hs_socket_info row, *s;
 
-		if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %lx:%lx %x:%lx %x %u %*d %llu",
-			   local, &lport, remote, &rport, &st, &txq, &rxq, &tr, &when, &retr, &uid, &inode) != 12)
+		if (!context_parse_inet_row(line, &row))
 			continue;
-		if (!inode || !fd_inode_kind(ctx, inode, HS_FD_SOCKET))
+		if (!row.inode || !fd_inode_kind(ctx, row.inode, HS_FD_SOCKET))
 			continue;
 		if (!(s = VEC_PUSH(&ctx->sockets))) {
 			*nomem = true;
 			break;
 		}
-		s->inode = inode;
+		*s = row;
 		s->family = family;
 		s->protocol = proto;
-		s->state = (uint8_t)st;
-		s->timer = (uint8_t)tr;
-		s->local_port = (uint16_t)lport;
-		s->remote_port = (uint16_t)rport;
-		parse_hex_addr(local, strlen(local), s->local_addr);
-		parse_hex_addr(remote, strlen(remote), s->remote_addr);
-		s->tx_queue = (uint32_t)txq;
-		s->rx_queue = (uint32_t)rxq;
-		s->retransmits = retr;
-		s->uid = uid;
-		s->timer_ticks = when;
 		s->path = xstrdup("", nomem);
 	}
 	fclose(f);
+}
+
+bool context_parse_unix_row(const char *line, struct hs_socket_info *ret, const char **path_ret)
+{
+	unsigned long long inode;
+	unsigned type, st;
+	int consumed = 0;
+	const char *sockpath;
+
+	memset(ret, 0, sizeof(*ret));
+	if (sscanf(line, "%*x: %*x %*x %*x %x %x %llu%n", &type, &st, &inode, &consumed) != 3)
+		return false;
+	sockpath = line + consumed;
+	while (*sockpath == ' ')
+		sockpath++;
+	ret->inode = inode;
+	ret->family = AF_UNIX;
+	ret->protocol = (uint16_t)type;	/* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	ret->state = (uint8_t)st;
+	*path_ret = sockpath;
+	return true;
 }
 
 static void collect_unix(pid_t pid, struct hangsnap_context *ctx, bool *nomem)
@@ -434,27 +472,18 @@ static void collect_unix(pid_t pid, struct hangsnap_context *ctx, bool *nomem)
 	if (!(f = fopen(path, "re")))
 		return;
 	while (fgets(line, sizeof(line), f) && lines++ < 4000000) {
-		unsigned long long inode;
-		unsigned type, st;
-		int consumed = 0;
-		struct hs_socket_info *s;
+		struct hs_socket_info row, *s;
 		const char *sockpath;
 
-		if (sscanf(line, "%*x: %*x %*x %*x %x %x %llu%n", &type, &st, &inode, &consumed) != 3)
+		if (!context_parse_unix_row(line, &row, &sockpath))
 			continue;
-		if (!fd_inode_kind(ctx, inode, HS_FD_SOCKET))
+		if (!fd_inode_kind(ctx, row.inode, HS_FD_SOCKET))
 			continue;
 		if (!(s = VEC_PUSH(&ctx->sockets))) {
 			*nomem = true;
 			break;
 		}
-		sockpath = line + consumed;
-		while (*sockpath == ' ')
-			sockpath++;
-		s->inode = inode;
-		s->family = AF_UNIX;
-		s->protocol = (uint16_t)type;	/* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
-		s->state = (uint8_t)st;
+		*s = row;
 		s->path = xstrdup(sockpath, nomem);
 		if (s->path)
 			s->path[strcspn(s->path, "\n")] = '\0';
@@ -637,6 +666,40 @@ static const char *path_of_inode(const struct hangsnap_context *ctx, uint64_t in
 	return "";
 }
 
+bool context_parse_lock_row(const char *line, struct hs_lock_info *row)
+{
+	char kind[16], adv[16], mode[16], start[32], end[32];
+	unsigned id, maj, min;
+	unsigned long long ino;
+	int pidv, off = 0;
+
+	memset(row, 0, sizeof(*row));
+	if (sscanf(line, "%u: %n", &id, &off) != 1)
+		return false;
+	if (strncmp(line + off, "-> ", 3) == 0) {
+		row->waiting = 1;
+		off += 3;
+	}
+	if (sscanf(line + off, "%15s %15s %15s %d %x:%x:%llu %31s %31s", kind, adv, mode, &pidv, &maj, &min, &ino,
+		   start, end) != 9)
+		return false;
+	row->id = id;
+	row->kind = !strcmp(kind, "FLOCK")	? HS_LOCK_FLOCK
+		    : !strcmp(kind, "POSIX")	? HS_LOCK_POSIX
+		    : !strcmp(kind, "OFDLCK") ? HS_LOCK_OFD
+		    : !strcmp(kind, "LEASE")	? HS_LOCK_LEASE
+						: HS_LOCK_OTHER;
+	row->mandatory = !strcmp(adv, "MANDATORY");
+	row->mode = !strcmp(mode, "READ") ? HS_LOCK_READ : !strcmp(mode, "WRITE") ? HS_LOCK_WRITE : HS_LOCK_MODE_OTHER;
+	row->pid = pidv;
+	row->dev_major = maj;
+	row->dev_minor = min;
+	row->inode = ino;
+	row->start = strtoull(start, NULL, 10);
+	row->end = !strcmp(end, "EOF") ? HS_LOCK_EOF : strtoull(end, NULL, 10);
+	return true;
+}
+
 /*
  * /proc/locks rows look like
  *   "12: POSIX  ADVISORY  WRITE 4711 08:01:393219 0 EOF"
@@ -645,6 +708,13 @@ static const char *path_of_inode(const struct hangsnap_context *ctx, uint64_t in
  * row on an inode that one of the process's rows or descriptors touches, so
  * the holder of a lock we wait for is recorded too.
  */
+static int compare_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void collect_locks(pid_t pid, struct hangsnap_context *ctx, bool *nomem)
 {
 	char *buf = NULL, *line, *save = NULL;
@@ -664,45 +734,16 @@ static void collect_locks(pid_t pid, struct hangsnap_context *ctx, bool *nomem)
 			break;
 		}
 		for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			char kind[16], adv[16], mode[16], start[32], end[32];
-			unsigned id, maj, min;
-			unsigned long long ino;
-			int pidv, off = 0;
-
-			memset(&row, 0, sizeof(row));
-			if (sscanf(line, "%u: %n", &id, &off) != 1)
+			if (!context_parse_lock_row(line, &row))
 				continue;
-			if (strncmp(line + off, "-> ", 3) == 0) {
-				row.waiting = 1;
-				off += 3;
-			}
-			if (sscanf(line + off, "%15s %15s %15s %d %x:%x:%llu %31s %31s", kind, adv, mode, &pidv, &maj,
-				   &min, &ino, start, end) != 9)
-				continue;
-			row.id = id;
-			row.kind = !strcmp(kind, "FLOCK")	 ? HS_LOCK_FLOCK
-				   : !strcmp(kind, "POSIX")	 ? HS_LOCK_POSIX
-				   : !strcmp(kind, "OFDLCK") ? HS_LOCK_OFD
-				   : !strcmp(kind, "LEASE")	 ? HS_LOCK_LEASE
-								 : HS_LOCK_OTHER;
-			row.mandatory = !strcmp(adv, "MANDATORY");
-			row.mode = !strcmp(mode, "READ") ? HS_LOCK_READ : !strcmp(mode, "WRITE") ? HS_LOCK_WRITE : HS_LOCK_MODE_OTHER;
-			row.pid = pidv;
-			row.dev_major = maj;
-			row.dev_minor = min;
-			row.inode = ino;
-			row.start = strtoull(start, NULL, 10);
-			row.end = !strcmp(end, "EOF") ? HS_LOCK_EOF : strtoull(end, NULL, 10);
 			if (pass == 0) {
 				uint64_t *slot;
 				if (lock_row_relevant(ctx, pid, row.pid, row.inode) && (slot = VEC_PUSH(&inodes)))
 					*slot = row.inode;
 				continue;
 			}
-			bool keep = false;
-			for (size_t i = 0; i < inodes.len && !keep; i++)
-				keep = inodes.items[i] == row.inode;
-			if (!keep || ctx->locks.len >= CONTEXT_MAX_LOCK_ROWS)
+			if (!bsearch(&row.inode, inodes.items, inodes.len, sizeof(*inodes.items), compare_u64) ||
+			    ctx->locks.len >= CONTEXT_MAX_LOCK_ROWS)
 				continue;
 			struct hs_lock_info *l = VEC_PUSH(&ctx->locks);
 			if (!l) {
@@ -713,6 +754,9 @@ static void collect_locks(pid_t pid, struct hangsnap_context *ctx, bool *nomem)
 			l->path = xstrdup(path_of_inode(ctx, row.inode), nomem);
 		}
 		free(copy);
+		/* sorted, so that pass 2 is not rows x rows on a machine with many locks */
+		if (pass == 0 && inodes.len)
+			qsort(inodes.items, inodes.len, sizeof(*inodes.items), compare_u64);
 	}
 	VEC_DEINIT(&inodes);
 	free(buf);

@@ -7,6 +7,7 @@
 #ifndef HS_CAPTURE_CONTEXT_H
 #define HS_CAPTURE_CONTEXT_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -34,6 +35,33 @@ struct hs_error *context_sample_first(pid_t pid, struct hangsnap_context *ctx);
  * first sample gets its second sample in both slots.
  */
 struct hs_error *context_collect(pid_t pid, uint64_t sample_ns, struct hangsnap_context *ctx);
+
+/*
+ * The parsers of the /proc text context_collect() reads, pure functions of a
+ * NUL-terminated line or file (exported for the fuzz target and tests).
+ */
+
+/*
+ * One row of /proc/PID/net/{tcp,tcp6,udp,udp6} into ret (all but family,
+ * protocol and path, which are zero); false for the header or a bad row.
+ */
+bool context_parse_inet_row(const char *line, struct hs_socket_info *ret);
+
+/*
+ * One row of /proc/PID/net/unix into ret (all but path, which is NULL);
+ * *path_ret points at the socket's path within line (up to its '\n', if any).
+ */
+bool context_parse_unix_row(const char *line, struct hs_socket_info *ret, const char **path_ret);
+
+/* One row of /proc/locks (see context.c) into *row; false for a bad row. */
+bool context_parse_lock_row(const char *line, struct hs_lock_info *row);
+
+/*
+ * The text of /proc/PID/fdinfo/FD (buf, modified) into fd's pos, flags and
+ * mnt_id, and the other lines into fd->extra (a new string, capped at
+ * HS_NOTE_STR_MAX; NULL and *nomem set when out of memory).
+ */
+void context_parse_fdinfo(char *buf, struct hs_fd_info *fd, bool *nomem);
 
 /* Refreshes only the per-thread state, syscall and wchan (right before freezing). */
 void context_refresh_syscalls(pid_t pid, struct hangsnap_context *ctx);

@@ -92,7 +92,7 @@ static enum mapping_dump choose_dump(const struct snapshot_mapping *m)
 	return MAPPING_DUMP_MODIFIED;
 }
 
-static bool parse_maps_line(char *line, struct snapshot_mapping *m)
+bool memory_parse_maps_line(char *line, struct snapshot_mapping *m)
 {
 	unsigned long long start, end, offset, inode;
 	unsigned maj, min;
@@ -290,7 +290,7 @@ struct hs_error *memory_plan(pid_t pid, bool live_header_check, struct snapshot 
 			err = &hs_error_nomem;
 			break;
 		}
-		if (!parse_maps_line(line, m)) {
+		if (!memory_parse_maps_line(line, m)) {
 			free(m->path);
 			snap->maps.len--;
 			continue;

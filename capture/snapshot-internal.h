@@ -20,6 +20,13 @@ void freeze_detach_all(struct snapshot *snap);
  */
 struct hs_error *memory_plan(pid_t pid, bool live_header_check, struct snapshot *snap);
 
+/*
+ * Parses one line of /proc/PID/maps (modified: its '\n' is cut) into m,
+ * with m->path a new string; false for a bad line or out of memory (then
+ * m->path is NULL). Exported for the fuzz target.
+ */
+bool memory_parse_maps_line(char *line, struct snapshot_mapping *m);
+
 /* Copies every run into snap's arena (or overflow buffers). */
 struct hs_error *memory_copy(pid_t pid, struct snapshot *snap);
 

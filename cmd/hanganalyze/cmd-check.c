@@ -20,22 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/known_signatures.h"
 #include "cmd/hanganalyze/hanganalyze.h"
 #include "common/outfile.h"
 #include "common/util.h"
-
-#define KNOWN_MAX 10000u
-
-struct known {
-	char prefix[17];
-	bool forbidden;
-	char *comment;
-};
-
-struct known_list {
-	struct known *items;
-	size_t len, cap;
-};
 
 static void usage(FILE *out)
 {
@@ -63,85 +51,30 @@ static void usage(FILE *out)
 	      out);
 }
 
-static void known_deinit(struct known_list *l)
-{
-	for (size_t i = 0; i < l->len; i++)
-		free(l->items[i].comment);
-	VEC_DEINIT(l);
-}
-
-/* Parses FILE; prints "FILE:LINE: problem" and returns EXIT_USAGE on a bad line. */
-static int load_known(const char *path, struct known_list *ret)
+/* Reads and parses FILE; prints "FILE:LINE: problem" and returns EXIT_USAGE on a bad line. */
+static int load_known(const char *path, struct known_signatures *ret)
 {
 	struct hs_error *err;
-	char *buf, *line, *next;
+	char *buf;
 	size_t len;
-	unsigned lineno = 0;
 	bool truncated;
 
-	if ((err = hs_read_file(path, 16u << 20, &buf, &len, &truncated))) {
+	if ((err = hs_read_file(path, KNOWN_SIGNATURES_FILE_MAX, &buf, &len, &truncated))) {
 		fprintf(stderr, "hanganalyze: cannot read known-signatures file: %s\n", hs_error_message(err));
 		hs_error_destroy(err);
 		return EXIT_USAGE;
 	}
-	for (line = buf; line; line = next) {
-		char hash[64], status[32], *hashp;
-		struct known *k;
-		int n = 0;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		lineno++;
-		hashp = line + strspn(line, " \t");
-		if (!*hashp || *hashp == '#' || *hashp == '\r')
-			continue;
-		if (sscanf(hashp, "%63s %31s%n", hash, status, &n) != 2) {
-			fprintf(stderr, "hanganalyze: %s:%u: expected 'SIGNATURE expected|forbidden'\n", path, lineno);
-			goto bad;
-		}
-		if (strlen(hash) < 8 || strlen(hash) > 16 || strspn(hash, "0123456789abcdef") != strlen(hash)) {
-			fprintf(stderr, "hanganalyze: %s:%u: '%s' is not a signature: give 8 to 16 lowercase hex digits\n",
-				path, lineno, hash);
-			goto bad;
-		}
-		if (strcmp(status, "expected") != 0 && strcmp(status, "forbidden") != 0) {
-			fprintf(stderr, "hanganalyze: %s:%u: unknown status '%s': use expected or forbidden\n", path, lineno,
-				status);
-			goto bad;
-		}
-		hashp += n;
-		hashp += strspn(hashp, " \t");
-		if (*hashp && *hashp != '#' && *hashp != '\r') {
-			fprintf(stderr, "hanganalyze: %s:%u: unexpected text after the status (comments start with #)\n",
-				path, lineno);
-			goto bad;
-		}
-		if (ret->len >= KNOWN_MAX || !(k = VEC_PUSH(ret))) {
-			fprintf(stderr, "hanganalyze: %s:%u: too many signatures\n", path, lineno);
-			goto bad;
-		}
-		snprintf(k->prefix, sizeof(k->prefix), "%s", hash);
-		k->forbidden = status[0] == 'f';
-		if (*hashp == '#') {
-			hashp += 1 + strspn(hashp + 1, " \t");
-			hashp[strcspn(hashp, "\r")] = '\0';
-			k->comment = strdup(hashp);
-		}
+	if (truncated)
+		err = hs_error_create(HS_ERR_INVALID, "%s: larger than %u bytes", path, KNOWN_SIGNATURES_FILE_MAX);
+	else
+		err = known_signatures_parse(path, buf, len, ret);
+	free(buf);
+	if (err) {
+		fprintf(stderr, "hanganalyze: %s\n", hs_error_message(err));
+		hs_error_destroy(err);
+		return EXIT_USAGE;
 	}
-	free(buf);
 	return EXIT_DONE;
-bad:
-	free(buf);
-	return EXIT_USAGE;
-}
-
-static const struct known *lookup(const struct known_list *l, const char *hash)
-{
-	for (size_t i = 0; i < l->len; i++)
-		if (strncmp(hash, l->items[i].prefix, strlen(l->items[i].prefix)) == 0)
-			return &l->items[i];
-	return NULL;
 }
 
 int cmd_check(int argc, char **argv)
@@ -155,7 +88,7 @@ int cmd_check(int argc, char **argv)
 	};
 	const struct report_format *format = report_format_default(REPORT_CHECK);
 	struct analysis_options a;
-	struct known_list known = VEC_INIT;
+	struct known_signatures known = KNOWN_SIGNATURES_INIT;
 	const char *known_path = NULL, *output = NULL;
 	struct report_check_result *results = NULL;
 	size_t nresults = 0, failures = 0;
@@ -196,7 +129,7 @@ int cmd_check(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if ((rc = load_known(known_path, &known)) != EXIT_DONE) {
-		known_deinit(&known);
+		known_signatures_deinit(&known);
 		return rc;
 	}
 	if ((rc = analysis_begin(&a)) != EXIT_DONE)
@@ -209,7 +142,7 @@ int cmd_check(int argc, char **argv)
 		struct report_check_result *r = &results[nresults++];
 		uint64_t t0 = hs_now_mono_ns();
 		struct model *m;
-		const struct known *k;
+		const struct known_signature *k;
 
 		r->core = argv[i];
 		rc = analysis_run(&a, argv[i], &m, false);
@@ -224,7 +157,7 @@ int cmd_check(int argc, char **argv)
 			r->hash = strdup(m->signature.hash);
 			r->rule = strdup(m->signature.rule);
 			r->summary = strdup(m->findings.items[0].summary ? m->findings.items[0].summary : "");
-			k = lookup(&known, m->signature.hash);
+			k = known_signatures_lookup(&known, m->signature.hash);
 			r->verdict = !k ? REPORT_FAIL_NEW : k->forbidden ? REPORT_FAIL_REGRESSED : REPORT_PASS_KNOWN;
 			r->comment = k ? k->comment : NULL;	/* borrowed from known, which outlives results */
 			failures += r->verdict == REPORT_FAIL_NEW || r->verdict == REPORT_FAIL_REGRESSED;
@@ -263,7 +196,7 @@ out:
 		free((char *)results[i].rule);
 	}
 	free(results);
-	known_deinit(&known);
+	known_signatures_deinit(&known);
 	analysis_end(&a);
 	return rc;
 }
