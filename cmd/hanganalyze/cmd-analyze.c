@@ -18,6 +18,7 @@
 #include "casedb/casedb.h"
 #include "casedb/file_case.h"
 #include "cmd/hanganalyze/hanganalyze.h"
+#include "common/sandbox.h"
 #include "common/strbuf.h"
 #include "common/version.h"
 #include "formats/tree_manifest.h"
@@ -54,6 +55,7 @@ static void usage(FILE *out)
 	      "      --no-db          do not store the case\n"
 	      "  -q, --quiet          do not say on stderr where the case was stored\n"
 	      "      --stats          print bytes read and decompressed from CORE and each stage's time on stderr\n"
+	      "      --no-sandbox     analyze without the sandbox (seccomp, no_new_privs, Landlock; see the README)\n"
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n"
 	      "\n"
@@ -334,17 +336,84 @@ free_paths:
 	return rc;
 }
 
+/* The directory part of path ("." for a bare name), malloc'ed; NULL when out of memory. */
+static char *parent_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	return slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+}
+
+/*
+ * Enters the sandbox (common/sandbox.h) the core is analyzed in: after the
+ * options and the user rules are read, before the core is opened. The core
+ * and libdw's debug files are opened read-only inside it (libdw opens them
+ * lazily, while unwinding); the case database is opened after the analysis,
+ * inside it too, so a case that is stored keeps SQLite's calls and the write
+ * opens, and Landlock (where offered) confines those to the database's
+ * directory. With DEBUGINFOD_URLS set the sandbox is not entered: libdw's
+ * debuginfod client needs the network and its cache directory.
+ */
+static int enter_sandbox(const struct analysis_options *a, bool no_sandbox)
+{
+	const char *off = getenv("HANGANALYZE_NO_SANDBOX"), *urls = getenv("DEBUGINFOD_URLS");
+	const char *selftest = getenv("HANGANALYZE_SANDBOX_SELFTEST");
+	struct sandbox_status st = { .seccomp = false };
+	const char *why = NULL;
+	char *db = NULL, *dir = NULL;
+	int rc = 0;
+
+	if (no_sandbox)
+		why = "--no-sandbox";
+	else if (off && *off && strcmp(off, "0") != 0)
+		why = "HANGANALYZE_NO_SANDBOX is set";
+	else if (urls && *urls)
+		why = "DEBUGINFOD_URLS is set: debuginfod needs the network";
+	if (!why) {
+		if (!a->no_db && (!(db = a->db_path ? strdup(a->db_path) : casedb_default_path()) || !(dir = parent_dir(db)))) {
+			free(db);
+			fputs("hanganalyze: out of memory\n", stderr);
+			return EXIT_INTERNAL;
+		}
+		if ((rc = sandbox_enter(dir, &st)) < 0)
+			fprintf(stderr, "hanganalyze: warning: cannot enter the sandbox: %s: analyzing unsandboxed\n",
+				strerror(-rc));
+	}
+	if (a->stats && why)
+		fprintf(stderr, "hanganalyze: sandbox off: %s\n", why);
+	else if (a->stats && st.seccomp && st.landlock_abi)
+		fprintf(stderr, "hanganalyze: sandbox: no_new_privs, seccomp, landlock ABI %d (writable: %s)\n",
+			st.landlock_abi, dir ? dir : "nothing");
+	else if (a->stats && st.seccomp)
+		fprintf(stderr, "hanganalyze: sandbox: no_new_privs, seccomp; landlock not in force: %s\n",
+			strerror(st.landlock_errno));
+	/* test hook (tests/integration/run-sandbox.sh): what the sandbox must refuse, tried */
+	if (selftest && *selftest) {
+		int exec_errno, open_errno;
+		sandbox_selftest(selftest, &exec_errno, &open_errno);
+		fprintf(stderr, "hanganalyze: sandbox selftest: execve %s, open for writing %s\n",
+			exec_errno ? strerrorname_np(exec_errno) : "ok", open_errno ? strerrorname_np(open_errno) : "ok");
+	}
+	free(db);
+	free(dir);
+	return EXIT_DONE;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
 	static const struct option options[] = {
 		ANALYSIS_LONG_OPTIONS,
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct analysis_options a;
 	struct model *m;
+	bool no_sandbox = false;
 	int fail_on = -1;
 	int opt, rc;
 
@@ -363,6 +432,7 @@ int cmd_analyze(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case OPT_NO_SANDBOX: no_sandbox = true; break;
 		case 'h': usage(stdout); return EXIT_DONE;
 		case 'V': printf("hanganalyze %s\n", HANGSNAP_VERSION_STRING); return EXIT_DONE;
 		default:
@@ -379,7 +449,7 @@ int cmd_analyze(int argc, char **argv)
 			TREE_MAX_PARTS, TREE_MAX_PARTS);
 		return EXIT_USAGE;
 	}
-	if ((rc = analysis_begin(&a)) != EXIT_DONE) {
+	if ((rc = analysis_begin(&a)) != EXIT_DONE || (rc = enter_sandbox(&a, no_sandbox)) != EXIT_DONE) {
 		analysis_end(&a);
 		return rc;
 	}
