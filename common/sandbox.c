@@ -141,7 +141,7 @@ static int landlock_enter(const char *write_dir, int *abi_ret)
 static const int allowed_always[] = {
 	SYS_read, SYS_pread64, SYS_readv, SYS_preadv, SYS_write, SYS_writev,
 	SYS_mmap, SYS_munmap, SYS_mprotect, SYS_mremap, SYS_brk, SYS_madvise,
-	SYS_close, SYS_fstat, SYS_newfstatat, SYS_stat, SYS_lstat, SYS_statx, SYS_lseek, SYS_getdents64,
+	SYS_close, SYS_fstat, SYS_newfstatat, SYS_stat, SYS_lstat, SYS_statx, SYS_lseek, SYS_getdents, SYS_getdents64,
 	SYS_readlink, SYS_readlinkat, SYS_access, SYS_faccessat, SYS_faccessat2, SYS_getcwd, SYS_fcntl,
 	SYS_futex, SYS_clock_gettime, SYS_gettimeofday, SYS_nanosleep, SYS_clock_nanosleep, SYS_getrandom,
 	SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigreturn, SYS_sigaltstack,
@@ -194,7 +194,7 @@ static void emit_read_only_open(struct sock_filter *f, size_t *n, int nr, unsign
 	emit(f, n, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 }
 
-static int seccomp_enter(bool writing)
+static int seccomp_enter(bool writing, bool log)
 {
 	struct sock_filter f[MAX_FILTER];
 	struct sock_fprog prog;
@@ -231,12 +231,12 @@ static int seccomp_enter(bool writing)
 	if (n == MAX_FILTER)
 		return -E2BIG;
 	prog = (struct sock_fprog){ .len = (unsigned short)n, .filter = f };
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0)
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, log ? SECCOMP_FILTER_FLAG_LOG : 0, &prog) != 0)
 		return -errno;
 	return 0;
 }
 
-int sandbox_enter(const char *write_dir, struct sandbox_status *ret)
+int sandbox_enter(const char *write_dir, bool log, struct sandbox_status *ret)
 {
 	int rc;
 
@@ -245,7 +245,7 @@ int sandbox_enter(const char *write_dir, struct sandbox_status *ret)
 		return -errno;
 	rc = landlock_enter(write_dir, &ret->landlock_abi);
 	ret->landlock_errno = rc < 0 ? -rc : 0;
-	if ((rc = seccomp_enter(write_dir != NULL)) < 0)
+	if ((rc = seccomp_enter(write_dir != NULL, log)) < 0)
 		return rc;
 	ret->seccomp = true;
 	return 0;

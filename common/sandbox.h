@@ -12,7 +12,7 @@
  *  - memory: mmap, munmap, mprotect, mremap, brk, madvise;
  *  - files: read, pread64, readv, write, writev (on any fd already open:
  *    only opens are controlled), open/openat (read-only unless write_dir),
- *    close, fstat, newfstatat, stat, lstat, statx, lseek, getdents64,
+ *    close, fstat, newfstatat, stat, lstat, statx, lseek, getdents(64),
  *    readlink(at), access, faccessat(2), getcwd, fcntl, ioctl TCGETS only
  *    (isatty);
  *  - the process: futex, clock_gettime, gettimeofday, nanosleep,
@@ -54,11 +54,13 @@ struct sandbox_status {
  * (the case database's; when it does not exist yet, its nearest existing
  * ancestor, so that it can be created). Landlock's absence is no error; it
  * is told in ret->landlock_abi and ret->landlock_errno.
+ * With log, the kernel logs every refused call (the audit log, or dmesg:
+ * "type=1326 ... syscall=N"): how the allowed set is checked against a run.
  * Returns 0, or a negative errno when no_new_privs or the filter could not
  * be set (then ret->seccomp is false and nothing is restricted but, possibly,
  * no_new_privs).
  */
-int sandbox_enter(const char *write_dir, struct sandbox_status *ret);
+int sandbox_enter(const char *write_dir, bool log, struct sandbox_status *ret);
 
 /*
  * Test hook (HANGANALYZE_SANDBOX_SELFTEST): tries what the sandbox must

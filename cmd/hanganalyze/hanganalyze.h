@@ -25,6 +25,7 @@
 #include "reports/report.h"
 
 struct casedb;
+struct file_case_opened;
 
 /* Exit codes (DESIGN.md, CLI contract). */
 enum {
@@ -114,6 +115,7 @@ struct analysis_options {
 	const char *rule_dirs[32];
 	size_t nrule_dirs;
 	const char *db_path;
+	const struct file_case_opened *opened;	/* called once the cores are open (analyze: its sandbox), or NULL */
 	/* set up by analysis_begin() */
 	struct user_rules *user_rules;
 	struct casedb *db;
