@@ -26,8 +26,10 @@
  *    pwrite64, fsync, fdatasync, ftruncate, fallocate, unlink(at),
  *    mkdir(at), fchown, fchmod; Landlock keeps their writes in write_dir;
  *  - in sanitizer builds only: what LeakSanitizer's exit-time leak check
- *    needs to stop the world (clone, ptrace of its own threads, wait4,
- *    prctl, getppid, sched_getaffinity) — see sandbox.c.
+ *    needs to stop the world (clone, ptrace, wait4, prctl, getppid, kill,
+ *    sched_setaffinity) — see sandbox.c. The filter cannot tell that ptrace
+ *    is aimed at the process's own threads: a sanitizer build is a test
+ *    build, not one to analyze hostile cores with.
  * Everything else fails with EPERM, a write open (without write_dir) with
  * EACCES, an x32 call with EPERM; only a foreign architecture's call
  * (int 0x80) kills the process. Nothing is ever killed on SIGSYS for a
