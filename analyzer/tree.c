@@ -102,10 +102,12 @@ static struct hs_error *move_part(struct model *m, struct model *p, uint32_t pro
 		g->first += toff;
 	}
 	p->groups.len = 0;
-	memcpy(m->modules.items + m->modules.len, p->modules.items, p->modules.len * sizeof(*p->modules.items));
+	if (p->modules.len)	/* (an empty vector's items may be NULL) */
+		memcpy(m->modules.items + m->modules.len, p->modules.items, p->modules.len * sizeof(*p->modules.items));
 	m->modules.len += p->modules.len;
 	p->modules.len = 0;
-	memcpy(m->findings.items + m->findings.len, p->findings.items, p->findings.len * sizeof(*p->findings.items));
+	if (p->findings.len)
+		memcpy(m->findings.items + m->findings.len, p->findings.items, p->findings.len * sizeof(*p->findings.items));
 	m->findings.len += p->findings.len;
 	p->findings.len = 0;
 	move_strings(m, &p->warnings, pp, false);
@@ -374,7 +376,8 @@ static struct hs_error *reorder_findings(struct tree_state *st)
 		else
 			sorted[k++] = m->findings.items[i];
 	}
-	memcpy(m->findings.items, sorted, k * sizeof(*sorted));
+	if (k)
+		memcpy(m->findings.items, sorted, k * sizeof(*sorted));
 	m->findings.len = k;
 	free(sorted);
 	return rules_rank(m);
