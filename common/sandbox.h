@@ -12,7 +12,8 @@
  *  - memory: mmap, munmap, mprotect, mremap, brk, madvise;
  *  - files: read, pread64, readv, write, writev (on any fd already open:
  *    only opens are controlled), open/openat (read-only unless write_dir),
- *    close, fstat, newfstatat, stat, lstat, statx, lseek, getdents(64),
+ *    close, fstat, newfstatat, stat, lstat, statx, lseek, fadvise64 (the
+ *    core reader's readahead hint), getdents(64),
  *    readlink(at), access, faccessat(2), getcwd, fcntl, ioctl TCGETS only
  *    (isatty);
  *  - the process: futex, clock_gettime, gettimeofday, nanosleep,
