@@ -220,7 +220,7 @@ static void open_source(struct source *s, const char *path, const struct analyze
 
 	memset(s, 0, sizeof(*s));
 	s->path = path;
-	if ((err = file_case_analyze(path, opts, NULL, &m, &step)))
+	if ((err = file_case_analyze(path, opts, NULL, NULL, &m, &step)))
 		die_err(err, step == FILE_CASE_READ ? "cannot read core" : "cannot analyze core", path);
 	s->m = m;
 	s->base_hash = m->core->content_hash;

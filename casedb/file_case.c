@@ -41,7 +41,8 @@ fail:
 }
 
 struct hs_error *file_case_analyze(const char *core_path, const struct analyze_options *opts,
-				   struct analyze_stats *stats_ret, struct model **ret, enum file_case_step *step_ret)
+				   const struct file_case_opened *opened, struct analyze_stats *stats_ret,
+				   struct model **ret, enum file_case_step *step_ret)
 {
 	struct elfcore *core;
 	struct hs_error *err;
@@ -52,6 +53,8 @@ struct hs_error *file_case_analyze(const char *core_path, const struct analyze_o
 			*step_ret = FILE_CASE_READ;
 		return err;
 	}
+	if (opened)
+		opened->fn(opened->arg);
 	/* analyze_core takes the core over, on failure too */
 	if ((err = analyze_core(core, opts, stats_ret, ret))) {
 		if (step_ret)
@@ -62,29 +65,57 @@ struct hs_error *file_case_analyze(const char *core_path, const struct analyze_o
 }
 
 struct hs_error *file_case_analyze_tree(const char *const *paths, size_t n, int32_t root_pid,
-					const struct analyze_options *opts, struct model **ret,
-					enum file_case_step *step_ret, size_t *failed_ret)
+					const struct analyze_options *opts, const struct file_case_opened *opened,
+					struct model **ret, enum file_case_step *step_ret, size_t *failed_ret)
 {
+	struct elfcore **cores;
 	struct model **parts;
 	struct hs_error *err = NULL;
+	size_t i;
 
 	*ret = NULL;
 	*failed_ret = n;
 	if (n == 0 || n > TREE_MAX_PARTS)
 		return hs_error_create(HS_ERR_INVALID, "a process tree is 1 to %u cores", TREE_MAX_PARTS);
-	if (!(parts = calloc(n, sizeof(*parts))))
+	cores = calloc(n, sizeof(*cores));
+	parts = calloc(n, sizeof(*parts));
+	if (!cores || !parts) {
+		free(cores);
+		free(parts);
 		return &hs_error_nomem;
-	for (size_t i = 0; i < n; i++)
-		if ((err = file_case_analyze(paths[i], opts, NULL, &parts[i], step_ret))) {
-			*failed_ret = i;
-			for (size_t j = 0; j < i; j++)
-				model_destroy(parts[j]);
-			free(parts);
-			return err;
+	}
+	/* every core is opened before any is analyzed: opened may take away what opening needs */
+	for (i = 0; i < n; i++)
+		if ((err = elfcore_open(paths[i], &cores[i]))) {
+			if (step_ret)
+				*step_ret = FILE_CASE_READ;
+			goto fail;
 		}
+	if (opened)
+		opened->fn(opened->arg);
+	for (i = 0; i < n; i++) {
+		/* analyze_core takes the core over, on failure too */
+		err = analyze_core(cores[i], opts, NULL, &parts[i]);
+		cores[i] = NULL;
+		if (err) {
+			if (step_ret)
+				*step_ret = FILE_CASE_ANALYZE;
+			goto fail;
+		}
+	}
 	if (step_ret)
 		*step_ret = FILE_CASE_ANALYZE;
 	err = tree_merge(parts, paths, n, root_pid, ret);
+	free(cores);
+	free(parts);
+	return err;
+fail:
+	*failed_ret = i;
+	for (size_t j = 0; j < n; j++) {
+		elfcore_destroy(cores[j]);
+		model_destroy(parts[j]);
+	}
+	free(cores);
 	free(parts);
 	return err;
 }

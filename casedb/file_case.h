@@ -45,24 +45,37 @@ struct hs_error *file_case_load_rules(const char *const *dirs, size_t ndirs, boo
 enum file_case_step { FILE_CASE_READ, FILE_CASE_ANALYZE };
 
 /*
- * Opens core_path and analyzes it with opts, each stage timed into
- * *stats_ret when not NULL. On success *ret is the caller's
- * (model_destroy()); on failure *step_ret (when not NULL) says
- * whether the core could not be read or not be analyzed, for the message.
+ * Called once every core is open (a non-seekable zstd core decompressed into
+ * its unnamed temporary file), before any is analyzed: where hanganalyze
+ * enters its sandbox (common/sandbox.h).
  */
-struct hs_error *file_case_analyze(const char *core_path, const struct analyze_options *opts,
-				   struct analyze_stats *stats_ret, struct model **ret, enum file_case_step *step_ret);
+struct file_case_opened {
+	void (*fn)(void *arg);
+	void *arg;
+};
 
 /*
- * A process tree as one case (analyzer/tree.h): opens and analyzes each of
- * paths[0..n) as file_case_analyze() does, then merges them, root_pid's
+ * Opens core_path and analyzes it with opts, each stage timed into
+ * *stats_ret when not NULL; opened (NULL: none) is called in between. On
+ * success *ret is the caller's (model_destroy()); on failure *step_ret (when
+ * not NULL) says whether the core could not be read or not be analyzed, for
+ * the message.
+ */
+struct hs_error *file_case_analyze(const char *core_path, const struct analyze_options *opts,
+				   const struct file_case_opened *opened, struct analyze_stats *stats_ret,
+				   struct model **ret, enum file_case_step *step_ret);
+
+/*
+ * A process tree as one case (analyzer/tree.h): opens every one of
+ * paths[0..n), calls opened (NULL: none), analyzes each as
+ * file_case_analyze() does, then merges them, root_pid's
  * process (0: the one without a parent among them) first. On failure
  * *failed_ret is the index of the core that could not be read or analyzed,
  * or n when merging failed.
  */
 struct hs_error *file_case_analyze_tree(const char *const *paths, size_t n, int32_t root_pid,
-					const struct analyze_options *opts, struct model **ret,
-					enum file_case_step *step_ret, size_t *failed_ret);
+					const struct analyze_options *opts, const struct file_case_opened *opened,
+					struct model **ret, enum file_case_step *step_ret, size_t *failed_ret);
 
 #define FILE_CASE_MAX_REPORTS 8
 

@@ -90,8 +90,8 @@ _hanganalyze()
 
 	if [[ $_ha_cur == -* ]]; then
 		case $sub in
-		"") w="$global $analysis --fail-on= -f -a -e -q -h -V" ;;
-		analyze) w="$analysis --fail-on= --help --version -f -a -e -q -h -V" ;;
+		"") w="$global $analysis --fail-on= --no-sandbox -f -a -e -q -h -V" ;;
+		analyze) w="$analysis --fail-on= --no-sandbox --help --version -f -a -e -q -h -V" ;;
 		queue) w="--all --format= --out= --force --db= --help -f -h" ;;
 		show) w="--format= --db= --help -f -h" ;;
 		triage) w="--status= --note= --ticket= --fixed-in= --db= --help -h" ;;

@@ -18,6 +18,7 @@
 #include "casedb/casedb.h"
 #include "casedb/file_case.h"
 #include "cmd/hanganalyze/hanganalyze.h"
+#include "common/sandbox.h"
 #include "common/strbuf.h"
 #include "common/version.h"
 #include "formats/tree_manifest.h"
@@ -54,6 +55,7 @@ static void usage(FILE *out)
 	      "      --no-db          do not store the case\n"
 	      "  -q, --quiet          do not say on stderr where the case was stored\n"
 	      "      --stats          print bytes read and decompressed from CORE and each stage's time on stderr\n"
+	      "      --no-sandbox     analyze without the sandbox (seccomp, no_new_privs, Landlock; see the README)\n"
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n"
 	      "\n"
@@ -244,10 +246,10 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 		npaths = ndir;
 	}
 	if (npaths == 1 && !dir_paths) {
-		err = file_case_analyze(core_path, &a->model, &stages, &m, &step);
+		err = file_case_analyze(core_path, &a->model, a->opened, &stages, &m, &step);
 	} else {
 		size_t failed;
-		err = file_case_analyze_tree(paths, npaths, root_pid, &a->model, &m, &step, &failed);
+		err = file_case_analyze_tree(paths, npaths, root_pid, &a->model, a->opened, &m, &step, &failed);
 		if (err && failed < npaths)
 			core_path = paths[failed];
 		else if (err) {
@@ -334,17 +336,103 @@ free_paths:
 	return rc;
 }
 
+/* The directory part of path ("." for a bare name), malloc'ed; NULL when out of memory. */
+static char *parent_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	return slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+}
+
+/* What enter_sandbox() does once the cores are open. */
+struct sandbox_plan {
+	bool stats;
+	const char *off;	/* why there is no sandbox, or NULL */
+	char *write_dir;	/* the case database's directory, or NULL: --no-db */
+};
+
+/*
+ * The sandbox (common/sandbox.h) the cores are analyzed in, entered once
+ * they are open (a non-seekable zstd core is decompressed into an unnamed
+ * temporary file first): libdw's debug files are opened later, lazily
+ * while unwinding, and read-only. The case database is opened after the
+ * analysis, as without the sandbox (an unreadable core leaves no database
+ * behind), so a case that is stored keeps SQLite's calls and write opens,
+ * and Landlock (where offered) confines them to the database's directory.
+ * With DEBUGINFOD_URLS set there is no sandbox: libdw's debuginfod client
+ * needs the network and writes its cache.
+ */
+static void enter_sandbox(void *arg)
+{
+	struct sandbox_plan *p = arg;
+	const char *selftest = getenv("HANGANALYZE_SANDBOX_SELFTEST");
+	struct sandbox_status st = { .seccomp = false };
+	int rc;
+
+	if (!p->off) {
+		/* HANGANALYZE_SANDBOX_LOG: the kernel logs the calls refused (a debugging aid, see the README) */
+		if ((rc = sandbox_enter(p->write_dir, getenv("HANGANALYZE_SANDBOX_LOG") != NULL, &st)) < 0)
+			fprintf(stderr, "hanganalyze: warning: cannot enter the sandbox: %s: analyzing unsandboxed\n",
+				strerror(-rc));
+	}
+	if (p->stats && p->off)
+		fprintf(stderr, "hanganalyze: sandbox off: %s\n", p->off);
+	else if (p->stats && st.seccomp && st.landlock_abi)
+		fprintf(stderr, "hanganalyze: sandbox: no_new_privs, seccomp, landlock ABI %d (writable: %s)\n",
+			st.landlock_abi, p->write_dir ? p->write_dir : "nothing");
+	else if (p->stats && st.seccomp)
+		fprintf(stderr, "hanganalyze: sandbox: no_new_privs, seccomp; landlock not in force: %s\n",
+			strerror(st.landlock_errno));
+	/* test hook (tests/integration/run-sandbox.sh): what the sandbox must refuse, tried */
+	if (selftest && *selftest) {
+		int exec_errno, open_errno;
+		sandbox_selftest(selftest, &exec_errno, &open_errno);
+		fprintf(stderr, "hanganalyze: sandbox selftest: execve %s, open for writing %s\n",
+			exec_errno ? strerrorname_np(exec_errno) : "ok", open_errno ? strerrorname_np(open_errno) : "ok");
+	}
+}
+
+/* Decides whether and how enter_sandbox() will sandbox a's analysis; EXIT_DONE or EXIT_INTERNAL. */
+static int plan_sandbox(const struct analysis_options *a, bool no_sandbox, struct sandbox_plan *p)
+{
+	const char *off = getenv("HANGANALYZE_NO_SANDBOX"), *urls = getenv("DEBUGINFOD_URLS");
+	char *db;
+
+	*p = (struct sandbox_plan){ .stats = a->stats };
+	if (no_sandbox)
+		p->off = "--no-sandbox";
+	else if (off && *off && strcmp(off, "0") != 0)
+		p->off = "HANGANALYZE_NO_SANDBOX is set";
+	else if (urls && *urls)
+		p->off = "DEBUGINFOD_URLS is set: debuginfod needs the network";
+	if (p->off || a->no_db)
+		return EXIT_DONE;
+	if (!(db = a->db_path ? strdup(a->db_path) : casedb_default_path()) || !(p->write_dir = parent_dir(db))) {
+		free(db);
+		fputs("hanganalyze: out of memory\n", stderr);
+		return EXIT_INTERNAL;
+	}
+	free(db);
+	return EXIT_DONE;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
 	static const struct option options[] = {
 		ANALYSIS_LONG_OPTIONS,
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct analysis_options a;
 	struct model *m;
+	struct sandbox_plan plan = { .off = NULL };
+	struct file_case_opened opened;
+	bool no_sandbox = false;
 	int fail_on = -1;
 	int opt, rc;
 
@@ -363,6 +451,7 @@ int cmd_analyze(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case OPT_NO_SANDBOX: no_sandbox = true; break;
 		case 'h': usage(stdout); return EXIT_DONE;
 		case 'V': printf("hanganalyze %s\n", HANGSNAP_VERSION_STRING); return EXIT_DONE;
 		default:
@@ -379,10 +468,12 @@ int cmd_analyze(int argc, char **argv)
 			TREE_MAX_PARTS, TREE_MAX_PARTS);
 		return EXIT_USAGE;
 	}
-	if ((rc = analysis_begin(&a)) != EXIT_DONE) {
+	if ((rc = analysis_begin(&a)) != EXIT_DONE || (rc = plan_sandbox(&a, no_sandbox, &plan)) != EXIT_DONE) {
 		analysis_end(&a);
 		return rc;
 	}
+	opened = (struct file_case_opened){ enter_sandbox, &plan };
+	a.opened = &opened;
 	rc = analysis_run_paths(&a, (const char *const *)argv + optind, (size_t)(argc - optind), &m, true);
 	if (rc == EXIT_DONE) {
 		if (fail_on >= 0)
@@ -392,5 +483,6 @@ int cmd_analyze(int argc, char **argv)
 		model_destroy(m);
 	}
 	analysis_end(&a);
+	free(plan.write_dir);
 	return rc;
 }

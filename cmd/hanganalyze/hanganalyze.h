@@ -25,6 +25,7 @@
 #include "reports/report.h"
 
 struct casedb;
+struct file_case_opened;
 
 /* Exit codes (DESIGN.md, CLI contract). */
 enum {
@@ -92,7 +93,7 @@ void queue_row_from_group(struct report_queue_row *r, const struct casedb_group 
 /* ---- the analysis pipeline (analyze, check) ---------------------------- */
 
 enum {
-	OPT_SYSROOT = 256, OPT_NO_INLINE, OPT_NO_DEMANGLE, OPT_NO_RUNTIME, OPT_STATS, OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_FAIL_ON, OPT_DB, OPT_NO_DB,
+	OPT_SYSROOT = 256, OPT_NO_INLINE, OPT_NO_DEMANGLE, OPT_NO_RUNTIME, OPT_STATS, OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_FAIL_ON, OPT_DB, OPT_NO_DB, OPT_NO_SANDBOX,
 	OPT_KNOWN, OPT_STATUS, OPT_NOTE, OPT_TICKET, OPT_FIXED_IN, OPT_ALL,
 };
 
@@ -114,6 +115,7 @@ struct analysis_options {
 	const char *rule_dirs[32];
 	size_t nrule_dirs;
 	const char *db_path;
+	const struct file_case_opened *opened;	/* called once the cores are open (analyze: its sandbox), or NULL */
 	/* set up by analysis_begin() */
 	struct user_rules *user_rules;
 	struct casedb *db;
