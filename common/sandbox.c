@@ -132,6 +132,7 @@ static int landlock_enter(const char *write_dir, int *abi_ret)
 /* ---- seccomp ---- */
 
 /* x32 calls are x86-64 calls with this bit set in the number */
+#if defined(__x86_64__)
 #define X32_SYSCALL_BIT 0x40000000U
 /* opening for anything but reading (O_TMPFILE's own bit: O_DIRECTORY alone is fine) */
 #define OPEN_WRITE_FLAGS (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | 020000000U)
@@ -236,6 +237,16 @@ static int seccomp_enter(bool writing, bool log)
 	return 0;
 }
 
+#else
+/* The allow-list names x86-64 system calls: elsewhere there is no filter (seccomp stays off, --stats says so). */
+static int seccomp_enter(bool store, bool log)
+{
+	(void)store;
+	(void)log;
+	return 1;
+}
+#endif
+
 int sandbox_enter(const char *write_dir, bool log, struct sandbox_status *ret)
 {
 	int rc;
@@ -247,7 +258,7 @@ int sandbox_enter(const char *write_dir, bool log, struct sandbox_status *ret)
 	ret->landlock_errno = rc < 0 ? -rc : 0;
 	if ((rc = seccomp_enter(write_dir != NULL, log)) < 0)
 		return rc;
-	ret->seccomp = true;
+	ret->seccomp = rc == 0;
 	return 0;
 }
 
