@@ -742,7 +742,8 @@ static void collect_locks(pid_t pid, struct hangsnap_context *ctx, bool *nomem)
 					*slot = row.inode;
 				continue;
 			}
-			if (!bsearch(&row.inode, inodes.items, inodes.len, sizeof(*inodes.items), compare_u64) ||
+			if (!inodes.len ||	/* (and then items may be NULL, which bsearch must not get) */
+			    !bsearch(&row.inode, inodes.items, inodes.len, sizeof(*inodes.items), compare_u64) ||
 			    ctx->locks.len >= CONTEXT_MAX_LOCK_ROWS)
 				continue;
 			struct hs_lock_info *l = VEC_PUSH(&ctx->locks);
