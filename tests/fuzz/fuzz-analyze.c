@@ -26,35 +26,12 @@
 
 #include "analyzer/analyze.h"
 #include "common/strbuf.h"
+#include "tests/fuzz/fuzz-input.h"
 #include "formats/elfcore_reader.h"
 #include "reports/format.h"
 #include "reports/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzz-analyze: %s: %s\n", what, strerror(errno));
-	abort();
-}
-
-static int input_fd(const uint8_t *data, size_t size)
-{
-	int fd = memfd_create("fuzz-analyze", MFD_CLOEXEC);
-	size_t done = 0;
-
-	if (fd < 0)
-		die("memfd_create");
-	while (done < size) {
-		ssize_t n = write(fd, data + done, size - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("write to memfd");
-		done += (size_t)n;
-	}
-	return fd;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -65,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int fd;
 
 	unsetenv("DEBUGINFOD_URLS");
-	fd = input_fd(data, size);
+	fd = fuzz_input_fd("fuzz-analyze", data, size);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if ((err = elfcore_open(path, &core))) {
 		hs_error_destroy(err);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "common/strbuf.h"
+#include "tests/fuzz/fuzz-input.h"
 #include "formats/elfcore_reader.h"
 #include "formats/hangsnap_notes.h"
 
@@ -35,31 +36,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_MAX_THREADS 64u
 #define FUZZ_MAX_SEGMENTS 64u
 #define FUZZ_READ_LEN 512u
-
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzz-core: %s: %s\n", what, strerror(errno));
-	abort();
-}
-
-/* A memfd holding exactly data; returns its fd. */
-static int input_fd(const uint8_t *data, size_t size)
-{
-	int fd = memfd_create("fuzz-core", MFD_CLOEXEC);
-	size_t done = 0;
-
-	if (fd < 0)
-		die("memfd_create");
-	while (done < size) {
-		ssize_t n = write(fd, data + done, size - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("write to memfd");
-		done += (size_t)n;
-	}
-	return fd;
-}
 
 /* Touches every byte of s so that ASan sees a bad string. */
 static size_t touch_string(const char *s)
@@ -121,7 +97,7 @@ static void fuzz_core_file(const uint8_t *data, size_t size)
 	char path[64];
 	struct elfcore *core = NULL;
 	struct hs_error *err;
-	int fd = input_fd(data, size);
+	int fd = fuzz_input_fd("fuzz-core", data, size);
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	err = elfcore_open(path, &core);
