@@ -299,52 +299,36 @@ static void add_tree_finding(struct tree_state *st, const struct thread *t, cons
 {
 	struct model *m = st->m;
 	struct rule_context *rc = &st->rc;
+	const struct process_part *q = &m->procs.items[e->to];
 	const struct finding *qtop;
 	struct finding *f;
-	size_t fi, qtop_index;
+	size_t fi;
 	char label[64];
 
 	if (st->top[e->to] < 0)
 		return;
-	qtop_index = (size_t)st->top[e->to];
 	rc->rule = e->kind == EDGE_CHILD ? "child-wait" : "process-wait";
-	if (!(f = rule_add(rc, m->findings.items[qtop_index].severity)))
+	if (!(f = rule_add(rc, m->findings.items[st->top[e->to]].severity)))
 		return;
+	/* only rule_add() moves the findings: from here on f and qtop stay put */
 	fi = (size_t)(f - m->findings.items);
-	qtop = &m->findings.items[qtop_index];	/* rule_add may have moved the array */
+	qtop = &m->findings.items[st->top[e->to]];
 	rc->sb.len = 0;
-	if (!strbuf_appendf(&rc->sb, "%s ", rule_label(rc, t, label, sizeof(label))) || !append_relation(&rc->sb, m, t, e) ||
-	    !strbuf_appendf(&rc->sb, ", where %s", qtop->summary ? qtop->summary : "it is stuck")) {
+	if (!strbuf_appendf(&rc->sb, "%s ", rule_label(rc, t, label, sizeof(label))) || !append_relation(&rc->sb, m, t, e)) {
 		rc->err = &hs_error_nomem;
 		return;
 	}
-	{
-		char *summary = strdup(rc->sb.buf);
-		if (!summary) {
-			rc->err = &hs_error_nomem;
-			return;
-		}
-		f = &m->findings.items[fi];
-		f->summary = summary;
-	}
+	finding_set_summary(rc, f, "%s, where %s", rc->sb.buf, qtop->summary ? qtop->summary : "it is stuck");
 	finding_add_thread(rc, f, t->tid);
 	for (size_t i = 0; i < qtop->threads.len; i++)
-		finding_add_thread(rc, &m->findings.items[fi], qtop->threads.items[i]);
-	f = &m->findings.items[fi];
+		finding_add_thread(rc, f, qtop->threads.items[i]);
 	finding_thread_evidence(rc, f, t);
-	{
-		const struct process_part *q = &m->procs.items[e->to];
-		f = &m->findings.items[fi];
-		finding_add_evidence(rc, f, "pid %d (%s), child of %d: %zu thread(s); its own finding: [%s] %s", (int)q->pid,
-				     q->comm, (int)q->ppid, q->count, severity_name(qtop->severity), qtop->rule);
-	}
-	for (size_t i = 0; i < qtop->evidence.len; i++) {
-		f = &m->findings.items[fi];
-		finding_add_evidence(rc, f, "%s", m->findings.items[qtop_index].evidence.items[i]);
-	}
-	f = &m->findings.items[fi];
-	if (m->findings.items[qtop_index].hint)
-		finding_set_hint(rc, f, "%s", m->findings.items[qtop_index].hint);
+	finding_add_evidence(rc, f, "pid %d (%s), child of %d: %zu thread(s); its own finding: [%s] %s", (int)q->pid,
+			     q->comm, (int)q->ppid, q->count, severity_name(qtop->severity), qtop->rule);
+	for (size_t i = 0; i < qtop->evidence.len; i++)
+		finding_add_evidence(rc, f, "%s", qtop->evidence.items[i]);
+	if (qtop->hint)
+		finding_set_hint(rc, f, "%s", qtop->hint);
 	/* this process is now stuck because of the other: its top finding is this one */
 	if (st->top[t->proc] < 0 || m->findings.items[st->top[t->proc]].severity <= f->severity)
 		st->top[t->proc] = (ssize_t)fi;

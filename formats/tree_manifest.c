@@ -168,7 +168,7 @@ struct hs_error *tree_manifest_format(const struct tree_manifest *m, char **ret,
 	return NULL;
 }
 
-static char *join_path(const char *dir, const char *name)
+char *tree_manifest_path(const char *dir, const char *name)
 {
 	char *path;
 	size_t n = strlen(dir);
@@ -180,7 +180,7 @@ static char *join_path(const char *dir, const char *name)
 
 struct hs_error *tree_manifest_read(const char *dir, struct tree_manifest *ret)
 {
-	char *path = join_path(dir, TREE_MANIFEST_NAME), *buf = NULL;
+	char *path = tree_manifest_path(dir, TREE_MANIFEST_NAME), *buf = NULL;
 	struct hs_error *err = NULL;
 	size_t len = 0;
 	ssize_t r;
@@ -228,7 +228,7 @@ struct hs_error *tree_manifest_write(const char *dir, const struct tree_manifest
 
 	if ((err = tree_manifest_format(m, &text, &len)))
 		return err;
-	if (!(path = join_path(dir, TREE_MANIFEST_NAME)) || !(tmp = join_path(dir, "." TREE_MANIFEST_NAME ".tmp"))) {
+	if (!(path = tree_manifest_path(dir, TREE_MANIFEST_NAME)) || !(tmp = tree_manifest_path(dir, "." TREE_MANIFEST_NAME ".tmp"))) {
 		err = &hs_error_nomem;
 		goto out;
 	}

@@ -53,6 +53,9 @@ struct tree_manifest {
 /* Is name a valid CORE field (see above), not "-"? */
 bool tree_manifest_valid_name(const char *name);
 
+/* DIR/NAME as a new string (one '/' between them), or NULL when memory runs out. */
+char *tree_manifest_path(const char *dir, const char *name);
+
 /* Parses buf (len bytes, need not be NUL-terminated) into *ret. HS_ERR_FORMAT names the line that is wrong. */
 struct hs_error *tree_manifest_parse(const char *buf, size_t len, struct tree_manifest *ret);
 

@@ -183,13 +183,12 @@ static int read_tree_dir(const char *dir, char ***paths_ret, size_t *n_ret, int3
 		return EXIT_INTERNAL;
 	}
 	for (size_t i = 0; i < tm->n; i++) {
-		size_t len = strlen(dir);
 		if (!tm->procs[i].core[0]) {
 			fprintf(stderr, "hanganalyze: warning: pid %d of the tree in '%s' was not snapshotted\n",
 				(int)tm->procs[i].pid, dir);
 			continue;
 		}
-		if (asprintf(&paths[n], "%s%s%s", dir, len && dir[len - 1] == '/' ? "" : "/", tm->procs[i].core) < 0) {
+		if (!(paths[n] = tree_manifest_path(dir, tm->procs[i].core))) {
 			for (size_t j = 0; j < n; j++)
 				free(paths[j]);
 			free(paths);

@@ -42,16 +42,6 @@ static uint64_t ticks_to_ns(uint64_t ticks)
 	return ticks / tck * 1000000000u + ticks % tck * 1000000000u / tck;
 }
 
-static char *join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir);
-	char *path;
-
-	if (asprintf(&path, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name) < 0)
-		return NULL;
-	return path;
-}
-
 /*
  * DIR, made ready: created 0700 when missing (*created_ret), refused with
  * EXIT_OUTPUT when it is not a directory or already holds a tree (unless
@@ -59,7 +49,7 @@ static char *join(const char *dir, const char *name)
  */
 static int prepare_dir(const struct options *opts, const char *dir, bool *created_ret)
 {
-	char *manifest = join(dir, TREE_MANIFEST_NAME);
+	char *manifest = tree_manifest_path(dir, TREE_MANIFEST_NAME);
 	struct stat st;
 	int rc = -1;
 
@@ -128,7 +118,7 @@ static int write_manifest(const struct options *opts, const char *dir, const str
 	struct hs_error *err;
 
 	if (opts->force) {
-		char *old = join(dir, TREE_MANIFEST_NAME);
+		char *old = tree_manifest_path(dir, TREE_MANIFEST_NAME);
 		if (!old)
 			return fail(&hs_error_nomem, EXIT_INTERNAL);
 		if (unlink(old) != 0 && errno != ENOENT) {
