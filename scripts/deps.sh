@@ -6,7 +6,7 @@ packages="build-essential cmake pkg-config libdw-dev libelf-dev libzstd-dev libs
           elfutils gdb strace zstd clang procps util-linux time
           python3 python3-jsonschema libc6-dbg
           chromium fonts-dejavu-core libclang-rt-14-dev rustc
-          man-db groff-base ruby default-jdk-headless nodejs debootstrap"
+          man-db groff-base ruby default-jdk-headless nodejs debootstrap debuginfod"
 missing=""
 for p in $packages; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -15,6 +15,7 @@
  * is a mistyped subcommand and a usage error.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -59,6 +60,26 @@ static bool names_a_core(const char *word)
 	return strchr(word, '/') || stat(word, &st) == 0;
 }
 
+/*
+ * libdebuginfod waits 90 s for a server's first byte, per lookup, and
+ * retries: a server that accepts and never answers would hold an analysis
+ * for minutes. Unless the user chose otherwise, a lookup gives up after
+ * HS_DEBUGINFOD_TIMEOUT s without data and is not retried; the downloads
+ * are cached where libdebuginfod puts them ($XDG_CACHE_HOME/debuginfod_client).
+ */
+#define HS_DEBUGINFOD_TIMEOUT "5"
+#define HS_DEBUGINFOD_RETRY_LIMIT "0"
+
+static void debuginfod_defaults(void)
+{
+	const char *urls = getenv("DEBUGINFOD_URLS");
+
+	if (!urls || !*urls)
+		return;
+	setenv("DEBUGINFOD_TIMEOUT", HS_DEBUGINFOD_TIMEOUT, 0);
+	setenv("DEBUGINFOD_RETRY_LIMIT", HS_DEBUGINFOD_RETRY_LIMIT, 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct global_options g = { 0 };
@@ -67,6 +88,7 @@ int main(int argc, char **argv)
 	bool help = false, version = false;
 	int i;
 
+	debuginfod_defaults();
 	/*
 	 * The global options, up to the first word. Anything else that starts
 	 * with '-' is an analyze option: the default subcommand's command line.
