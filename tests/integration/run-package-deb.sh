@@ -146,15 +146,19 @@ cp "$SAMPLES/$SAMPLE" "$ROOT/tmp/$SAMPLE"
 cat >"$ROOT/tmp/demo.sh" <<EOF
 set -eu
 export DEBIAN_FRONTEND=noninteractive PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8
-apt-get update -qq
-# Depends and Recommends (man-db) from the archive
-apt-get install -y -qq /tmp/$(basename "$DEB") >/tmp/apt.log 2>&1 || { cat /tmp/apt.log; exit 10; }
+# Depends and Recommends (man-db) from the archive; a second try for a mirror's hiccup
+for try in 1 2; do
+	apt-get update -qq >/tmp/apt.log 2>&1 &&
+		apt-get install -y -qq /tmp/$(basename "$DEB") >>/tmp/apt.log 2>&1 && break
+	[ \$try = 2 ] && { cat /tmp/apt.log; exit 10; }
+	sleep 5
+done
 dpkg -s hanganalyze | sed -n 's/^Status: /status: /p'
 echo "hangsnap: \$(command -v hangsnap)"
 echo "hanganalyze: \$(command -v hanganalyze)"
 hanganalyze --version
 /tmp/$SAMPLE >/tmp/sample.out 2>&1 &
-for _ in \$(seq 100); do grep -q '^ready' /tmp/sample.out && break; sleep 0.1; done
+for _ in \$(seq 300); do grep -q '^ready' /tmp/sample.out && break; sleep 0.1; done
 grep '^ready' /tmp/sample.out || { cat /tmp/sample.out; exit 11; }
 pid=\$(awk '/^ready/ {print \$2; exit}' /tmp/sample.out)
 hangsnap -q -o /tmp/demo.hang.zst "\$pid" || exit 12
