@@ -110,7 +110,30 @@ _hanganalyze()
 		((${#cores[@]})) && { COMPREPLY+=("${cores[@]}"); compopt -o filenames 2>/dev/null; }
 		;;
 	analyze | check) _ha_cores ;;
+	show) COMPREPLY=($(compgen -W "$(_ha_db_words ids)" -- "$_ha_cur")) ;;
+	triage) COMPREPLY=($(compgen -W "$(_ha_db_words)" -- "$_ha_cur")) ;;
 	*) ;;
 	esac
+}
+
+# The signatures in the database the line names with --db (else the
+# default one), and with an argument the latest case id of each too: what
+# show and triage take. Asks hanganalyze itself, for 2 s at most; says
+# nothing when there is no database.
+_ha_db_words() {
+	local db="" i out
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		--db)
+			db=${COMP_WORDS[i + 1]}
+			[[ $db == = ]] && db=${COMP_WORDS[i + 2]}
+			;;
+		--db=*) db=${COMP_WORDS[i]#--db=} ;;
+		esac
+	done
+	# never create a database by completing: only one that is there
+	[[ -f ${db:-${HANGANALYZE_DB:-${XDG_DATA_HOME:-$HOME/.local/share}/hanganalyze/cases.db}} ]] || return 0
+	out=$(timeout 2 "${COMP_WORDS[0]}" ${db:+--db "$db"} queue --all --format=json 2>/dev/null </dev/null) || return 0
+	sed -n -e 's/^ *"signature": "\([0-9a-f]*\)".*/\1/p' ${1:+-e 's/^ *"latest_case": \([0-9]*\).*/\1/p'} <<<"$out"
 }
 complete -F _hanganalyze hanganalyze
