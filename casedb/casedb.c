@@ -1,826 +1,105 @@
-/* See casedb.h. */
+/*
+ * The front of the case database (casedb.h): picks the backend by what
+ * --db names (a path: SQLite; a libpq connection string: PostgreSQL),
+ * turns a model into the rows of a case, and keeps a case that cannot reach
+ * the server in a local SQLite spool until the server takes it.
+ */
 #include "casedb/casedb.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zstd.h>
 
 #include "analyzer/names.h"
+#include "casedb/backend.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 
-/* "HSNP": tells our databases from other SQLite files */
-#define CASEDB_APPLICATION_ID 0x48534e50
 #define REPORT_MAX (256u << 20)
+/* how long a store keeps trying an unreachable server before it spools the case */
+#define RETRY_BUDGET_MS 3000
+#define PUSH_BATCH 64
 
 struct casedb {
-	sqlite3 *db;
-	char *path;
+	const struct casedb_backend *be;
+	void *impl;			/* NULL: the server was unreachable at open (analyze spools) */
+	struct hs_error *open_err;	/* why impl is NULL */
+	char *spec, *display;
+	bool server;
+	char *spool_path;		/* the server's spool file, NULL for SQLite */
 };
 
-/* ---- schema ----------------------------------------------------------- */
+/* ---- small things ---------------------------------------------------- */
 
-/* migrations[i] takes a database from user_version i to i + 1. Never edit one; append. */
-static const char *const migrations[] = {
-	/* 1: the case database */
-	"CREATE TABLE signatures ("
-	"  id INTEGER PRIMARY KEY,"
-	"  hash TEXT NOT NULL UNIQUE,"
-	"  version INTEGER NOT NULL,"
-	"  rule TEXT NOT NULL,"
-	"  text TEXT NOT NULL,"
-	"  frames TEXT NOT NULL,"
-	"  severity INTEGER NOT NULL,"
-	"  summary TEXT NOT NULL,"
-	"  status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'triaged', 'fixed', 'ignored', 'regressed')),"
-	"  note TEXT, ticket TEXT, fixed_in TEXT,"
-	"  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
-	"  count INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE signature_hosts ("
-	"  signature_id INTEGER NOT NULL REFERENCES signatures(id),"
-	"  host TEXT NOT NULL,"
-	"  PRIMARY KEY (signature_id, host)) WITHOUT ROWID;"
-	"CREATE TABLE cases ("
-	"  id INTEGER PRIMARY KEY,"
-	"  core_hash TEXT NOT NULL UNIQUE,"
-	"  core_path TEXT NOT NULL,"
-	"  signature_id INTEGER REFERENCES signatures(id),"
-	"  pid INTEGER, comm TEXT, exe TEXT, build_id TEXT, cmdline TEXT, host TEXT,"
-	"  captured_ns INTEGER, frozen_ns INTEGER, analyzed_ns INTEGER NOT NULL,"
-	"  nthreads INTEGER NOT NULL);"
-	"CREATE INDEX cases_signature ON cases(signature_id);"
-	"CREATE TABLE reports ("
-	"  case_id INTEGER NOT NULL REFERENCES cases(id),"
-	"  format TEXT NOT NULL,"
-	"  size INTEGER NOT NULL,"
-	"  data BLOB NOT NULL,"
-	"  PRIMARY KEY (case_id, format)) WITHOUT ROWID;"
-	"CREATE TABLE threads ("
-	"  case_id INTEGER NOT NULL REFERENCES cases(id),"
-	"  tid INTEGER NOT NULL, name TEXT, state TEXT, syscall TEXT, wait_kind TEXT, waits_for INTEGER,"
-	"  PRIMARY KEY (case_id, tid)) WITHOUT ROWID;"
-	"CREATE TABLE frames ("
-	"  case_id INTEGER NOT NULL REFERENCES cases(id),"
-	"  tid INTEGER NOT NULL, idx INTEGER NOT NULL,"
-	"  pc INTEGER, function TEXT, offset INTEGER, module TEXT, file TEXT, line INTEGER, inlined INTEGER, how TEXT,"
-	"  PRIMARY KEY (case_id, tid, idx)) WITHOUT ROWID;"
-	"CREATE TABLE findings ("
-	"  case_id INTEGER NOT NULL REFERENCES cases(id),"
-	"  idx INTEGER NOT NULL, rule TEXT NOT NULL, severity INTEGER NOT NULL, summary TEXT NOT NULL, hint TEXT,"
-	"  threads TEXT NOT NULL,"
-	"  PRIMARY KEY (case_id, idx)) WITHOUT ROWID;",
-	/* 2: a log of triage decisions, and the queue's filter */
-	"CREATE TABLE triage_log ("
-	"  id INTEGER PRIMARY KEY,"
-	"  signature_id INTEGER NOT NULL REFERENCES signatures(id),"
-	"  at_ns INTEGER NOT NULL, status TEXT NOT NULL, note TEXT, ticket TEXT, fixed_in TEXT);"
-	"CREATE INDEX signatures_status ON signatures(status);",
-};
-
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CASEDB_SCHEMA_VERSION, "one migration per version");
-
-/* ---- errors and statements ---------------------------------------------- */
-
-/* sqlite's error, converted once: "cannot WHAT in 'PATH': MESSAGE". */
-static struct hs_error *sqlite_error(struct casedb *db, const char *what)
+void casedb_record_deinit(struct casedb_record *r)
 {
-	int code = sqlite3_extended_errcode(db->db);
-
-	if (code == SQLITE_NOMEM)
-		return &hs_error_nomem;
-	return hs_error_create(code == SQLITE_NOTADB || code == SQLITE_CORRUPT ? HS_ERR_FORMAT : HS_ERR_OS,
-			       "cannot %s in '%s': %s", what, db->path, sqlite3_errmsg(db->db));
+	for (size_t i = 0; i < r->owned.len; i++)
+		free(r->owned.items[i]);
+	VEC_DEINIT(&r->owned);
+	VEC_DEINIT(&r->reports);
+	VEC_DEINIT(&r->threads);
+	VEC_DEINIT(&r->frames);
+	VEC_DEINIT(&r->findings);
 }
 
-static struct hs_error *prepare(struct casedb *db, const char *sql, sqlite3_stmt **ret)
+void *casedb_record_keep(struct casedb_record *r, const void *data, size_t n)
 {
-	if (sqlite3_prepare_v2(db->db, sql, -1, ret, NULL) != SQLITE_OK)
-		return sqlite_error(db, "prepare a statement");
-	return NULL;
-}
+	char *p = malloc(n + 1);
+	void **slot;
 
-/* Runs a statement without results or parameters. */
-static struct hs_error *exec1(struct casedb *db, const char *sql, const char *what)
-{
-	sqlite3_stmt *st;
-	struct hs_error *err;
-	int rc;
-
-	if ((err = prepare(db, sql, &st)))
-		return err;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	err = rc == SQLITE_DONE ? NULL : sqlite_error(db, what);
-	sqlite3_finalize(st);
-	return err;
-}
-
-/*
- * Ends a failed transaction. Its own failure (a full disk may fail it too)
- * adds nothing to the error that got us here, and sqlite rolls back on
- * close or the next open anyway.
- */
-static void roll_back(struct casedb *db)
-{
-	hs_error_destroy(exec1(db, "ROLLBACK", "roll back"));
-}
-
-/* Runs several statements (schema scripts of ours only, never user input). */
-static struct hs_error *exec_script(struct casedb *db, const char *sql, const char *what)
-{
-	const char *tail = sql;
-
-	while (tail && *tail) {
-		sqlite3_stmt *st;
-		int rc;
-
-		if (sqlite3_prepare_v2(db->db, tail, -1, &st, &tail) != SQLITE_OK)
-			return sqlite_error(db, what);
-		if (!st)
-			break;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			;
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			return sqlite_error(db, what);
-	}
-	return NULL;
-}
-
-static struct hs_error *query_int(struct casedb *db, const char *sql, int64_t *ret)
-{
-	sqlite3_stmt *st;
-	struct hs_error *err;
-
-	if ((err = prepare(db, sql, &st)))
-		return err;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*ret = sqlite3_column_int64(st, 0);
-	else
-		err = sqlite_error(db, "read the schema version");
-	sqlite3_finalize(st);
-	return err;
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-static void bind_nonempty(sqlite3_stmt *st, int i, const char *s)
-{
-	bind_text(st, i, s && *s ? s : NULL);
-}
-
-/*
- * Reading columns. The file is input like a core: anyone with the file
- * can edit it (a hand-made "fix", a half-restored backup), so a NULL where
- * the schema says NOT NULL, or a value of the wrong type, is a damaged
- * database (HS_ERR_FORMAT, exit 3), never a NULL pointer taken for "out of
- * memory" or a string printed as "(null)".
- */
-static struct hs_error *damaged(struct casedb *db, const char *fmt, const char *column, const char *type)
-{
-	char what[128];
-
-	snprintf(what, sizeof(what), fmt, column, type);
-	return hs_error_create(HS_ERR_FORMAT, "database '%s' is damaged: %s", db->path, what);
-}
-
-static const char *column_type_name(int type)
-{
-	switch (type) {
-	case SQLITE_INTEGER: return "an integer";
-	case SQLITE_FLOAT: return "a real";
-	case SQLITE_TEXT: return "text";
-	case SQLITE_BLOB: return "a blob";
-	default: return "NULL";
-	}
-}
-
-/* Column i as a new string in *ret; NULL when the column is NULL and may be (else damage). */
-static struct hs_error *column_text(struct casedb *db, sqlite3_stmt *st, int i, const char *column, bool nullable,
-				    char **ret)
-{
-	int type = sqlite3_column_type(st, i);
-	const unsigned char *s;
-
-	*ret = NULL;
-	if (type == SQLITE_NULL)
-		return nullable ? NULL : damaged(db, "%s is NULL", column, NULL);
-	if (type != SQLITE_TEXT)
-		return damaged(db, "%s is %s, not text", column, column_type_name(type));
-	if (!(s = sqlite3_column_text(st, i)) || !(*ret = strdup((const char *)s)))
-		return &hs_error_nomem;
-	return NULL;
-}
-
-/* Column i as an integer in *ret; 0 when the column is NULL and may be (else damage). */
-static struct hs_error *column_int(struct casedb *db, sqlite3_stmt *st, int i, const char *column, bool nullable,
-				   int64_t *ret)
-{
-	int type = sqlite3_column_type(st, i);
-
-	*ret = 0;
-	if (type == SQLITE_NULL)
-		return nullable ? NULL : damaged(db, "%s is NULL", column, NULL);
-	if (type != SQLITE_INTEGER)
-		return damaged(db, "%s is %s, not an integer", column, column_type_name(type));
-	*ret = sqlite3_column_int64(st, i);
-	return NULL;
-}
-
-/* ---- open ------------------------------------------------------------- */
-
-char *casedb_default_path(void)
-{
-	const char *env = getenv("HANGANALYZE_DB"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	char *path;
-
-	if (env && *env)
-		return strdup(env);
-	if (xdg && *xdg)
-		return asprintf(&path, "%s/hanganalyze/cases.db", xdg) < 0 ? NULL : path;
-	return asprintf(&path, "%s/.local/share/hanganalyze/cases.db", home && *home ? home : ".") < 0 ? NULL : path;
-}
-
-/* mkdir -p for the directory part of path, 0700. */
-static struct hs_error *make_parent_dirs(const char *path)
-{
-	char *copy = strdup(path), *p;
-
-	if (!copy)
-		return &hs_error_nomem;
-	for (p = copy + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
-			struct hs_error *err = hs_error_errno(errno, "cannot create directory '%s'", copy);
-			free(copy);
-			return err;
-		}
-		*p = '/';
-	}
-	free(copy);
-	return NULL;
-}
-
-/*
- * Creates an empty database file 0600 unless something is there (a symlink
- * too: O_EXCL never follows one); *created_ret says whether this call made it.
- */
-static struct hs_error *create_file(const char *path, bool *created_ret)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-
-	*created_ret = fd >= 0;
-	if (fd >= 0) {
-		close(fd);
+	if (!p)
+		return NULL;
+	if (!(slot = VEC_PUSH(&r->owned))) {
+		free(p);
 		return NULL;
 	}
-	if (errno == EEXIST)
-		return NULL;
-	return hs_error_errno(errno, "cannot create database '%s'", path);
+	if (n && data)
+		memcpy(p, data, n);
+	p[n] = '\0';
+	*slot = p;
+	return p;
 }
 
-/*
- * What ssh asks of a key file, asked of the database before sqlite opens
- * it: the final component is not a symlink (symlinks above it are the
- * user's layout — a symlinked /home — and are followed), it is a regular
- * file, owned by the effective uid, and not writable by group or others:
- * whoever can write the file decides what `show --format=html` prints and
- * which cases CI takes as known. Refusals are HS_ERR_FORMAT (exit 3), as for
- * a foreign database, and name the fix. On success *fd_ret is an O_PATH
- * descriptor of the file checked, for same_file() once sqlite has opened it.
- */
-static struct hs_error *check_file(const char *path, int *fd_ret)
+bool casedb_valid_prefix(const char *prefix)
 {
-	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	struct hs_error *err = NULL;
+	size_t n = strlen(prefix);
 
-	*fd_ret = -1;
-	if (fd < 0)
-		return hs_error_errno(errno, "cannot open database '%s'", path);
-	if (fstat(fd, &st) != 0)
-		err = hs_error_errno(errno, "cannot open database '%s'", path);
-	else if (S_ISLNK(st.st_mode))
-		err = hs_error_create(HS_ERR_FORMAT, "refusing database '%s': it is a symbolic link (give the path it points to)",
-				      path);
-	else if (!S_ISREG(st.st_mode))
-		err = hs_error_create(HS_ERR_FORMAT, "refusing database '%s': not a regular file", path);
-	else if (st.st_uid != geteuid())
-		err = hs_error_create(HS_ERR_FORMAT, "refusing database '%s': owned by uid %u, not by uid %u (chown %u '%s')",
-				      path, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), path);
-	else if (st.st_mode & (S_IWGRP | S_IWOTH))
-		err = hs_error_create(HS_ERR_FORMAT, "refusing database '%s': writable by group or others (chmod go-w '%s')",
-				      path, path);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	*fd_ret = fd;
-	return NULL;
+	if (n < 4 || n > 16)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((prefix[i] >= '0' && prefix[i] <= '9') || (prefix[i] >= 'a' && prefix[i] <= 'f')))
+			return false;
+	return true;
 }
 
-/* Whether path still names the file fd was opened on (not swapped between the check and sqlite's open). */
-static bool same_file(int fd, const char *path)
-{
-	struct stat a, b;
-
-	return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
-/* Removes the file create_file() made, if it is still empty: a failed first open leaves nothing behind. */
-static void remove_created(const char *path, int fd)
-{
-	struct stat st;
-
-	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 && (fd < 0 || same_file(fd, path)))
-		unlink(path);
-}
-
-/* Refuses what is not ours to change: a newer schema, another application's database. */
-static struct hs_error *check_version(struct casedb *db, int64_t version, int64_t app, int64_t tables)
-{
-	/* we only ever set 0..CASEDB_SCHEMA_VERSION; below that it would index the migrations */
-	if (version < 0)
-		return hs_error_create(HS_ERR_FORMAT, "database '%s' is damaged: schema version %lld", db->path,
-				       (long long)version);
-	if (version > CASEDB_SCHEMA_VERSION)
-		return hs_error_create(HS_ERR_FORMAT,
-				       "database '%s' has schema version %lld, newer than this hanganalyze's %d: "
-				       "use a newer hanganalyze (the database was not modified)",
-				       db->path, (long long)version, CASEDB_SCHEMA_VERSION);
-	if ((version > 0 && app != CASEDB_APPLICATION_ID) || (version == 0 && tables > 0))
-		return hs_error_create(HS_ERR_FORMAT, "'%s' is an SQLite database but not a hanganalyze case database",
-				       db->path);
-	return NULL;
-}
-
-static struct hs_error *migrate(struct casedb *db, int target)
+struct hs_error *casedb_unreachable_error(const char *fmt, ...)
 {
 	struct hs_error *err;
-	int64_t version = 0, app = 0, tables = 0;
-	char sql[64];
+	va_list ap;
+	char *msg;
+	int n;
 
-	if ((err = query_int(db, "PRAGMA user_version", &version)) || (err = query_int(db, "PRAGMA application_id", &app)))
-		return err;
-	/* an empty file may be getting its schema from another process right now: decide under the lock */
-	if (version != 0 && (err = check_version(db, version, app, 0)))
-		return err;
-	if (version >= target)
-		return NULL;
-	/* one writer migrates; the others wait on the lock and then find nothing to do */
-	if ((err = exec1(db, "BEGIN IMMEDIATE", "lock the database for a schema upgrade")))
-		return err;
-	if ((err = query_int(db, "PRAGMA user_version", &version)) || (err = query_int(db, "PRAGMA application_id", &app)) ||
-	    (err = query_int(db, "SELECT count(*) FROM sqlite_schema", &tables)) ||
-	    (err = check_version(db, version, app, tables)))
-		goto rollback;
-	if (version >= target) {
-		roll_back(db);
-		return NULL;
-	}
-	for (; version < target; version++)
-		if ((err = exec_script(db, migrations[version], "upgrade the schema")))
-			goto rollback;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", target);
-	if ((err = exec1(db, sql, "set the schema version")))
-		goto rollback;
-	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", CASEDB_APPLICATION_ID);
-	if ((err = exec1(db, sql, "set the application id")) || (err = exec1(db, "COMMIT", "commit the schema upgrade")))
-		goto rollback;
-	return NULL;
-rollback:
-	roll_back(db);
-	return err;
-}
-
-static struct hs_error *open_at(const char *path, bool create, int target, struct casedb **ret)
-{
-	struct casedb *db = calloc(1, sizeof(*db));
-	struct hs_error *err;
-	bool created = false;
-	int fd = -1;
-
-	if (!db || !(db->path = strdup(path))) {
-		free(db);
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
 		return &hs_error_nomem;
-	}
-	if ((create && ((err = make_parent_dirs(path)) || (err = create_file(path, &created)))) ||
-	    (err = check_file(path, &fd)))
-		goto fail;
-	/*
-	 * Not SQLITE_OPEN_NOFOLLOW: it refuses a symlink anywhere in the path,
-	 * parent directories too. check_file() looked at the last component;
-	 * same_file() makes sure sqlite opened what was checked.
-	 */
-	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		err = db->db ? sqlite_error(db, "open the database") : &hs_error_nomem;
-		goto fail;
-	}
-	if (!same_file(fd, path)) {
-		err = hs_error_create(HS_ERR_FORMAT, "refusing database '%s': it was replaced while being opened", path);
-		goto fail;
-	}
-	sqlite3_extended_result_codes(db->db, 1);
-	sqlite3_busy_timeout(db->db, CASEDB_BUSY_TIMEOUT_MS);
-	/* the version check comes before anything that writes (WAL mode writes the header) */
-	if ((err = migrate(db, target)) || (err = exec1(db, "PRAGMA journal_mode = WAL", "enable WAL")) ||
-	    (err = exec1(db, "PRAGMA synchronous = NORMAL", "set synchronous")) ||
-	    (err = exec1(db, "PRAGMA foreign_keys = ON", "enable foreign keys")))
-		goto fail;
-	close(fd);
-	*ret = db;
-	return NULL;
-fail:
-	casedb_close(db);
-	if (created)
-		remove_created(path, fd);
-	if (fd >= 0)
-		close(fd);
+	err = hs_error_create(HS_ERR_OS, "%s", msg);
+	free(msg);
+	if (err != &hs_error_nomem)
+		err->errnum = ENOTCONN;
 	return err;
 }
 
-struct hs_error *casedb_open(const char *path, bool create, struct casedb **ret)
+bool casedb_is_unreachable(const struct hs_error *err)
 {
-	return open_at(path, create, CASEDB_SCHEMA_VERSION, ret);
-}
-
-struct hs_error *casedb_create_at_version(const char *path, int version)
-{
-	struct casedb *db;
-	struct hs_error *err;
-
-	if (version < 1 || version > CASEDB_SCHEMA_VERSION)
-		return hs_error_create(HS_ERR_INVALID, "no schema version %d", version);
-	if ((err = open_at(path, true, version, &db)))
-		return err;
-	casedb_close(db);
-	return NULL;
-}
-
-void casedb_close(struct casedb *db)
-{
-	if (!db)
-		return;
-	sqlite3_close_v2(db->db);
-	free(db->path);
-	free(db);
-}
-
-/* ---- store ------------------------------------------------------------ */
-
-static struct hs_error *step_done(struct casedb *db, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? NULL : sqlite_error(db, what);
-}
-
-static struct hs_error *store_reports(struct casedb *db, int64_t case_id, const struct casedb_report *reports,
-				      size_t n)
-{
-	sqlite3_stmt *st;
-	struct hs_error *err;
-
-	if ((err = prepare(db, "INSERT INTO reports (case_id, format, size, data) VALUES (?, ?, ?, ?)", &st)))
-		return err;
-	for (size_t i = 0; i < n && !err; i++) {
-		size_t bound = ZSTD_compressBound(reports[i].len), clen;
-		void *buf = malloc(bound ? bound : 1);
-
-		if (!buf) {
-			err = &hs_error_nomem;
-			break;
-		}
-		clen = ZSTD_compress(buf, bound, reports[i].data, reports[i].len, 3);
-		if (ZSTD_isError(clen)) {
-			free(buf);
-			err = hs_error_create(HS_ERR_INTERNAL, "cannot compress a report: %s", ZSTD_getErrorName(clen));
-			break;
-		}
-		sqlite3_bind_int64(st, 1, case_id);
-		bind_text(st, 2, reports[i].format);
-		sqlite3_bind_int64(st, 3, (int64_t)reports[i].len);
-		sqlite3_bind_blob(st, 4, buf, (int)clen, SQLITE_TRANSIENT);
-		err = step_done(db, st, "store a report");
-		free(buf);
-	}
-	sqlite3_finalize(st);
-	return err;
-}
-
-static struct hs_error *store_threads(struct casedb *db, int64_t case_id, const struct model *m)
-{
-	sqlite3_stmt *th = NULL, *fr = NULL;
-	struct hs_error *err;
-	char state[2] = { 0 };
-
-	if ((err = prepare(db, "INSERT OR IGNORE INTO threads (case_id, tid, name, state, syscall, wait_kind, waits_for) "
-			       "VALUES (?, ?, ?, ?, ?, ?, ?)", &th)) ||
-	    (err = prepare(db, "INSERT OR IGNORE INTO frames (case_id, tid, idx, pc, function, offset, module, file, line, "
-			       "inlined, how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &fr)))
-		goto out;
-	for (size_t i = 0; i < m->threads.len && !err; i++) {
-		const struct thread *t = &m->threads.items[i];
-		static const char *const hows[] = { "initial", "cfi", "frame_pointer", "inline" };
-
-		state[0] = t->state;
-		sqlite3_bind_int64(th, 1, case_id);
-		sqlite3_bind_int(th, 2, t->tid);
-		bind_text(th, 3, t->name);
-		bind_nonempty(th, 4, state);
-		bind_text(th, 5, t->syscall.text);
-		bind_text(th, 6, wait_kind_name(t->blocked.kind));
-		if (t->waits_for)
-			sqlite3_bind_int(th, 7, t->waits_for);
-		if ((err = step_done(db, th, "store a thread")))
-			break;
-		for (size_t k = 0; k < t->frames.len && !err; k++) {
-			const struct frame *f = &t->frames.items[k];
-			sqlite3_bind_int64(fr, 1, case_id);
-			sqlite3_bind_int(fr, 2, t->tid);
-			sqlite3_bind_int(fr, 3, (int)k);
-			sqlite3_bind_int64(fr, 4, (int64_t)f->pc);
-			bind_text(fr, 5, f->function);
-			sqlite3_bind_int64(fr, 6, (int64_t)f->offset);
-			bind_text(fr, 7, f->module);
-			bind_text(fr, 8, f->file);
-			sqlite3_bind_int(fr, 9, f->line);
-			sqlite3_bind_int(fr, 10, f->inlined);
-			bind_text(fr, 11, (unsigned)f->how < 4 ? hows[f->how] : "?");
-			err = step_done(db, fr, "store a frame");
-		}
-	}
-out:
-	sqlite3_finalize(th);
-	sqlite3_finalize(fr);
-	return err;
-}
-
-static struct hs_error *store_findings(struct casedb *db, int64_t case_id, const struct model *m)
-{
-	sqlite3_stmt *st;
-	struct hs_error *err;
-	struct strbuf tids;
-
-	if ((err = prepare(db, "INSERT INTO findings (case_id, idx, rule, severity, summary, hint, threads) "
-			       "VALUES (?, ?, ?, ?, ?, ?, ?)", &st)))
-		return err;
-	strbuf_init(&tids);
-	for (size_t i = 0; i < m->findings.len && !err; i++) {
-		const struct finding *f = &m->findings.items[i];
-		tids.len = 0;
-		for (size_t k = 0; k < f->threads.len; k++)
-			if (!strbuf_appendf(&tids, "%s%d", k ? " " : "", f->threads.items[k]))
-				err = &hs_error_nomem;
-		if (err)
-			break;
-		sqlite3_bind_int64(st, 1, case_id);
-		sqlite3_bind_int(st, 2, (int)i);
-		bind_text(st, 3, f->rule);
-		sqlite3_bind_int(st, 4, (int)f->severity);
-		bind_text(st, 5, f->summary ? f->summary : "");
-		bind_text(st, 6, f->hint);
-		bind_text(st, 7, tids.buf ? tids.buf : "");
-		err = step_done(db, st, "store a finding");
-	}
-	strbuf_deinit(&tids);
-	sqlite3_finalize(st);
-	return err;
-}
-
-/* Adds the case to its signature's group: creates it, counts it, regresses a fixed one. */
-static struct hs_error *store_signature(struct casedb *db, int64_t case_id, const struct model *m, int64_t seen_ns,
-					struct casedb_stored *ret)
-{
-	const struct signature *sig = &m->signature;
-	const struct finding *top = &m->findings.items[0];
-	sqlite3_stmt *st = NULL;
-	struct hs_error *err;
-	int64_t sig_id = 0;
-	char old[16] = "";
-
-	if ((err = prepare(db, "SELECT id, status FROM signatures WHERE hash = ?", &st)))
-		return err;
-	bind_text(st, 1, sig->hash);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		char *status;
-
-		sig_id = sqlite3_column_int64(st, 0);
-		if ((err = column_text(db, st, 1, "signatures.status", false, &status))) {
-			sqlite3_finalize(st);
-			return err;
-		}
-		snprintf(old, sizeof(old), "%s", status);
-		free(status);
-	}
-	sqlite3_finalize(st);
-	if (sig_id == 0) {
-		if ((err = prepare(db, "INSERT INTO signatures (hash, version, rule, text, frames, severity, summary, "
-				       "first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", &st)))
-			return err;
-		bind_text(st, 1, sig->hash);
-		sqlite3_bind_int(st, 2, sig->version);
-		bind_text(st, 3, sig->rule);
-		bind_text(st, 4, sig->text);
-		bind_text(st, 5, sig->frames ? sig->frames : "");
-		sqlite3_bind_int(st, 6, (int)top->severity);
-		bind_text(st, 7, top->summary ? top->summary : "");
-		sqlite3_bind_int64(st, 8, seen_ns);
-		sqlite3_bind_int64(st, 9, seen_ns);
-		err = step_done(db, st, "store a signature");
-		sqlite3_finalize(st);
-		if (err)
-			return err;
-		sig_id = sqlite3_last_insert_rowid(db->db);
-		snprintf(ret->status, sizeof(ret->status), "new");
-	} else {
-		ret->regressed = strcmp(old, "fixed") == 0;
-		if ((err = prepare(db, "UPDATE signatures SET count = count + 1, severity = max(severity, ?), summary = ?, "
-				       "first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), "
-				       "status = CASE status WHEN 'fixed' THEN 'regressed' ELSE status END WHERE id = ?", &st)))
-			return err;
-		sqlite3_bind_int(st, 1, (int)top->severity);
-		bind_text(st, 2, top->summary ? top->summary : "");
-		sqlite3_bind_int64(st, 3, seen_ns);
-		sqlite3_bind_int64(st, 4, seen_ns);
-		sqlite3_bind_int64(st, 5, sig_id);
-		err = step_done(db, st, "update a signature");
-		sqlite3_finalize(st);
-		if (err)
-			return err;
-		snprintf(ret->status, sizeof(ret->status), "%s", ret->regressed ? "regressed" : old);
-		if (ret->regressed) {
-			if ((err = prepare(db, "INSERT INTO triage_log (signature_id, at_ns, status, note) VALUES (?, ?, "
-					       "'regressed', 'seen again in case ' || ?)", &st)))
-				return err;
-			sqlite3_bind_int64(st, 1, sig_id);
-			sqlite3_bind_int64(st, 2, (int64_t)hs_now_real_ns());
-			sqlite3_bind_int64(st, 3, case_id);
-			err = step_done(db, st, "log a regression");
-			sqlite3_finalize(st);
-			if (err)
-				return err;
-		}
-	}
-	if (m->host) {
-		if ((err = prepare(db, "INSERT OR IGNORE INTO signature_hosts (signature_id, host) VALUES (?, ?)", &st)))
-			return err;
-		sqlite3_bind_int64(st, 1, sig_id);
-		bind_text(st, 2, m->host);
-		err = step_done(db, st, "store a host");
-		sqlite3_finalize(st);
-		if (err)
-			return err;
-	}
-	if ((err = prepare(db, "UPDATE cases SET signature_id = ? WHERE id = ?", &st)))
-		return err;
-	sqlite3_bind_int64(st, 1, sig_id);
-	sqlite3_bind_int64(st, 2, case_id);
-	err = step_done(db, st, "link a case to its signature");
-	sqlite3_finalize(st);
-	if (err)
-		return err;
-	if ((err = prepare(db, "SELECT count FROM signatures WHERE id = ?", &st)))
-		return err;
-	sqlite3_bind_int64(st, 1, sig_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		ret->count = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return NULL;
-}
-
-struct hs_error *casedb_store(struct casedb *db, const struct model *m, const char *core_path,
-			      const struct casedb_report *reports, size_t nreports, struct casedb_stored *ret)
-{
-	sqlite3_stmt *st = NULL;
-	struct hs_error *err;
-	char hash[17];
-	int64_t now = (int64_t)hs_now_real_ns(), seen = m->captured_real_ns ? (int64_t)m->captured_real_ns : now;
-
-	memset(ret, 0, sizeof(*ret));
-	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)model_content_hash(m));
-	if ((err = exec1(db, "BEGIN IMMEDIATE", "start a transaction")))
-		return err;
-	if ((err = prepare(db, "INSERT INTO cases (core_hash, core_path, pid, comm, exe, build_id, cmdline, host, "
-			       "captured_ns, frozen_ns, analyzed_ns, nthreads) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-			       "ON CONFLICT (core_hash) DO NOTHING", &st)))
-		goto rollback;
-	bind_text(st, 1, hash);
-	bind_text(st, 2, core_path);
-	sqlite3_bind_int(st, 3, m->pid);
-	bind_text(st, 4, m->comm);
-	bind_text(st, 5, m->exe);
-	bind_text(st, 6, m->build_id);
-	bind_text(st, 7, m->cmdline);
-	bind_text(st, 8, m->host);
-	if (m->captured_real_ns)
-		sqlite3_bind_int64(st, 9, (int64_t)m->captured_real_ns);
-	if (m->producer == PRODUCER_HANGSNAP)
-		sqlite3_bind_int64(st, 10, (int64_t)m->freeze_ns);
-	sqlite3_bind_int64(st, 11, now);
-	sqlite3_bind_int64(st, 12, (int64_t)m->threads.len);
-	err = step_done(db, st, "store a case");
-	sqlite3_finalize(st);
-	st = NULL;
-	if (err)
-		goto rollback;
-	if (sqlite3_changes(db->db) == 0) {
-		/* the same core again: report the stored case */
-		ret->existed = true;
-		if ((err = prepare(db, "SELECT c.id, coalesce(s.status, ''), coalesce(s.count, 0) FROM cases c "
-				       "LEFT JOIN signatures s ON s.id = c.signature_id WHERE c.core_hash = ?", &st)))
-			goto rollback;
-		bind_text(st, 1, hash);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			const unsigned char *status = sqlite3_column_text(st, 1);
-
-			ret->case_id = sqlite3_column_int64(st, 0);
-			snprintf(ret->status, sizeof(ret->status), "%s", status ? (const char *)status : "");
-			ret->count = sqlite3_column_int64(st, 2);
-		}
-		sqlite3_finalize(st);
-		return exec1(db, "COMMIT", "commit");
-	}
-	ret->case_id = sqlite3_last_insert_rowid(db->db);
-	if ((err = store_reports(db, ret->case_id, reports, nreports)) || (err = store_threads(db, ret->case_id, m)) ||
-	    (err = store_findings(db, ret->case_id, m)) ||
-	    (m->signature.hash && (err = store_signature(db, ret->case_id, m, seen, ret))) ||
-	    (err = exec1(db, "COMMIT", "commit the case")))
-		goto rollback;
-	return NULL;
-rollback:
-	roll_back(db);
-	return err;
-}
-
-/* ---- queries ---------------------------------------------------------- */
-
-#define GROUP_COLUMNS                                                                                             \
-	"s.id, s.hash, s.rule, s.summary, s.status, s.note, s.ticket, s.fixed_in, s.text, s.severity, s.count, "  \
-	"s.first_seen, s.last_seen, "                                                                             \
-	"(SELECT group_concat(host, ', ') FROM signature_hosts h WHERE h.signature_id = s.id), "                  \
-	"(SELECT max(id) FROM cases c WHERE c.signature_id = s.id)"
-
-static struct hs_error *read_group(struct casedb *db, sqlite3_stmt *st, struct casedb_group *g)
-{
-	struct hs_error *err;
-	int64_t severity;
-
-	if ((err = column_int(db, st, 0, "signatures.id", false, &g->id)) ||
-	    (err = column_text(db, st, 1, "signatures.hash", false, &g->hash)) ||
-	    (err = column_text(db, st, 2, "signatures.rule", false, &g->rule)) ||
-	    (err = column_text(db, st, 3, "signatures.summary", false, &g->summary)) ||
-	    (err = column_text(db, st, 4, "signatures.status", false, &g->status)) ||
-	    (err = column_text(db, st, 5, "signatures.note", true, &g->note)) ||
-	    (err = column_text(db, st, 6, "signatures.ticket", true, &g->ticket)) ||
-	    (err = column_text(db, st, 7, "signatures.fixed_in", true, &g->fixed_in)) ||
-	    (err = column_text(db, st, 8, "signatures.text", false, &g->text)) ||
-	    (err = column_int(db, st, 9, "signatures.severity", false, &severity)) ||
-	    (err = column_int(db, st, 10, "signatures.count", false, &g->count)) ||
-	    (err = column_int(db, st, 11, "signatures.first_seen", false, &g->first_seen)) ||
-	    (err = column_int(db, st, 12, "signatures.last_seen", false, &g->last_seen)) ||
-	    (err = column_text(db, st, 13, "signature_hosts.host", true, &g->hosts)) ||
-	    (err = column_int(db, st, 14, "cases.id", true, &g->latest_case)))
-		return err;
-	/* enum severity is small; severity_name() shows anything else as "?" */
-	g->severity = severity < 0 || severity > 1000 ? -1 : (int)severity;
-	return NULL;
-}
-
-/* Appends the rows of st to ret; on failure ret is left empty. */
-static struct hs_error *read_groups(struct casedb *db, sqlite3_stmt *st, struct casedb_group_list *ret)
-{
-	struct hs_error *err = NULL;
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct casedb_group *g = VEC_PUSH(ret);
-		if (!g)
-			err = &hs_error_nomem;
-		else
-			err = read_group(db, st, g);
-		if (err)
-			break;
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = sqlite_error(db, "read the signatures");
-	if (err)
-		casedb_group_list_deinit(ret);
-	return err;
+	return err && err->kind == HS_ERR_OS && err->errnum == ENOTCONN;
 }
 
 void casedb_group_list_deinit(struct casedb_group_list *l)
@@ -840,51 +119,458 @@ void casedb_group_list_deinit(struct casedb_group_list *l)
 	VEC_DEINIT(l);
 }
 
-struct hs_error *casedb_queue(struct casedb *db, bool all, struct casedb_group_list *ret)
+char *casedb_default_path(void)
 {
-	sqlite3_stmt *st;
+	const char *env = getenv("HANGANALYZE_DB"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	char *path;
+
+	if (env && *env)
+		return strdup(env);
+	if (xdg && *xdg)
+		return asprintf(&path, "%s/hanganalyze/cases.db", xdg) < 0 ? NULL : path;
+	return asprintf(&path, "%s/.local/share/hanganalyze/cases.db", home && *home ? home : ".") < 0 ? NULL : path;
+}
+
+bool casedb_is_server(const char *spec)
+{
+	return casedb_pg_is_conninfo(spec);
+}
+
+/* ${XDG_STATE_HOME:-~/.local/state}/hanganalyze/spool/<hash of the server's name>.db */
+static char *spool_path(const char *display)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	unsigned long long h = (unsigned long long)hs_fnv1a(display, strlen(display), 0xcbf29ce484222325ull);
+	char *path;
+	int n;
+
+	if (xdg && *xdg)
+		n = asprintf(&path, "%s/hanganalyze/spool/%016llx.db", xdg, h);
+	else
+		n = asprintf(&path, "%s/.local/state/hanganalyze/spool/%016llx.db", home && *home ? home : ".", h);
+	return n < 0 ? NULL : path;
+}
+
+/* ---- open and close -------------------------------------------------- */
+
+static struct hs_error *open_version(const char *spec, bool create, int version, struct casedb **ret)
+{
+	struct casedb *db = calloc(1, sizeof(*db));
 	struct hs_error *err;
 
-	if ((err = prepare(db, "SELECT " GROUP_COLUMNS " FROM signatures s WHERE ? OR s.status NOT IN ('fixed', 'ignored') "
-			       "ORDER BY CASE s.status WHEN 'regressed' THEN 0 WHEN 'new' THEN 1 WHEN 'triaged' THEN 2 "
-			       "ELSE 3 END, s.severity DESC, s.count DESC, s.last_seen DESC, s.id", &st)))
+	if (!db)
+		return &hs_error_nomem;
+	db->server = casedb_is_server(spec);
+	db->be = db->server ? &casedb_pg_backend : &casedb_sqlite_backend;
+	if (!(db->spec = strdup(spec)) || !(db->display = db->server ? casedb_pg_display(spec) : strdup(spec)) ||
+	    (db->server && !(db->spool_path = spool_path(db->display)))) {
+		casedb_close(db);
+		return &hs_error_nomem;
+	}
+	if ((err = db->be->open(db->spec, db->display, create, version, &db->impl))) {
+		/* an ingest (create) goes on without the server: its case will wait in the spool */
+		if (!(create && db->server && casedb_is_unreachable(err) && version == CASEDB_SCHEMA_VERSION)) {
+			casedb_close(db);
+			return err;
+		}
+		db->impl = NULL;
+		db->open_err = err;
+	}
+	*ret = db;
+	return NULL;
+}
+
+struct hs_error *casedb_open(const char *spec, bool create, struct casedb **ret)
+{
+	return open_version(spec, create, CASEDB_SCHEMA_VERSION, ret);
+}
+
+struct hs_error *casedb_create_at_version(const char *spec, int version)
+{
+	struct casedb *db;
+	struct hs_error *err;
+
+	if (version < 1 || version > CASEDB_SCHEMA_VERSION)
+		return hs_error_create(HS_ERR_INVALID, "no schema version %d", version);
+	if ((err = open_version(spec, true, version, &db)))
 		return err;
-	sqlite3_bind_int(st, 1, all);
-	err = read_groups(db, st, ret);
-	sqlite3_finalize(st);
+	casedb_close(db);
+	return NULL;
+}
+
+void casedb_close(struct casedb *db)
+{
+	if (!db)
+		return;
+	if (db->impl)
+		db->be->close(db->impl);
+	hs_error_destroy(db->open_err);
+	free(db->spec);
+	free(db->display);
+	free(db->spool_path);
+	free(db);
+}
+
+const char *casedb_name(const struct casedb *db)
+{
+	return db->display;
+}
+
+const char *casedb_spool_path(const struct casedb *db)
+{
+	return db->spool_path;
+}
+
+/* The server's connection, or why there is none. */
+static struct hs_error *connected(struct casedb *db)
+{
+	if (db->impl)
+		return NULL;
+	return hs_error_create(db->open_err ? db->open_err->kind : HS_ERR_OS, "%s",
+			       db->open_err ? hs_error_message(db->open_err) : "no connection");
+}
+
+/* ---- store ------------------------------------------------------------ */
+
+static const char *const frame_hows[] = { "initial", "cfi", "frame_pointer", "inline" };
+
+/* The rows of m's case; strings point into m, compressed reports into r->owned. */
+static struct hs_error *record_from_model(const struct model *m, const char *core_path,
+					  const struct casedb_report *reports, size_t nreports, struct casedb_record *r)
+{
+	int64_t now = (int64_t)hs_now_real_ns();
+	struct strbuf tids;
+
+	snprintf(r->core_hash, sizeof(r->core_hash), "%016llx", (unsigned long long)model_content_hash(m));
+	r->core_path = core_path;
+	r->pid = m->pid;
+	r->comm = m->comm;
+	r->exe = m->exe;
+	r->build_id = m->build_id;
+	r->cmdline = m->cmdline;
+	r->host = m->host;
+	r->has_captured = m->captured_real_ns != 0;
+	r->captured_ns = (int64_t)m->captured_real_ns;
+	r->has_frozen = m->producer == PRODUCER_HANGSNAP;
+	r->frozen_ns = (int64_t)m->freeze_ns;
+	r->analyzed_ns = now;
+	r->nthreads = (int64_t)m->threads.len;
+	r->seen_ns = r->has_captured ? r->captured_ns : now;
+	for (size_t i = 0; i < nreports; i++) {
+		struct casedb_rec_report *p = VEC_PUSH(&r->reports);
+		size_t bound = ZSTD_compressBound(reports[i].len), clen;
+		void *buf;
+
+		if (!p || !(buf = casedb_record_keep(r, NULL, bound)))
+			return &hs_error_nomem;
+		clen = ZSTD_compress(buf, bound, reports[i].data, reports[i].len, 3);
+		if (ZSTD_isError(clen))
+			return hs_error_create(HS_ERR_INTERNAL, "cannot compress a report: %s", ZSTD_getErrorName(clen));
+		*p = (struct casedb_rec_report){ reports[i].format, (int64_t)reports[i].len, buf, clen };
+	}
+	for (size_t i = 0; i < m->threads.len; i++) {
+		const struct thread *t = &m->threads.items[i];
+		struct casedb_rec_thread *rt;
+		bool dup = false;
+
+		/* a tid is one thread of a case: the first of a repeated tid (a damaged core) is kept */
+		for (size_t k = 0; k < r->threads.len && !dup; k++)
+			dup = r->threads.items[k].tid == t->tid;
+		if (dup)
+			continue;
+		if (!(rt = VEC_PUSH(&r->threads)))
+			return &hs_error_nomem;
+		*rt = (struct casedb_rec_thread){
+			.tid = t->tid, .name = t->name, .syscall = t->syscall.text,
+			.wait_kind = wait_kind_name(t->blocked.kind), .waits_for = t->waits_for,
+		};
+		if (t->state && !(rt->state = casedb_record_keep(r, &t->state, 1)))
+			return &hs_error_nomem;
+		for (size_t k = 0; k < t->frames.len; k++) {
+			const struct frame *f = &t->frames.items[k];
+			struct casedb_rec_frame *rf = VEC_PUSH(&r->frames);
+
+			if (!rf)
+				return &hs_error_nomem;
+			*rf = (struct casedb_rec_frame){
+				.tid = t->tid, .idx = (int64_t)k, .pc = (int64_t)f->pc, .offset = (int64_t)f->offset,
+				.line = f->line, .inlined = f->inlined, .function = f->function, .module = f->module,
+				.file = f->file, .how = (unsigned)f->how < 4 ? frame_hows[f->how] : "?",
+			};
+		}
+	}
+	strbuf_init(&tids);
+	for (size_t i = 0; i < m->findings.len; i++) {
+		const struct finding *f = &m->findings.items[i];
+		struct casedb_rec_finding *rf = VEC_PUSH(&r->findings);
+		const char *list;
+
+		tids.len = 0;
+		for (size_t k = 0; k < f->threads.len && rf; k++)
+			if (!strbuf_appendf(&tids, "%s%d", k ? " " : "", f->threads.items[k]))
+				rf = NULL;
+		if (!rf || !(list = casedb_record_keep(r, tids.buf ? tids.buf : "", tids.len))) {
+			strbuf_deinit(&tids);
+			return &hs_error_nomem;
+		}
+		*rf = (struct casedb_rec_finding){
+			.idx = (int64_t)i, .severity = f->severity, .rule = f->rule, .summary = f->summary ? f->summary : "",
+			.hint = f->hint, .threads = list,
+		};
+	}
+	strbuf_deinit(&tids);
+	if (m->signature.hash && m->findings.len > 0) {
+		const struct finding *top = &m->findings.items[0];
+
+		r->sig_hash = m->signature.hash;
+		r->sig_version = m->signature.version;
+		r->sig_rule = m->signature.rule;
+		r->sig_text = m->signature.text;
+		r->sig_frames = m->signature.frames ? m->signature.frames : "";
+		r->sig_severity = top->severity;
+		r->sig_summary = top->summary ? top->summary : "";
+	}
+	return NULL;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* Reconnects to the server: NULL once connected. */
+static struct hs_error *reconnect(struct casedb *db)
+{
+	struct hs_error *err;
+
+	if (db->impl) {
+		db->be->close(db->impl);
+		db->impl = NULL;
+	}
+	if ((err = db->be->open(db->spec, db->display, true, CASEDB_SCHEMA_VERSION, &db->impl))) {
+		db->impl = NULL;
+		return err;
+	}
+	hs_error_destroy(db->open_err);
+	db->open_err = NULL;
+	return NULL;
+}
+
+/* Stores r on the server, retrying an unreachable one for a while; the last error otherwise. */
+static struct hs_error *store_retrying(struct casedb *db, const struct casedb_record *r, struct casedb_stored *ret)
+{
+	struct hs_error *err = NULL;
+	long waited = 0, step = 100;
+
+	for (;;) {
+		if (db->impl) {
+			memset(ret, 0, sizeof(*ret));
+			err = db->be->store(db->impl, r, ret);
+		} else if (!(err = reconnect(db))) {
+			continue;
+		}
+		if (!err || !db->server || !casedb_is_unreachable(err) || waited >= RETRY_BUDGET_MS)
+			return err;
+		hs_error_destroy(err);
+		sleep_ms(step);
+		waited += step;
+		step = step * 2 > 1000 ? 1000 : step * 2;
+		if (db->impl) {
+			db->be->close(db->impl);
+			db->impl = NULL;
+		}
+	}
+}
+
+/* Opens the spool (the server's pending cases), creating it when create. *ret NULL: there is none. */
+static struct hs_error *open_spool(struct casedb *db, bool create, void **ret)
+{
+	struct stat st;
+
+	*ret = NULL;
+	if (!create && lstat(db->spool_path, &st) != 0)
+		return NULL;
+	return casedb_sqlite_backend.open(db->spool_path, db->spool_path, create, CASEDB_SCHEMA_VERSION, ret);
+}
+
+/* Sends the spooled cases to the server, each exactly once: the server dedups, the spool forgets after commit. */
+static struct hs_error *drain(struct casedb *db, int64_t *sent, int64_t *left)
+{
+	void *spool;
+	struct hs_error *err;
+	int64_t ids[PUSH_BATCH], after = 0;
+	size_t n;
+
+	*sent = *left = 0;
+	if ((err = open_spool(db, false, &spool)) || !spool)
+		return err;
+	do {
+		if ((err = casedb_sqlite_backend.case_ids(spool, after, PUSH_BATCH, ids, &n)))
+			break;
+		for (size_t i = 0; i < n && !err; i++) {
+			struct casedb_record r = { 0 };
+			struct casedb_stored stored = { 0 };
+
+			after = ids[i];
+			if ((err = casedb_sqlite_backend.load(spool, ids[i], &r)))
+				break;
+			err = db->impl ? db->be->store(db->impl, &r, &stored) : connected(db);
+			casedb_record_deinit(&r);
+			if (!err && !(err = casedb_sqlite_backend.forget(spool, ids[i])))
+				(*sent)++;
+		}
+	} while (!err && n == PUSH_BATCH);
+	if (err) {
+		int64_t rest = 0;
+
+		/* count what stays behind for the message */
+		after = 0;
+		for (;;) {
+			struct hs_error *e = casedb_sqlite_backend.case_ids(spool, after, PUSH_BATCH, ids, &n);
+			if (e) {
+				hs_error_destroy(e);
+				break;
+			}
+			rest += (int64_t)n;
+			if (n < PUSH_BATCH)
+				break;
+			after = ids[n - 1];
+		}
+		*left = rest;
+	}
+	casedb_sqlite_backend.close(spool);
 	return err;
 }
 
-static bool valid_prefix(const char *prefix)
+struct hs_error *casedb_store(struct casedb *db, const struct model *m, const char *core_path,
+			      const struct casedb_report *reports, size_t nreports, struct casedb_stored *ret)
 {
-	size_t n = strlen(prefix);
+	struct casedb_record r = { 0 };
+	struct hs_error *err;
 
-	if (n < 4 || n > 16)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((prefix[i] >= '0' && prefix[i] <= '9') || (prefix[i] >= 'a' && prefix[i] <= 'f')))
-			return false;
-	return true;
+	memset(ret, 0, sizeof(*ret));
+	if ((err = record_from_model(m, core_path, reports, nreports, &r))) {
+		casedb_record_deinit(&r);
+		return err;
+	}
+	err = store_retrying(db, &r, ret);
+	if (err && db->server && casedb_is_unreachable(err)) {
+		void *spool;
+		struct hs_error *serr;
+
+		/* the server stays away: the case waits in the spool, and the caller says so */
+		if (!(serr = open_spool(db, true, &spool))) {
+			memset(ret, 0, sizeof(*ret));
+			serr = casedb_sqlite_backend.store(spool, &r, ret);
+			casedb_sqlite_backend.close(spool);
+		}
+		if (!serr) {
+			ret->spooled = true;
+			snprintf(ret->why, sizeof(ret->why), "%s", hs_error_message(err));
+			hs_error_destroy(err);
+			err = NULL;
+		} else {
+			hs_error_destroy(serr);
+		}
+	} else if (!err && db->server) {
+		struct hs_error *derr = drain(db, &ret->pushed, &ret->push_left);
+
+		/* the case is stored; a spool that cannot be sent now is sent by the next one */
+		hs_error_destroy(derr);
+	}
+	casedb_record_deinit(&r);
+	return err;
+}
+
+struct hs_error *casedb_push(struct casedb *db, int64_t *sent, int64_t *left)
+{
+	struct hs_error *err;
+
+	*sent = *left = 0;
+	if (!db->server)
+		return hs_error_create(HS_ERR_INVALID, "'%s' is not a database server: there is nothing to push to it",
+				       db->display);
+	if ((err = connected(db)))
+		return err;
+	return drain(db, sent, left);
+}
+
+struct hs_error *casedb_copy(const char *from, struct casedb *to, struct casedb_copied *ret)
+{
+	struct casedb_group_list groups = VEC_INIT;
+	struct hs_error *err;
+	int64_t ids[PUSH_BATCH], after = 0;
+	void *src;
+	size_t n;
+
+	memset(ret, 0, sizeof(*ret));
+	if (casedb_is_server(from))
+		return hs_error_create(HS_ERR_INVALID, "copy --from takes an SQLite case database file, not a server");
+	if ((err = connected(to)))
+		return err;
+	if ((err = casedb_sqlite_backend.open(from, from, false, CASEDB_SCHEMA_VERSION, &src)))
+		return err;
+	do {
+		if ((err = casedb_sqlite_backend.case_ids(src, after, PUSH_BATCH, ids, &n)))
+			break;
+		for (size_t i = 0; i < n && !err; i++) {
+			struct casedb_record r = { 0 };
+			struct casedb_stored stored = { 0 };
+
+			after = ids[i];
+			if ((err = casedb_sqlite_backend.load(src, ids[i], &r)))
+				break;
+			err = to->be->store(to->impl, &r, &stored);
+			casedb_record_deinit(&r);
+			if (!err)
+				(*(stored.existed ? &ret->existed : &ret->copied))++;
+		}
+	} while (!err && n == PUSH_BATCH);
+	/* triage decisions come along where the destination has made none */
+	if (!err && !(err = casedb_sqlite_backend.queue(src, true, &groups))) {
+		for (size_t i = 0; i < groups.len && !err; i++) {
+			const struct casedb_group *g = &groups.items[i];
+			struct casedb_group_list dest = VEC_INIT;
+
+			if (strcmp(g->status, "new") == 0)
+				continue;
+			if (!(err = to->be->find_group(to->impl, g->hash, &dest)) && dest.len == 1 &&
+			    strcmp(dest.items[0].status, "new") == 0 &&
+			    !(err = to->be->set_status(to->impl, dest.items[0].id, g->status, g->note, g->ticket, g->fixed_in)))
+				ret->triaged++;
+			casedb_group_list_deinit(&dest);
+		}
+		casedb_group_list_deinit(&groups);
+	}
+	casedb_sqlite_backend.close(src);
+	return err;
+}
+
+/* ---- queries ---------------------------------------------------------- */
+
+struct hs_error *casedb_queue(struct casedb *db, bool all, struct casedb_group_list *ret)
+{
+	struct hs_error *err;
+
+	if ((err = connected(db)))
+		return err;
+	return db->be->queue(db->impl, all, ret);
 }
 
 struct hs_error *casedb_find_group(struct casedb *db, const char *prefix, struct casedb_group_list *ret)
 {
-	sqlite3_stmt *st;
 	struct hs_error *err;
-	char pattern[20];
 
-	if (!valid_prefix(prefix))
+	if (!casedb_valid_prefix(prefix))
 		return hs_error_create(HS_ERR_INVALID, "'%s' is not a signature: give 4 to 16 lowercase hex digits", prefix);
-	/* a GLOB on a checked hex prefix (no wildcards of the user's) is an index range; LIKE would scan */
-	snprintf(pattern, sizeof(pattern), "%s*", prefix);
-	if ((err = prepare(db, "SELECT " GROUP_COLUMNS " FROM signatures s WHERE s.hash GLOB ? ORDER BY s.hash LIMIT 2", &st)))
+	if ((err = connected(db)) || (err = db->be->find_group(db->impl, prefix, ret)))
 		return err;
-	bind_text(st, 1, pattern);
-	err = read_groups(db, st, ret);
-	sqlite3_finalize(st);
-	if (!err && ret->len == 0)
-		err = hs_error_create(HS_ERR_INVALID, "no signature '%s' in '%s'", prefix, db->path);
-	else if (!err && ret->len > 1)
+	if (ret->len == 0)
+		err = hs_error_create(HS_ERR_INVALID, "no signature '%s' in '%s'", prefix, db->display);
+	else if (ret->len > 1)
 		err = hs_error_create(HS_ERR_INVALID, "signature prefix '%s' is ambiguous: %s, %s, ...", prefix,
 				      ret->items[0].hash, ret->items[1].hash);
 	return err;
@@ -893,39 +579,28 @@ struct hs_error *casedb_find_group(struct casedb *db, const char *prefix, struct
 struct hs_error *casedb_case_report(struct casedb *db, int64_t id, const char *format, char **data_ret,
 				    size_t *len_ret)
 {
-	sqlite3_stmt *st;
 	struct hs_error *err;
+	bool found;
 	int64_t size;
-	const void *blob;
-	int blen;
+	void *blob = NULL;
+	size_t blen = 0, n;
 	char *out;
-	size_t n;
 
-	if ((err = prepare(db, "SELECT size, data FROM reports WHERE case_id = ? AND format = ?", &st)))
+	if ((err = connected(db)) || (err = db->be->case_report(db->impl, id, format, &found, &size, &blob, &blen)))
 		return err;
-	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, format);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+	if (!found)
 		return hs_error_create(HS_ERR_INVALID, "no case %lld with a %s report in '%s'", (long long)id, format,
-				       db->path);
+				       db->display);
+	if (size < 0 || (uint64_t)size > REPORT_MAX) {
+		free(blob);
+		return hs_error_create(HS_ERR_FORMAT, "case %lld: stored report of %lld bytes", (long long)id, (long long)size);
 	}
-	if ((err = column_int(db, st, 0, "reports.size", false, &size)) ||
-	    (sqlite3_column_type(st, 1) != SQLITE_BLOB &&
-	     (err = damaged(db, "%s is %s, not a blob", "reports.data", column_type_name(sqlite3_column_type(st, 1)))))) {
-		sqlite3_finalize(st);
-		return err;
+	if (!(out = malloc((size_t)size + 1))) {
+		free(blob);
+		return &hs_error_nomem;
 	}
-	blob = sqlite3_column_blob(st, 1);
-	blen = sqlite3_column_bytes(st, 1);
-	if (size < 0 || (uint64_t)size > REPORT_MAX || !(out = malloc((size_t)size + 1))) {
-		sqlite3_finalize(st);
-		return size < 0 || (uint64_t)size > REPORT_MAX
-			       ? hs_error_create(HS_ERR_FORMAT, "case %lld: stored report of %lld bytes", (long long)id, (long long)size)
-			       : &hs_error_nomem;
-	}
-	n = ZSTD_decompress(out, (size_t)size, blob, (size_t)blen);
-	sqlite3_finalize(st);
+	n = ZSTD_decompress(out, (size_t)size, blob, blen);
+	free(blob);
 	if (ZSTD_isError(n) || n != (size_t)size) {
 		free(out);
 		return hs_error_create(HS_ERR_FORMAT, "case %lld: the stored %s report is corrupt", (long long)id, format);
@@ -939,43 +614,17 @@ struct hs_error *casedb_case_report(struct casedb *db, int64_t id, const char *f
 struct hs_error *casedb_triage(struct casedb *db, const char *prefix, const char *status, const char *note,
 			       const char *ticket, const char *fixed_in, struct casedb_group_list *ret)
 {
-	sqlite3_stmt *st;
 	struct hs_error *err;
-	int64_t id;
 
-	if ((err = exec1(db, "BEGIN IMMEDIATE", "start a transaction")))
+	/* signatures are never deleted: the id found stays the group's */
+	if ((err = casedb_find_group(db, prefix, ret)) ||
+	    (err = db->be->set_status(db->impl, ret->items[0].id, status, note, ticket, fixed_in)))
 		return err;
-	if ((err = casedb_find_group(db, prefix, ret)))
-		goto rollback;
-	id = ret->items[0].id;
-	if ((err = prepare(db, "UPDATE signatures SET status = ?, note = coalesce(?, note), ticket = coalesce(?, ticket), "
-			       "fixed_in = coalesce(?, fixed_in) WHERE id = ?", &st)))
-		goto rollback;
-	bind_text(st, 1, status);
-	bind_text(st, 2, note);
-	bind_text(st, 3, ticket);
-	bind_text(st, 4, fixed_in);
-	sqlite3_bind_int64(st, 5, id);
-	err = step_done(db, st, "update the signature");
-	sqlite3_finalize(st);
-	if (err)
-		goto rollback;
-	if ((err = prepare(db, "INSERT INTO triage_log (signature_id, at_ns, status, note, ticket, fixed_in) "
-			       "VALUES (?, ?, ?, ?, ?, ?)", &st)))
-		goto rollback;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, (int64_t)hs_now_real_ns());
-	bind_text(st, 3, status);
-	bind_text(st, 4, note);
-	bind_text(st, 5, ticket);
-	bind_text(st, 6, fixed_in);
-	err = step_done(db, st, "log the triage");
-	sqlite3_finalize(st);
-	if (err || (err = exec1(db, "COMMIT", "commit the triage")))
-		goto rollback;
 	casedb_group_list_deinit(ret);
 	return casedb_find_group(db, prefix, ret);
-rollback:
-	roll_back(db);
-	return err;
+}
+
+struct hs_error *casedb_schema_sql(const char *role, char **ret)
+{
+	return casedb_pg_schema(role, ret);
 }

@@ -1,9 +1,14 @@
 /*
  * The case database: every analysis is a case; cases with the same
- * signature form a group with a triage status. SQLite, one file.
+ * signature form a group with a triage status. Two backends behind this one
+ * interface (casedb/backend.h): an SQLite file (a path: the embedded
+ * default) or a PostgreSQL server shared by a fleet (a libpq connection
+ * string: postgresql://…, postgres://… or key=value pairs), with the same
+ * schema and versioning on both.
  *
- * Schema (version CASEDB_SCHEMA_VERSION, in PRAGMA user_version; the
- * migrations that lead to it are in casedb.c, applied in order on open):
+ * Schema (version CASEDB_SCHEMA_VERSION, in PRAGMA user_version on SQLite and
+ * the table hanganalyze_schema on PostgreSQL; the migrations that lead to it
+ * are in sqlite.c and pg.c, applied in order on open):
  *   signatures  one row per hang signature: rule, text, full normalized
  *               frames, worst severity, latest summary, status
  *               (new|triaged|fixed|ignored|regressed), note, ticket,
@@ -16,7 +21,14 @@
  *   threads, frames, findings  every thread, frame and finding of a case
  *   triage_log  every status change (version 2)
  *
- * Concurrency: WAL, a busy timeout, one IMMEDIATE transaction per case, so
+ * PostgreSQL: one transaction per case, unique constraints (the same core
+ * twice is one case), relative updates of counts and times under the
+ * signature's row lock, retried on a serialization failure or deadlock. An
+ * ingest that cannot reach the server (after retrying for a few seconds)
+ * keeps the case in a local SQLite spool, sent by casedb_push() or the next
+ * ingest that reaches the server, exactly once.
+ *
+ * SQLite: WAL, a busy timeout, one IMMEDIATE transaction per case, so
  * several hanganalyze processes can ingest into one file at once; a kill at
  * any point leaves either the whole case or none of it. A database written
  * by a newer hanganalyze (higher user_version) is refused before anything is
@@ -56,6 +68,15 @@ struct casedb;
 struct hs_error *casedb_open(const char *path, bool create, struct casedb **ret);
 void casedb_close(struct casedb *db);
 
+/* Whether spec names a database server (a libpq connection string) rather than an SQLite file. */
+bool casedb_is_server(const char *spec);
+
+/* How messages name db: the path, or the server's URI without its password. */
+const char *casedb_name(const struct casedb *db);
+
+/* The spool file of a server database (NULL for SQLite). */
+const char *casedb_spool_path(const struct casedb *db);
+
 /* The default path: $HANGANALYZE_DB, else ${XDG_DATA_HOME:-~/.local/share}/hanganalyze/cases.db. Caller frees. */
 char *casedb_default_path(void);
 
@@ -75,6 +96,9 @@ struct casedb_stored {
 	char status[16];		/* the group's status after this case */
 	int64_t count;			/* cases in the group */
 	bool regressed;			/* this case turned a fixed signature into regressed */
+	bool spooled;			/* the server was unreachable: the case is in the spool */
+	char why[256];			/* when spooled: the server's error */
+	int64_t pushed, push_left;	/* spooled cases sent to the server after this one, and those left */
 };
 
 /* Stores m (analyzed from core_path) with its rendered reports, in one transaction. */
@@ -113,5 +137,23 @@ struct hs_error *casedb_case_report(struct casedb *db, int64_t id, const char *f
 /* Sets a group's status (triaged|fixed|ignored|new) with optional note, ticket and fixed-in version. */
 struct hs_error *casedb_triage(struct casedb *db, const char *prefix, const char *status, const char *note,
 			       const char *ticket, const char *fixed_in, struct casedb_group_list *ret);
+
+/* Sends the spooled cases of server db: *sent sent now, *left still waiting (on an error). */
+struct hs_error *casedb_push(struct casedb *db, int64_t *sent, int64_t *left);
+
+struct casedb_copied {
+	int64_t copied, existed;	/* cases added, cases the destination had already */
+	int64_t triaged;		/* groups whose triage status came along */
+};
+
+/*
+ * Copies every case of the SQLite database at from into db (any backend),
+ * idempotent by core hash; a status other than new comes along for groups
+ * still new in db.
+ */
+struct hs_error *casedb_copy(const char *from, struct casedb *db, struct casedb_copied *ret);
+
+/* The PostgreSQL schema as SQL for a database owner to run, granting role what ingest and triage need. */
+struct hs_error *casedb_schema_sql(const char *role, char **ret);
 
 #endif

@@ -2,7 +2,7 @@
 # Installs what building and testing need, from Debian's archive (as root).
 # Does nothing when everything is there already.
 set -euo pipefail
-packages="build-essential cmake pkg-config libdw-dev libelf-dev libzstd-dev libsqlite3-dev libiberty-dev
+packages="build-essential cmake pkg-config libdw-dev libelf-dev libzstd-dev libsqlite3-dev libpq-dev postgresql libiberty-dev
           elfutils gdb strace zstd clang procps util-linux time
           python3 python3-jsonschema libc6-dbg
           chromium fonts-dejavu-core libclang-rt-14-dev rustc

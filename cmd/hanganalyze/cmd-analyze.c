@@ -303,21 +303,28 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 		struct casedb_stored stored;
 
 		if ((err = file_case_store(a->db, m, core_path, &reports, &stored))) {
-			rc = report_db_error(err, a->db_path_owned);
+			rc = report_db_error(err, casedb_name(a->db));
 			hs_error_destroy(err);
 			goto out;
 		}
-		if (!a->quiet && stored.existed)
+		if (!a->quiet && stored.spooled)
+			fprintf(stderr, "hanganalyze: %s\nhanganalyze: kept the case in the spool '%s' until the server is "
+				"back: the next analysis or 'hanganalyze push' sends it\n", stored.why,
+				casedb_spool_path(a->db));
+		else if (!a->quiet && stored.existed)
 			fprintf(stderr, "hanganalyze: this core is case %lld in '%s' already\n", (long long)stored.case_id,
-				a->db_path_owned);
+				casedb_name(a->db));
 		else if (!a->quiet && m->signature.hash)
 			fprintf(stderr, "hanganalyze: stored case %lld in '%s': signature %s, %s, %lld case%s%s\n",
-				(long long)stored.case_id, a->db_path_owned, m->signature.hash, stored.status,
+				(long long)stored.case_id, casedb_name(a->db), m->signature.hash, stored.status,
 				(long long)stored.count, stored.count == 1 ? "" : "s",
 				stored.regressed ? " (it was fixed: REGRESSED)" : "");
 		else if (!a->quiet)
 			fprintf(stderr, "hanganalyze: stored case %lld in '%s' (no hang found)\n", (long long)stored.case_id,
-				a->db_path_owned);
+				casedb_name(a->db));
+		if (!a->quiet && stored.pushed)
+			fprintf(stderr, "hanganalyze: sent %lld spooled case%s to '%s'%s\n", (long long)stored.pushed,
+				stored.pushed == 1 ? "" : "s", casedb_name(a->db), stored.push_left ? " (some are left)" : "");
 	}
 out:
 	file_case_reports_deinit(&reports);
@@ -408,7 +415,17 @@ static int plan_sandbox(const struct analysis_options *a, bool no_sandbox, struc
 		p->off = "DEBUGINFOD_URLS is set: debuginfod needs the network";
 	if (p->off || a->no_db)
 		return EXIT_DONE;
-	if (!(db = a->db_path ? strdup(a->db_path) : casedb_default_path()) || !(p->write_dir = parent_dir(db))) {
+	if (!(db = a->db_path ? strdup(a->db_path) : casedb_default_path())) {
+		fputs("hanganalyze: out of memory\n", stderr);
+		return EXIT_INTERNAL;
+	}
+	if (casedb_is_server(db)) {
+		/* the seccomp filter allows no sockets: libpq connects (and reconnects) after the analysis */
+		p->off = "the case database is a PostgreSQL server: its client needs the network";
+		free(db);
+		return EXIT_DONE;
+	}
+	if (!(p->write_dir = parent_dir(db))) {
 		free(db);
 		fputs("hanganalyze: out of memory\n", stderr);
 		return EXIT_INTERNAL;

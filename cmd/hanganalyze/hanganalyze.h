@@ -41,6 +41,9 @@ int cmd_queue(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_push(int argc, char **argv);
+int cmd_copy(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
 
 /* ---- shared by the subcommands (cli.c) ---------------------------------- */
 
@@ -94,7 +97,7 @@ void queue_row_from_group(struct report_queue_row *r, const struct casedb_group 
 
 enum {
 	OPT_SYSROOT = 256, OPT_NO_INLINE, OPT_NO_DEMANGLE, OPT_NO_RUNTIME, OPT_STATS, OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_FAIL_ON, OPT_DB, OPT_NO_DB, OPT_NO_SANDBOX,
-	OPT_KNOWN, OPT_STATUS, OPT_NOTE, OPT_TICKET, OPT_FIXED_IN, OPT_ALL,
+	OPT_KNOWN, OPT_STATUS, OPT_NOTE, OPT_TICKET, OPT_FIXED_IN, OPT_ALL, OPT_FROM, OPT_TO, OPT_ROLE,
 };
 
 /* The options analyze and check share (short ones: "f:ae:q"). */

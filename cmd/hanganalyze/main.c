@@ -33,6 +33,9 @@ static const struct subcommand {
 	{ "show", cmd_show, "print a stored case (by id) or signature group (by hash)" },
 	{ "triage", cmd_triage, "set a signature's status: triaged, fixed, ignored or new" },
 	{ "check", cmd_check, "CI: pass when every hang in the cores is a known, expected one" },
+	{ "push", cmd_push, "send the cases spooled while the database server was unreachable" },
+	{ "copy", cmd_copy, "copy the cases of an SQLite case database into another (a server's)" },
+	{ "schema", cmd_schema, "print the SQL that creates the case tables on PostgreSQL" },
 };
 
 static void usage(FILE *out)
