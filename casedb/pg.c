@@ -866,8 +866,14 @@ static struct hs_error *store_once(struct pg *db, const struct casedb_record *r,
 	p_int_or_null(&q, r->has_frozen, r->frozen_ns);
 	p_int(&q, r->analyzed_ns);
 	p_int(&q, r->nthreads);
+	/*
+	 * A core stored before is found first, so that it takes no id from the
+	 * sequence (ids stay dense, as on SQLite); one being stored by another
+	 * host right now is caught by the unique core hash.
+	 */
 	if ((err = run(db, "INSERT INTO cases (core_hash, core_path, pid, comm, exe, build_id, cmdline, host, captured_ns, "
-		       "frozen_ns, analyzed_ns, nthreads) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+		       "frozen_ns, analyzed_ns, nthreads) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 "
+		       "WHERE NOT EXISTS (SELECT 1 FROM cases WHERE core_hash = $1) "
 		       "ON CONFLICT (core_hash) DO NOTHING RETURNING id::int8", &q, "store a case", &res, sqlstate)))
 		goto rollback;
 	if (PQntuples(res) == 0) {

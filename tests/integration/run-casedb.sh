@@ -4,9 +4,25 @@
 # case byte for byte; triage marks a signature fixed, and seeing it again
 # makes it regressed and puts it on top; check passes known-expected hangs
 # and fails new and regressed ones, in text and JUnit.
+# HS_CASEDB_BACKEND=pg runs it all on a PostgreSQL server of its own
+# (hanganalyze-casedb-pg): the same outputs, byte for byte, on both backends.
 . "$(dirname "$0")/test-subr.sh"
 cd "$WORK"
-DB=$WORK/cases.db
+BACKEND=${HS_CASEDB_BACKEND:-sqlite}
+if [ "$BACKEND" = pg ]; then
+	. "$(dirname "$0")/pg-subr.sh"
+	pg_start
+fi
+# new_db NAME: a fresh, empty case database (a path, or a server database's URI)
+new_db() {
+	if [ "$BACKEND" = pg ]; then
+		psql_q "CREATE DATABASE $1" >/dev/null
+		echo "postgresql://$PG_USER@127.0.0.1:$PGPORT/$1"
+	else
+		echo "$WORK/$1.db"
+	fi
+}
+DB=$(new_db cases)
 
 # snap SAMPLE NAME: a fresh core of SAMPLE in NAME.hang.zst (the sample is killed after)
 snap() {
@@ -24,7 +40,7 @@ snap pipe-write-full pipe1
 expect_exit 0 "$HANGANALYZE" --db "$DB" join1.hang.zst
 cp "$WORK/stdout" join1.txt
 expect_grep "^hanganalyze: stored case 1 in '$DB': signature [0-9a-f]\{16\}, new, 1 case$" "$WORK/stderr"
-[ "$(stat -c %a "$DB")" = 600 ] || fail "database mode $(stat -c %a "$DB"), expected 600"
+[ "$BACKEND" = pg ] || [ "$(stat -c %a "$DB")" = 600 ] || fail "database mode $(stat -c %a "$DB"), expected 600"
 expect_exit 0 "$HANGANALYZE" --db "$DB" --format=json join1.hang.zst
 cp "$WORK/stdout" join1.json
 expect_grep "^hanganalyze: this core is case 1 in '$DB' already$" "$WORK/stderr"
@@ -117,8 +133,15 @@ printf '%s maybe\n' "$join_sig" >bad-known.txt
 expect_exit 2 "$HANGANALYZE" check --no-db --known bad-known.txt join1.hang.zst
 expect_grep "^hanganalyze: bad-known.txt:1: unknown status 'maybe': use expected or forbidden$" "$WORK/stderr"
 
+# --- the queue as a site, from the database ---
+expect_exit 0 "$HANGANALYZE" queue --db "$DB" --all --format=html --out site
+[ -s site/index.html ] || fail "queue --out wrote no index.html"
+expect_grep "$cycle_sig" site/index.html
+for f in site/case-*.html; do expect_grep "<html" "$f"; done
+
 # --- check stores its cases too (unless --no-db) ---
-expect_exit 1 "$HANGANALYZE" check --db "$WORK/check.db" --known known.txt pipe1.hang.zst
-expect_exit 0 "$HANGANALYZE" queue --db "$WORK/check.db"
+CHECK_DB=$(new_db checks)
+expect_exit 1 "$HANGANALYZE" check --db "$CHECK_DB" --known known.txt pipe1.hang.zst
+expect_exit 0 "$HANGANALYZE" queue --db "$CHECK_DB"
 grep -q "pipe-write-full\|blocked writing to a full pipe" "$WORK/stdout" || fail "check did not store its case: $(cat "$WORK/stdout")"
 echo ok
