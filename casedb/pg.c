@@ -242,10 +242,15 @@ static bool gone(struct pg *db, const PGresult *res)
 /* "cannot WHAT in 'DISPLAY': MESSAGE", from res or the connection. */
 static struct hs_error *pg_error(struct pg *db, const PGresult *res, const char *what)
 {
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	const char *msg = res ? PQresultErrorMessage(res) : NULL;
 	char line[512];
 
-	one_line(msg && *msg ? msg : PQerrorMessage(db->c), line, sizeof(line));
+	/* the server's message without its statement excerpt ("LINE 1: …") */
+	if (primary)
+		snprintf(line, sizeof(line), "%s", primary);
+	else
+		one_line(msg && *msg ? msg : PQerrorMessage(db->c), line, sizeof(line));
 	if (!*line)
 		snprintf(line, sizeof(line), "%s", res ? PQresStatus(PQresultStatus(res)) : "no result");
 	if (gone(db, res))
@@ -430,19 +435,26 @@ static struct hs_error *connect_db(const char *spec, const char *display, PGconn
 	keys[n] = NULL;
 	vals[n] = NULL;
 	*ret = NULL;
-	if (!(c = PQconnectdbParams(keys, vals, 1)))
-		return &hs_error_nomem;
-	if (PQstatus(c) == CONNECTION_OK) {
-		*ret = c;
-		return NULL;
+	for (int tries = 0;; tries++) {
+		if (!(c = PQconnectdbParams(keys, vals, 1)))
+			return &hs_error_nomem;
+		if (PQstatus(c) == CONNECTION_OK) {
+			*ret = c;
+			return NULL;
+		}
+		one_line(PQerrorMessage(c), line, sizeof(line));
+		PQfinish(c);
+		/*
+		 * A server that answers but refused us (a password, a missing
+		 * database) is not one to wait for. One that accepts connections
+		 * now may just have finished starting up: asked once more.
+		 */
+		ping = PQpingParams(keys, vals, 1);
+		if (ping != PQPING_OK)
+			return casedb_unreachable_error("cannot connect to '%s': %s", display, line);
+		if (tries > 0)
+			return hs_error_create(HS_ERR_OS, "cannot connect to '%s': %s", display, line);
 	}
-	one_line(PQerrorMessage(c), line, sizeof(line));
-	PQfinish(c);
-	/* a server that answers but refused us (a password, a missing database) is not one to wait for */
-	ping = PQpingParams(keys, vals, 1);
-	if (ping == PQPING_OK)
-		return hs_error_create(HS_ERR_OS, "cannot connect to '%s': %s", display, line);
-	return casedb_unreachable_error("cannot connect to '%s': %s", display, line);
 }
 
 static struct hs_error *read_version(struct pg *db, bool *has_table, int64_t *version)
@@ -487,9 +499,9 @@ static struct hs_error *not_allowed(struct pg *db, const struct hs_error *cause)
 	const char *user = PQuser(db->c);
 
 	return hs_error_create(HS_ERR_OS,
-			       "%s: the case tables need creating by a role that may (the database's owner): "
+			       "%s: role '%s' may not create the case tables; have the database's owner run: "
 			       "hanganalyze schema --role '%s' | psql -d DATABASE",
-			       hs_error_message(cause), user ? user : "ROLE");
+			       hs_error_message(cause), user ? user : "?", user ? user : "ROLE");
 }
 
 static struct hs_error *migrate(struct pg *db, bool create, int target)
@@ -516,7 +528,7 @@ static struct hs_error *migrate(struct pg *db, bool create, int target)
 		roll_back(db);
 		return NULL;
 	}
-	if (!has_table && (err = exec0(db, schema_table, "create the schema table", sqlstate)))
+	if (!has_table && (err = exec0(db, schema_table, "create the case tables", sqlstate)))
 		goto rollback;
 	for (; version < target; version++)
 		if ((err = exec0(db, migrations[version], "upgrade the schema", sqlstate)))

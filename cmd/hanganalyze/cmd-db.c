@@ -119,6 +119,10 @@ int cmd_copy(int argc, char **argv)
 		fprintf(stderr, "hanganalyze: copy needs a destination: --to PATH|URI or HANGANALYZE_DB\n");
 		return EXIT_USAGE;
 	}
+	if (casedb_is_server(from)) {
+		fprintf(stderr, "hanganalyze: copy --from takes an SQLite case database file, not a server\n");
+		return EXIT_USAGE;
+	}
 	if (to && strcmp(to, from) == 0) {
 		fprintf(stderr, "hanganalyze: --from and --to are the same database\n");
 		return EXIT_USAGE;
