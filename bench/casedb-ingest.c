@@ -1,12 +1,14 @@
 /*
  * casedb-ingest: the ingest half of bench/casedb.sh (see bench/README.md).
  *
- *   casedb-ingest --db PATH --cases N [--quiet] CORE...
+ *   casedb-ingest --db PATH|URI --cases N [--first K --step J] [--quiet] CORE...
  *
  * Analyzes each CORE once, as `hanganalyze CORE` does (file_case_analyze()
  * with the default user-rule directories, file_case_load_rules(), and no
  * other option), then stores N cases, round-robin over the cores, into the case database
- * at PATH through file_case_store(). Every case is a distinct core, as a fleet
+ * at PATH (or the PostgreSQL server at URI) through file_case_store(); with --first
+ * and --step only cases K, K+J, K+2J, … of the N (so that J processes at once store
+ * distinct cases: the concurrent ingest of bench/casedb.sh). Every case is a distinct core, as a fleet
  * would send them: before each store the model is varied the way another
  * process hitting the same hang would differ —
  *   - the core content hash (cases are unique by it), and the capture time
@@ -34,7 +36,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,44 +342,28 @@ static int64_t file_size(const char *path)
 	return stat(path, &st) == 0 ? (int64_t)st.st_size : 0;
 }
 
-/* Row counts and, when SQLite has dbstat, bytes per table and index. */
-static void describe_db(const char *path)
+/* Row counts and bytes, as the database tells them (casedb_stats: no SQL here). */
+static int64_t describe_db(struct casedb *db)
 {
-	static const char *const tables[] = { "cases", "signatures", "reports", "threads", "frames", "findings" };
-	sqlite3 *db;
-	sqlite3_stmt *st;
+	struct casedb_stats st;
+	struct hs_error *err;
 
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		fprintf(stderr, "casedb-ingest: cannot reopen '%s' to count rows: %s\n", path, sqlite3_errmsg(db));
-		sqlite3_close(db);
-		return;
+	if ((err = casedb_stats(db, &st))) {
+		fprintf(stderr, "casedb-ingest: cannot count rows: %s\n", hs_error_message(err));
+		hs_error_destroy(err);
+		return 0;
 	}
 	printf("rows:");
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		char sql[64];
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", tables[i]);
-		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-			printf(" %s %lld", tables[i], (long long)sqlite3_column_int64(st, 0));
-		sqlite3_finalize(st);
-	}
-	printf("\n");
-	if (sqlite3_prepare_v2(db, "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC", -1, &st,
-			       NULL) == SQLITE_OK) {
-		printf("size by table/index (dbstat):");
-		while (sqlite3_step(st) == SQLITE_ROW)
-			printf(" %s %.1f MiB;", (const char *)sqlite3_column_text(st, 0),
-			       (double)sqlite3_column_int64(st, 1) / 1048576.0);
-		printf("\n");
-	} else {
-		printf("size by table: (this SQLite has no dbstat table)\n");
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	for (size_t i = 0; i < CASEDB_STAT_TABLES; i++)
+		printf(" %s %lld", casedb_stat_tables[i], (long long)st.rows[i]);
+	printf("\ndatabase: %.1f MiB in use%s%s\n", (double)st.bytes / 1048576.0, st.detail[0] ? "; by table: " : "",
+	       st.detail);
+	return st.bytes;
 }
 
 static void usage(void)
 {
-	fputs("usage: casedb-ingest --db PATH --cases N [--quiet] CORE...\n", stderr);
+	fputs("usage: casedb-ingest --db PATH|URI --cases N [--first K --step J] [--quiet] CORE...\n", stderr);
 	exit(2);
 }
 
@@ -386,6 +371,7 @@ int main(int argc, char **argv)
 {
 	const char *db_path = NULL;
 	long long ncases = -1;
+	size_t kfirst = 0, kstep = 1;
 	bool quiet = false;
 	int first_core = 0;
 
@@ -398,6 +384,15 @@ int main(int argc, char **argv)
 			ncases = strtoll(argv[++i], &end, 10);
 			if (errno || *end || ncases < 1 || ncases > 100000000)
 				die("--cases wants a positive number, got '%s'", argv[i]);
+		} else if ((strcmp(argv[i], "--first") == 0 || strcmp(argv[i], "--step") == 0) && i + 1 < argc) {
+			char *end;
+			long long v;
+			bool first = strcmp(argv[i], "--first") == 0;
+			errno = 0;
+			v = strtoll(argv[++i], &end, 10);
+			if (errno || *end || v < (first ? 0 : 1) || v > 100000000)
+				die("%s wants a %s number, got '%s'", argv[i - 1], first ? "non-negative" : "positive", argv[i]);
+			*(first ? &kfirst : &kstep) = (size_t)v;
 		} else if (strcmp(argv[i], "--quiet") == 0)
 			quiet = true;
 		else if (argv[i][0] == '-' && argv[i][1])
@@ -432,7 +427,7 @@ int main(int argc, char **argv)
 		       src[i].m->signature.text ? ": " : "", src[i].m->signature.text ? src[i].m->signature.text : "");
 	}
 	analyze_ns = now_ns() - t0;
-	printf("SQLite library %s\n", sqlite3_libversion());
+	printf("database %s: %s\n", casedb_is_server(db_path) ? "PostgreSQL server" : "SQLite file", db_path);
 
 	if ((err = casedb_open(db_path, true, &db)))
 		die_err(err, "cannot open database", db_path);
@@ -440,7 +435,8 @@ int main(int argc, char **argv)
 	/* rendered anew for each case: file_case_render() empties it first */
 	file_case_reports_init(&reports);
 	wall0 = now_ns();
-	for (size_t k = 0; k < n; k++) {
+	size_t done = 0;
+	for (size_t k = kfirst; k < n; k += kstep) {
 		struct source *s = &src[k % nsrc];
 		struct report_options ropts = { .core_path = s->path };
 		struct casedb_stored stored;
@@ -461,28 +457,32 @@ int main(int argc, char **argv)
 		vary_ns += b - a;
 		render_ns += c - b;
 		store_ns += d - c;
-		lat[k] = d - c;
+		lat[done++] = d - c;
 		s->cases++;
 		s->store_ns += d - c;
 		s->render_ns += c - b;
 		s->report_bytes += file_case_stored_bytes(&reports);
 		existed += stored.existed;
 		new_groups += s->m->signature.hash && stored.count == 1;
-		if (!quiet && (k + 1) % 1000 == 0)
-			fprintf(stderr, "casedb-ingest: %zu/%zu cases, %.0f cases/s (store only) so far\n", k + 1, n,
-				(double)(k + 1) / ((double)store_ns / 1e9));
+		if (!quiet && done % 1000 == 0)
+			fprintf(stderr, "casedb-ingest: %zu cases, %.0f cases/s (store only) so far\n", done,
+				(double)done / ((double)store_ns / 1e9));
 	}
+	if (!done)
+		die("no case index from %zu by %zu below %zu", kfirst, kstep, n);
 	file_case_reports_deinit(&reports);
 	uint64_t wall_ns = now_ns() - wall0;
-	int64_t open_size = file_size(db_path), open_wal = 0;
+	bool server = casedb_is_server(db_path);
+	int64_t open_size = server ? 0 : file_size(db_path), open_wal = 0, used = describe_db(db);
 	{
 		char wal[4096];
 		snprintf(wal, sizeof(wal), "%s-wal", db_path);
-		open_wal = file_size(wal);
+		open_wal = server ? 0 : file_size(wal);
 		t0 = now_ns();
 		casedb_close(db);	/* the last connection: checkpoints and removes the WAL */
 		uint64_t close_ns = now_ns() - t0;
-		int64_t size = file_size(db_path), wal_size = file_size(wal);
+		int64_t size = server ? 0 : file_size(db_path), wal_size = server ? 0 : file_size(wal);
+		n = done;
 
 		printf("analyzed %zu cores once in %.0f ms\n", nsrc, (double)analyze_ns / 1e6);
 		printf("stored %zu cases (%zu already present, %zu new signature groups) in %.2f s of casedb_store "
@@ -513,15 +513,16 @@ int main(int argc, char **argv)
 			slow += lat[k] > 3000000;
 		printf("casedb_store latency: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; %zu stores over 3 ms\n",
 		       pct(lat, n, 50), pct(lat, n, 90), pct(lat, n, 99), pct(lat, n, 100), slow);
-		printf("database: %.1f MiB + %.1f MiB WAL while open; after close (checkpoint) %.1f MiB + %.1f MiB WAL "
-		       "(close took %.0f ms), %.1f KiB per case\n",
-		       (double)open_size / 1048576.0, (double)open_wal / 1048576.0, (double)size / 1048576.0,
-		       (double)wal_size / 1048576.0, (double)close_ns / 1e6, (double)(size + wal_size) / 1024.0 / (double)n);
-		describe_db(db_path);
+		if (!server)
+			printf("database: %.1f MiB + %.1f MiB WAL while open; after close (checkpoint) %.1f MiB + %.1f MiB WAL "
+			       "(close took %.0f ms), %.1f KiB per case\n",
+			       (double)open_size / 1048576.0, (double)open_wal / 1048576.0, (double)size / 1048576.0,
+			       (double)wal_size / 1048576.0, (double)close_ns / 1e6, (double)(size + wal_size) / 1024.0 / (double)n);
 		printf("result cases %zu\n", n);
 		printf("result store_ns %" PRIu64 "\n", store_ns);
 		printf("result render_ns %" PRIu64 "\n", render_ns);
-		printf("result db_bytes %" PRId64 "\n", size + wal_size);
+		printf("result db_bytes %" PRId64 "\n", server ? used : size + wal_size);
+		printf("result wall_ns %" PRIu64 "\n", wall_ns);
 		for (size_t i = 0; i < nsrc; i++)
 			if (src[i].cases)
 				printf("result core %zu threads %zu cases %zu store_ns %" PRIu64 "\n", i,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/casedb.sh [BUILD_DIR] [REPS] [CASES]
+# bench/casedb.sh [BUILD_DIR] [REPS] [CASES] [BIG]
 #
 # Case database benchmark (see bench/README.md):
 #   1. makes a handful of real cores with hangsnap: two of a 50-thread
@@ -17,8 +17,15 @@
 #      times (20 distinct cores) and times `hanganalyze --db DB2 CORE` on each
 #      into a fresh database, `hanganalyze --no-db CORE` on each (the analysis
 #      alone), and `hanganalyze --db DB CORE` on each into the CASES database;
+#   5. both backends side by side — the SQLite file and a PostgreSQL server of
+#      the benchmark's own (initdb into the temp dir, 127.0.0.1, default
+#      durability: fsync and synchronous_commit on): CASES cases by 1 ingester
+#      and by 8 concurrent ones (bench/casedb-ingest --first/--step: distinct
+#      cases), queue/show medians at CASES cases, then the 8-ingester database
+#      grown to BIG (default 100000; 0 skips it) cases and queried again;
 # then prints [PASS]/[FAIL] against the targets: >= 200 cases/s ingest of
-# 50-thread cases, queue <= 50 ms and show <= 20 ms at CASES cases.
+# 50-thread cases, queue <= 50 ms and show <= 20 ms at CASES cases; on the
+# server >= 500 cases/s with 8 ingesters and queue <= 50 ms at BIG cases.
 # Nothing here is a test: the numbers depend on the machine and its load.
 set -euo pipefail
 . "$(dirname "$0")/bench-subr.sh"
@@ -26,12 +33,14 @@ set -euo pipefail
 BUILD_DIR=${1:-build}
 REPS=${2:-11}
 CASES=${3:-10000}
+BIG=${4:-100000}
 CLI_CORES=20
 
 die() { echo "casedb.sh: $*" >&2; exit 1; }
 
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer, got '$REPS'"
 [[ $CASES =~ ^[1-9][0-9]*$ ]] || die "CASES must be a positive integer, got '$CASES'"
+[[ $BIG =~ ^[0-9]+$ ]] && { ((BIG == 0 || BIG > CASES)); } || die "BIG must be 0 or more than CASES ($CASES), got '$BIG'"
 for f in hangsnap hanganalyze bench/casedb-ingest bench/heartbeat-target samples/lock-cycle \
 	samples/join-connect-stall samples/pipe-write-full; do
 	[[ -x $BUILD_DIR/$f ]] || die "$BUILD_DIR/$f not found: build first (cmake -S . -B $BUILD_DIR && cmake --build $BUILD_DIR -j)"
@@ -47,6 +56,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
+	[[ -z ${PG_UP:-} ]] || pg_as "$PG_BIN/pg_ctl" -D "$TMP/pg" -m fast -w stop >/dev/null 2>&1 || true
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -256,3 +266,106 @@ echo "  [$(verdict le "${M[show_id]}" 20000000)] show ID at $CASES cases: median
 echo "  [$(verdict le "${M[show_sig]}" 20000000)] show SIGNATURE at $CASES cases: median $(fmt_ms "${M[show_sig]}") <= 20 ms"
 echo "  [info] CLI path (analyze + store, one process per core): $(rate $CLI_CORES "${T[db2]}") cases/s into a fresh database," \
 	"$(rate $CLI_CORES "${T[dbbig]}") cases/s into the $CASES-case one"
+
+# ---- 5. both backends side by side ---------------------------------------------------
+echo
+echo "== Both backends: SQLite file and PostgreSQL server, 1 and 8 ingesters =="
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [[ -z $PG_BIN || ! -x $PG_BIN/initdb ]]; then
+	echo "  PostgreSQL is not installed (scripts/deps.sh installs it): the server column is skipped"
+	BACKENDS=(sqlite)
+else
+	BACKENDS=(sqlite pg)
+	if [[ $(id -u) == 0 ]]; then
+		PG_USER=postgres
+		pg_as() { runuser -u postgres -- "$@"; }
+	else
+		PG_USER=$(id -un)
+		pg_as() { "$@"; }
+	fi
+	mkdir "$TMP/pg" "$TMP/pgsock"
+	chown "$PG_USER" "$TMP/pg" "$TMP/pgsock"
+	chmod 755 "$TMP"
+	pg_as "$PG_BIN/initdb" -D "$TMP/pg" -U "$PG_USER" --auth=trust -E UTF8 --locale=C.UTF-8 >"$TMP/initdb.log" 2>&1 ||
+		{ cat "$TMP/initdb.log" >&2; die "initdb failed"; }
+	PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	pg_as "$PG_BIN/pg_ctl" -D "$TMP/pg" -l "$TMP/pgsock/log" -w -t 60 \
+		-o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $TMP/pgsock" start >/dev/null ||
+		{ cat "$TMP/pgsock/log" >&2; die "PostgreSQL did not start"; }
+	PG_UP=1
+	echo "  PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $NF }') on 127.0.0.1:$PGPORT, defaults (fsync, synchronous_commit on)"
+fi
+# new_db BACKEND NAME: a fresh database's path or URI
+new_db() {
+	if [[ $1 == pg ]]; then
+		"$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PGPORT" -U "$PG_USER" -d postgres -c "CREATE DATABASE $2" >/dev/null ||
+			die "cannot create database $2"
+		echo "postgresql://$PG_USER@127.0.0.1:$PGPORT/$2"
+	else
+		echo "$TMP/$2.db"
+	fi
+}
+# ingest DB JOBS FROM TO: cases FROM..TO-1 by JOBS concurrent casedb-ingest processes;
+# sets WALL_NS (all of them), STORE_MAX_NS (the longest one's time in casedb_store), NSTORED
+ingest() {
+	local db=$1 jobs=$2 from=$3 to=$4 j t0 t1 pids=()
+	t0=$(now_ns)
+	for ((j = 0; j < jobs; j++)); do
+		"$B/casedb-ingest" --db "$db" --cases "$to" --first $((from + j)) --step "$jobs" --quiet "${CORES[@]}" \
+			>"$TMP/ing.$j.out" 2>"$TMP/ing.$j.err" &
+		pids+=($!)
+	done
+	for ((j = 0; j < jobs; j++)); do
+		wait "${pids[$j]}" || { cat "$TMP/ing.$j.out" "$TMP/ing.$j.err" >&2; die "casedb-ingest $j of $jobs into $db failed"; }
+	done
+	t1=$(now_ns)
+	WALL_NS=$((t1 - t0))
+	STORE_MAX_NS=$(cat "$TMP"/ing.*.out | awk '$1 == "result" && $2 == "store_ns" && $3 > m { m = $3 } END { print m + 0 }')
+	NSTORED=$(cat "$TMP"/ing.*.out | awk '$1 == "result" && $2 == "cases" { n += $3 } END { print n + 0 }')
+	rm -f "$TMP"/ing.*.out "$TMP"/ing.*.err
+}
+# queries KEY DB: queue and show medians into M[KEY.queue] M[KEY.show] M[KEY.sig]
+queries() {
+	local key=$1 db=$2 sig
+	sig=$("$HANGANALYZE" queue --db "$db" | awk 'NR > 1 { print $4, substr($1, 1, 8) }' | sort -rn | head -n1 | cut -d' ' -f2)
+	measure "$key.queue" "$HANGANALYZE" queue --db "$db"
+	measure "$key.show" "$HANGANALYZE" show --db "$db" 3
+	measure "$key.sig" "$HANGANALYZE" show --db "$db" "$sig"
+	for k in queue show sig; do
+		# shellcheck disable=SC2086
+		M[$key.$k]=$(median ${R[$key.$k]})
+	done
+}
+declare -A RATE1 RATE8 RATE8S
+for be in "${BACKENDS[@]}"; do
+	db1=$(new_db "$be" one)
+	ingest "$db1" 1 0 "$CASES"
+	RATE1[$be]=$(rate "$NSTORED" "$WALL_NS")
+	db8=$(new_db "$be" eight)
+	ingest "$db8" 8 0 "$CASES"
+	((NSTORED == CASES)) || die "$be: 8 ingesters stored $NSTORED of $CASES cases"
+	RATE8[$be]=$(rate "$NSTORED" "$WALL_NS")
+	RATE8S[$be]=$(rate "$NSTORED" "$STORE_MAX_NS")
+	queries "$be.small" "$db8"
+	if ((BIG > 0)); then
+		ingest "$db8" 8 "$CASES" "$BIG"
+		queries "$be.big" "$db8"
+	fi
+	echo "  $be: done ($(cut -d' ' -f1 /proc/loadavg) load)"
+done
+echo "  rates are cases over the wall time of all the ingesters (analysis of the five cores, varying,"
+echo "  rendering the stored reports and storing: the whole ingest on ${NPROC:-$(nproc)} CPUs); in brackets cases"
+echo "  over the longest single ingester's time inside casedb_store"
+printf '  %-10s %12s %20s %12s %12s %12s %12s %12s %12s\n' backend "1 ingester" "8 ingesters" "queue@$CASES" "show@$CASES" \
+	"sig@$CASES" "queue@$BIG" "show@$BIG" "sig@$BIG"
+for be in "${BACKENDS[@]}"; do
+	printf '  %-10s %12s %20s %12s %12s %12s %12s %12s %12s\n' "$([[ $be == pg ]] && echo PostgreSQL || echo SQLite)" \
+		"${RATE1[$be]}/s" "${RATE8[$be]}/s (${RATE8S[$be]}/s)" "$(fmt_ms "${M[$be.small.queue]}")" \
+		"$(fmt_ms "${M[$be.small.show]}")" "$(fmt_ms "${M[$be.small.sig]}")" "$(fmt_ms "${M[$be.big.queue]:--}")" \
+		"$(fmt_ms "${M[$be.big.show]:--}")" "$(fmt_ms "${M[$be.big.sig]:--}")"
+done
+if [[ ${BACKENDS[*]} == *pg* ]]; then
+	echo "  [$(verdict le 500 "${RATE8[pg]}")] server ingest with 8 ingesters: ${RATE8[pg]} cases/s >= 500 cases/s"
+	((BIG == 0)) ||
+		echo "  [$(verdict le "${M[pg.big.queue]}" 50000000)] server queue at $BIG cases: median $(fmt_ms "${M[pg.big.queue]}") <= 50 ms"
+fi

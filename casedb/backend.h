@@ -82,6 +82,7 @@ struct casedb_backend {
 	/* cases with an id above after, ascending, at most max (for copy and the spool; SQLite only) */
 	struct hs_error *(*case_ids)(void *impl, int64_t after, size_t max, int64_t *ids, size_t *n);
 	struct hs_error *(*load)(void *impl, int64_t id, struct casedb_record *ret);
+	struct hs_error *(*stats)(void *impl, struct casedb_stats *ret);
 	/* removes a case (the spool, once the server has it) */
 	struct hs_error *(*forget)(void *impl, int64_t id);
 };

@@ -624,6 +624,20 @@ struct hs_error *casedb_triage(struct casedb *db, const char *prefix, const char
 	return casedb_find_group(db, prefix, ret);
 }
 
+const char *const casedb_stat_tables[CASEDB_STAT_TABLES] = {
+	"cases", "signatures", "reports", "threads", "frames", "findings",
+};
+
+struct hs_error *casedb_stats(struct casedb *db, struct casedb_stats *ret)
+{
+	struct hs_error *err;
+
+	memset(ret, 0, sizeof(*ret));
+	if ((err = connected(db)))
+		return err;
+	return db->be->stats(db->impl, ret);
+}
+
 struct hs_error *casedb_schema_sql(const char *role, char **ret)
 {
 	return casedb_pg_schema(role, ret);

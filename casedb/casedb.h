@@ -153,6 +153,16 @@ struct casedb_copied {
  */
 struct hs_error *casedb_copy(const char *from, struct casedb *db, struct casedb_copied *ret);
 
+/* What a database holds, for benchmarks and operators. */
+#define CASEDB_STAT_TABLES 6	/* cases, signatures, reports, threads, frames, findings */
+extern const char *const casedb_stat_tables[CASEDB_STAT_TABLES];
+struct casedb_stats {
+	int64_t rows[CASEDB_STAT_TABLES];
+	int64_t bytes;			/* the whole database (SQLite: pages in use; PostgreSQL: pg_database_size) */
+	char detail[1024];		/* bytes per table and index, when the backend tells ("" otherwise) */
+};
+struct hs_error *casedb_stats(struct casedb *db, struct casedb_stats *ret);
+
 /* The PostgreSQL schema as SQL for a database owner to run, granting role what ingest and triage need. */
 struct hs_error *casedb_schema_sql(const char *role, char **ret);
 

@@ -1113,6 +1113,48 @@ static struct hs_error *pg_case_ids(void *impl, int64_t after, size_t max, int64
 	return err;
 }
 
+static struct hs_error *pg_stats(void *impl, struct casedb_stats *ret)
+{
+	struct pg *db = impl;
+	struct hs_error *err;
+	PGresult *res;
+	size_t k = 0;
+
+	if ((err = run(db, "SELECT (SELECT count(*) FROM cases)::int8, (SELECT count(*) FROM signatures)::int8, "
+		       "(SELECT count(*) FROM reports)::int8, (SELECT count(*) FROM threads)::int8, "
+		       "(SELECT count(*) FROM frames)::int8, (SELECT count(*) FROM findings)::int8, "
+		       "pg_database_size(current_database())::int8", NULL, "count the rows", &res, NULL)))
+		return err;
+	for (int i = 0; i < CASEDB_STAT_TABLES && !err; i++)
+		err = get_int(db, res, 0, i, casedb_stat_tables[i], false, &ret->rows[i]);
+	if (!err)
+		err = get_int(db, res, 0, CASEDB_STAT_TABLES, "pg_database_size", false, &ret->bytes);
+	PQclear(res);
+	if (err || (err = run(db, "SELECT c.relname, pg_total_relation_size(c.oid)::int8 FROM pg_class c "
+			      "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
+			      "AND c.relkind = 'r' ORDER BY 2 DESC", NULL, "measure the tables", &res, NULL)))
+		return err;
+	/* each table with its indexes and TOAST */
+	for (int i = 0; i < PQntuples(res) && k + 1 < sizeof(ret->detail); i++) {
+		int64_t bytes;
+		int n;
+
+		struct hs_error *e = get_int(db, res, i, 1, "pg_total_relation_size", false, &bytes);
+
+		if (e) {
+			hs_error_destroy(e);
+			break;
+		}
+		n = snprintf(ret->detail + k, sizeof(ret->detail) - k, "%s%.*s %.1f MiB", k ? "; " : "",
+			     PQgetlength(res, i, 0), PQgetvalue(res, i, 0), (double)bytes / 1048576.0);
+		if (n < 0 || (size_t)n >= sizeof(ret->detail) - k)
+			break;
+		k += (size_t)n;
+	}
+	PQclear(res);
+	return NULL;
+}
+
 static struct hs_error *pg_load(void *impl, int64_t id, struct casedb_record *r)
 {
 	(void)impl;
@@ -1139,5 +1181,6 @@ const struct casedb_backend casedb_pg_backend = {
 	.set_status = pg_set_status,
 	.case_ids = pg_case_ids,
 	.load = pg_load,
+	.stats = pg_stats,
 	.forget = pg_forget,
 };

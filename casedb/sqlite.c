@@ -1084,6 +1084,40 @@ rollback:
 	return err;
 }
 
+static struct hs_error *sq_stats(void *impl, struct casedb_stats *ret)
+{
+	struct sq *db = impl;
+	struct hs_error *err;
+	int64_t pages = 0, page_size = 0;
+	sqlite3_stmt *st;
+	size_t k = 0;
+
+	for (size_t i = 0; i < CASEDB_STAT_TABLES; i++) {
+		char sql[64];
+
+		/* table names of ours, not input */
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", casedb_stat_tables[i]);
+		if ((err = query_int(db, sql, &ret->rows[i])))
+			return err;
+	}
+	if ((err = query_int(db, "PRAGMA page_count", &pages)) || (err = query_int(db, "PRAGMA page_size", &page_size)))
+		return err;
+	ret->bytes = pages * page_size;
+	/* dbstat is a compile-time option of SQLite: without it, no detail */
+	if (sqlite3_prepare_v2(db->db, "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC", -1, &st,
+			       NULL) != SQLITE_OK)
+		return NULL;
+	while (sqlite3_step(st) == SQLITE_ROW && k + 1 < sizeof(ret->detail)) {
+		int n = snprintf(ret->detail + k, sizeof(ret->detail) - k, "%s%s %.1f MiB", k ? "; " : "",
+				 (const char *)sqlite3_column_text(st, 0), (double)sqlite3_column_int64(st, 1) / 1048576.0);
+		if (n < 0 || (size_t)n >= sizeof(ret->detail) - k)
+			break;
+		k += (size_t)n;
+	}
+	sqlite3_finalize(st);
+	return NULL;
+}
+
 static struct hs_error *sq_open(const char *spec, const char *display, bool create, int version, void **ret)
 {
 	struct sq *db = NULL;
@@ -1107,5 +1141,6 @@ const struct casedb_backend casedb_sqlite_backend = {
 	.set_status = sq_set_status,
 	.case_ids = sq_case_ids,
 	.load = sq_load,
+	.stats = sq_stats,
 	.forget = sq_forget,
 };

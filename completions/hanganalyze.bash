@@ -57,7 +57,7 @@ _hanganalyze()
 		case $w in
 		--db) ((i++)) ;;
 		-*) ;;
-		analyze | queue | show | triage | check | help) sub=$w; break ;;
+		analyze | queue | show | triage | check | push | copy | schema | help) sub=$w; break ;;
 		*) sub=analyze; break ;;
 		esac
 	done
@@ -81,10 +81,10 @@ _hanganalyze()
 	--rules | --sysroot | --out)
 		_ha_files -d
 		return ;;
-	-e | --exe | --db | --known | -o | --output)
+	-e | --exe | --db | --known | -o | --output | --from | --to)
 		_ha_files
 		return ;;
-	--note | --ticket | --fixed-in)
+	--note | --ticket | --fixed-in | --role)
 		return ;;
 	esac
 
@@ -96,6 +96,9 @@ _hanganalyze()
 		show) w="--format= --db= --help -f -h" ;;
 		triage) w="--status= --note= --ticket= --fixed-in= --db= --help -h" ;;
 		check) w="--known= --output= $analysis --help -f -o -a -e -q -h" ;;
+		push) w="--db= --help -h" ;;
+		copy) w="--from= --to= --help -h" ;;
+		schema) w="--role= --help -h" ;;
 		*) w="" ;;
 		esac
 		COMPREPLY=($(compgen -W "$w" -- "$_ha_cur"))
@@ -104,7 +107,7 @@ _hanganalyze()
 	fi
 	case $sub in
 	"")
-		COMPREPLY=($(compgen -W "analyze queue show triage check help" -- "$_ha_cur"))
+		COMPREPLY=($(compgen -W "analyze queue show triage check push copy schema help" -- "$_ha_cur"))
 		local IFS=$'\n' cores
 		cores=($(compgen -f -- "$_ha_cur"))
 		((${#cores[@]})) && { COMPREPLY+=("${cores[@]}"); compopt -o filenames 2>/dev/null; }

@@ -80,7 +80,8 @@ static void copy_usage(FILE *out)
 	      "\n"
 	      "options:\n"
 	      "      --from=FILE      the SQLite case database to copy (required; not modified)\n"
-	      "      --to=PATH|URI    the destination (default --db, $HANGANALYZE_DB)\n"
+	      "      --to=PATH|URI    the destination (default $HANGANALYZE_DB, or the global\n"
+	      "                       database option given before copy)\n"
 	      "  -h, --help           show this help\n",
 	      out);
 }

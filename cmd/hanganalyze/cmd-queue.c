@@ -1,6 +1,6 @@
 /*
  * hanganalyze queue [--all] [--format=text|json|html] [--out DIR [--force]]
- * [--db PATH]: the triage queue, most urgent first.
+ * [--db PATH|URI]: the triage queue, most urgent first.
  *
  * --format=html --out DIR writes a small static site: DIR/index.html (the
  * queue, sortable) and DIR/case-ID.html for each listed signature's latest
@@ -28,7 +28,7 @@ static void usage(FILE *out)
 {
 	char names[64];
 
-	fprintf(out, "usage: hanganalyze queue [--all] [--format=%s] [--out DIR [--force]] [--db PATH]\n",
+	fprintf(out, "usage: hanganalyze queue [--all] [--format=%s] [--out DIR [--force]] [--db PATH|URI]\n",
 		report_format_synopsis(REPORT_QUEUE, false, names, sizeof(names)));
 	fputs("\n"
 	      "Lists the hang signatures of the case database, most urgent first: regressed (a fixed\n"
@@ -45,7 +45,8 @@ static void usage(FILE *out)
 	      "  -f, --format=FORMAT  text (default), json or html\n"
 	      "      --out=DIR        html: write DIR/index.html and the case pages\n"
 	      "      --force          replace existing pages under --out\n"
-	      "      --db=PATH        the case database (default $HANGANALYZE_DB, else\n"
+	      "      --db=PATH|URI    the case database: an SQLite file, or a PostgreSQL server's\n"
+	      "                       postgresql:// URI (default $HANGANALYZE_DB, else\n"
 	      "                       ${XDG_DATA_HOME:-~/.local/share}/hanganalyze/cases.db)\n"
 	      "  -h, --help           show this help\n",
 	      out);

@@ -1,5 +1,5 @@
 /*
- * hanganalyze show [--format=text|json|html] [--db PATH] ID|SIGNATURE: a
+ * hanganalyze show [--format=text|json|html] [--db PATH|URI] ID|SIGNATURE: a
  * stored case, byte for byte as its analysis printed it, or a signature
  * group: its triage state, then its latest case (html: the latest case's
  * page alone).
@@ -15,7 +15,7 @@ static void usage(FILE *out)
 {
 	char names[64];
 
-	fprintf(out, "usage: hanganalyze show [--format=%s] [--db PATH] ID|SIGNATURE\n",
+	fprintf(out, "usage: hanganalyze show [--format=%s] [--db PATH|URI] ID|SIGNATURE\n",
 		report_format_synopsis(REPORT_CASE, true, names, sizeof(names)));
 	fputs("\n"
 	      "ID (a case number, as analyze and queue print it): the case's report, exactly as its\n"
@@ -25,7 +25,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "options:\n"
 	      "  -f, --format=FORMAT  text (default), json or html: the stored report in that format\n"
-	      "      --db=PATH        the case database (default $HANGANALYZE_DB, else\n"
+	      "      --db=PATH|URI    the case database: an SQLite file, or a PostgreSQL server's\n"
+	      "                       postgresql:// URI (default $HANGANALYZE_DB, else\n"
 	      "                       ${XDG_DATA_HOME:-~/.local/share}/hanganalyze/cases.db)\n"
 	      "  -h, --help           show this help\n",
 	      out);

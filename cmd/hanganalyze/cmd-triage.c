@@ -1,6 +1,6 @@
 /*
  * hanganalyze triage SIGNATURE --status triaged|fixed|ignored|new [--note TEXT]
- *                   [--ticket URL] [--fixed-in VERSION] [--db PATH]
+ *                   [--ticket URL] [--fixed-in VERSION] [--db PATH|URI]
  * A fixed signature that is seen again becomes "regressed" by itself.
  */
 #include <stdio.h>
@@ -12,7 +12,7 @@
 static void usage(FILE *out)
 {
 	fputs("usage: hanganalyze triage SIGNATURE --status triaged|fixed|ignored|new [--note TEXT]\n"
-	      "                          [--ticket URL] [--fixed-in VERSION] [--db PATH]\n"
+	      "                          [--ticket URL] [--fixed-in VERSION] [--db PATH|URI]\n"
 	      "\n"
 	      "Sets the triage status of a signature group (4 to 16 leading hex digits of its hash).\n"
 	      "A fixed signature seen again in a later case becomes 'regressed' and goes to the top\n"
@@ -23,7 +23,8 @@ static void usage(FILE *out)
 	      "      --note=TEXT      a note for the group\n"
 	      "      --ticket=URL     the ticket that tracks it\n"
 	      "      --fixed-in=VERSION  the version that fixes it\n"
-	      "      --db=PATH        the case database (default $HANGANALYZE_DB, else\n"
+	      "      --db=PATH|URI    the case database: an SQLite file, or a PostgreSQL server's\n"
+	      "                       postgresql:// URI (default $HANGANALYZE_DB, else\n"
 	      "                       ${XDG_DATA_HOME:-~/.local/share}/hanganalyze/cases.db)\n"
 	      "  -h, --help           show this help\n",
 	      out);

@@ -41,7 +41,7 @@ static const struct subcommand {
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: hanganalyze [OPTIONS] CORE\n"
-		     "       hanganalyze [--db PATH | --no-db] [-q] SUBCOMMAND [ARGS]\n\nsubcommands:\n");
+		     "       hanganalyze [--db PATH|URI | --no-db] [-q] SUBCOMMAND [ARGS]\n\nsubcommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
 		fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
 	fprintf(out, "\n'hanganalyze SUBCOMMAND --help' describes each one; 'hanganalyze --help' the default.\n");
