@@ -29,16 +29,21 @@
 #define OID_BYTEA 17
 #define OID_INT8 20
 #define OID_TEXT 25
-#define MAX_PARAMS 16
+#define MAX_PARAMS 40
 #define MAX_TRIES 12
 /* unless the connection string or PGCONNECT_TIMEOUT says otherwise */
 #define DEFAULT_CONNECT_TIMEOUT "5"
 /* pg_advisory_xact_lock key of schema upgrades: "HSNP" */
 #define SCHEMA_LOCK_KEY "1213418064"
 
+#define MAX_PREPARED 16
+
 struct pg {
 	PGconn *c;
 	char *display;
+	/* the statements of store_once() prepared on this connection, by their SQL's address: "hsN" is prepared[N] */
+	const char *prepared[MAX_PREPARED];
+	int nprepared;
 };
 
 /* ---- schema ----------------------------------------------------------- */
@@ -579,346 +584,452 @@ static struct hs_error *pg_open(const char *spec, const char *display, bool crea
 
 /* ---- store ------------------------------------------------------------- */
 
-/* COPY … (FORMAT binary) rows */
-struct copybuf {
+/* ---- store ------------------------------------------------------------- */
+
+/*
+ * A column of a case's rows as one binary array parameter (array_recv's
+ * format: dimensions, a has-NULLs flag, the element type, then each
+ * element as a length, -1 for NULL, and its bytes), so that a whole case
+ * goes in by unnest() in one statement.
+ */
+struct arr {
 	struct strbuf sb;
-	bool ok;
+	uint32_t n;
+	Oid elem;
+	bool nulls, ok;
 };
 
-static void cb_add(struct copybuf *b, const void *p, size_t n)
+static void arr_init(struct arr *a, Oid elem)
 {
-	b->ok = b->ok && strbuf_append(&b->sb, p, n);
+	strbuf_init(&a->sb);
+	a->n = 0;
+	a->elem = elem;
+	a->nulls = false;
+	/* room for the header, filled in by arr_param() */
+	a->ok = strbuf_append_zeros(&a->sb, 20);
 }
 
-static void cb_u16(struct copybuf *b, uint16_t v)
-{
-	v = htobe16(v);
-	cb_add(b, &v, 2);
-}
-
-static void cb_u32(struct copybuf *b, uint32_t v)
+static void arr_u32(struct arr *a, uint32_t v)
 {
 	v = htobe32(v);
-	cb_add(b, &v, 4);
+	a->ok = a->ok && strbuf_append(&a->sb, &v, 4);
 }
 
-static void cb_int(struct copybuf *b, int64_t v)
+static void arr_int(struct arr *a, int64_t v)
 {
 	uint64_t be = htobe64((uint64_t)v);
 
-	cb_u32(b, 8);
-	cb_add(b, &be, 8);
+	arr_u32(a, 8);
+	a->ok = a->ok && strbuf_append(&a->sb, &be, 8);
+	a->n++;
 }
 
-static void cb_int_or_null(struct copybuf *b, bool has, int64_t v)
+static void arr_int_or_null(struct arr *a, bool has, int64_t v)
 {
-	if (has)
-		cb_int(b, v);
-	else
-		cb_u32(b, 0xffffffffu);
-}
-
-static void cb_str(struct copybuf *b, const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (!s) {
-		cb_u32(b, 0xffffffffu);
+	if (has) {
+		arr_int(a, v);
 		return;
 	}
-	cb_u32(b, (uint32_t)n);
-	cb_add(b, s, n);
+	arr_u32(a, 0xffffffffu);
+	a->nulls = true;
+	a->n++;
 }
 
-static void cb_begin(struct copybuf *b)
+static void arr_str(struct arr *a, const char *s)
 {
-	static const char sig[11] = "PGCOPY\n\377\r\n";
+	size_t len = s ? strlen(s) : 0;
 
-	strbuf_init(&b->sb);
-	b->ok = true;
-	cb_add(b, sig, sizeof(sig));
-	cb_u32(b, 0);
-	cb_u32(b, 0);
+	if (!s || len > INT32_MAX) {
+		arr_u32(a, 0xffffffffu);
+		a->nulls = true;
+	} else {
+		arr_u32(a, (uint32_t)len);
+		a->ok = a->ok && strbuf_append(&a->sb, s, len);
+	}
+	a->n++;
 }
 
-static struct hs_error *copy_in(struct pg *db, const char *sql, struct copybuf *b, const char *what, char sqlstate[6])
+/* Adds the array to p as a parameter of type oid (int8[] 1016, bytea[] 1001, text[] 1009); false on no memory. */
+static bool arr_param(struct arr *a, struct params *p, Oid oid)
 {
-	PGresult *res;
+	uint32_t head[5] = { htobe32(1), htobe32(a->nulls), htobe32(a->elem), htobe32(a->n), htobe32(1) };
+	size_t off = 0;
+
+	if (!a->ok || a->sb.len - 20 > INT32_MAX)
+		return false;
+	if (a->n == 0) {
+		/* no dimensions: an empty array */
+		head[0] = 0;
+		off = 8;
+		memcpy(a->sb.buf + off, head, 12);
+	} else {
+		memcpy(a->sb.buf, head, 20);
+	}
+	p_blob(p, a->sb.buf + off, a->sb.len - off);
+	p->type[p->n - 1] = oid;
+	return true;
+}
+
+#define OID_INT8_ARRAY 1016
+#define OID_BYTEA_ARRAY 1001
+#define OID_TEXT_ARRAY 1009
+#define CASE_ARRAYS 25
+
+/* Statements sent together (libpq's pipeline mode): one round trip for all. */
+#define BATCH_MAX 16
+
+struct batch {
+	int n;
+	const char *what[BATCH_MAX];	/* NULL: the statement could not be sent */
+	PGresult *res[BATCH_MAX];
+};
+
+static struct hs_error *b_begin(struct pg *db, struct batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	if (PQenterPipelineMode(db->c) != 1)
+		return pg_error(db, NULL, "start a pipeline");
+	return NULL;
+}
+
+static int b_slot(struct batch *b, bool sent, const char *what)
+{
+	if (b->n >= BATCH_MAX)
+		return BATCH_MAX - 1;	/* never: store_once() sends at most 12 */
+	b->what[b->n] = sent ? what : NULL;
+	return b->n++;
+}
+
+/*
+ * Queues sql with p; returns the index of its result in b->res. A
+ * statement with parameters is prepared on its first use on this
+ * connection (the prepare's own result takes a slot too).
+ */
+static int b_send(struct pg *db, struct batch *b, const char *sql, const struct params *p, const char *what)
+{
+	char name[16];
+	int k;
+
+	if (!p)
+		return b_slot(b, PQsendQueryParams(db->c, sql, 0, NULL, NULL, NULL, NULL, 1) == 1, what);
+	for (k = 0; k < db->nprepared && db->prepared[k] != sql; k++)
+		;
+	if (k == db->nprepared && k < MAX_PREPARED) {
+		snprintf(name, sizeof(name), "hs%d", k);
+		b_slot(b, PQsendPrepare(db->c, name, sql, p->n, p->type) == 1, "prepare a statement");
+		db->prepared[db->nprepared++] = sql;
+	}
+	if (k == MAX_PREPARED)
+		return b_slot(b, PQsendQueryParams(db->c, sql, p->n, p->type, p->v, p->len, p->fmt, 1) == 1, what);
+	snprintf(name, sizeof(name), "hs%d", k);
+	return b_slot(b, PQsendQueryPrepared(db->c, name, p->n, p->v, p->len, p->fmt, 1) == 1, what);
+}
+
+/* After a failure: the prepared statements may or may not exist; start again. */
+static void forget_prepared(struct pg *db)
+{
+	if (PQstatus(db->c) == CONNECTION_OK)
+		PQclear(PQexec(db->c, "DEALLOCATE ALL"));
+	db->nprepared = 0;
+}
+
+static void b_clear(struct batch *b)
+{
+	for (int i = 0; i < b->n; i++)
+		PQclear(b->res[i]);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Sends the batch, reads every result into b->res; the first failure, its SQLSTATE in sqlstate. */
+static struct hs_error *b_run(struct pg *db, struct batch *b, char sqlstate[6])
+{
 	struct hs_error *err = NULL;
+	PGresult *res;
 
-	cb_u16(b, 0xffff);
-	if (!b->ok) {
-		strbuf_deinit(&b->sb);
-		return &hs_error_nomem;
-	}
-	res = PQexec(db->c, sql);
-	if (!res || PQresultStatus(res) != PGRES_COPY_IN) {
-		err = pg_error(db, res, what);
-		PQclear(res);
-		strbuf_deinit(&b->sb);
-		return err;
-	}
-	PQclear(res);
-	if (PQputCopyData(db->c, b->sb.buf, (int)b->sb.len) != 1 || PQputCopyEnd(db->c, NULL) != 1)
-		err = pg_error(db, NULL, what);
-	strbuf_deinit(&b->sb);
-	while ((res = PQgetResult(db->c))) {
-		if (!err && PQresultStatus(res) != PGRES_COMMAND_OK) {
-			const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-			snprintf(sqlstate, 6, "%s", s ? s : "");
-			err = pg_error(db, res, what);
+	if (PQpipelineSync(db->c) != 1)
+		err = pg_error(db, NULL, "send a pipeline");
+	for (int i = 0; i < b->n && !err; i++) {
+		ExecStatusType st;
+
+		if (!b->what[i]) {
+			err = pg_error(db, NULL, "send a statement");
+			break;
 		}
-		PQclear(res);
+		if (!(res = PQgetResult(db->c))) {
+			err = pg_error(db, NULL, b->what[i]);
+			break;
+		}
+		st = PQresultStatus(res);
+		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+			const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			snprintf(sqlstate, 6, "%s", code ? code : "");
+			err = pg_error(db, res, b->what[i]);
+			PQclear(res);
+			break;
+		}
+		b->res[i] = res;
+		/* each statement's results end with NULL */
+		while ((res = PQgetResult(db->c)))
+			PQclear(res);
 	}
+	/* whatever is left, up to and including the sync point (an error aborts the rest) */
+	while (PQstatus(db->c) == CONNECTION_OK && PQpipelineStatus(db->c) != PQ_PIPELINE_OFF) {
+		ExecStatusType st;
+
+		if (!(res = PQgetResult(db->c))) {
+			if (PQexitPipelineMode(db->c) == 1)
+				break;
+			continue;
+		}
+		st = PQresultStatus(res);
+		PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC && PQexitPipelineMode(db->c) == 1)
+			break;
+	}
+	if (!err && PQstatus(db->c) != CONNECTION_OK)
+		err = pg_error(db, NULL, "read the results");
 	return err;
 }
 
-static struct hs_error *store_rows(struct pg *db, int64_t case_id, const struct casedb_record *r, char sqlstate[6])
-{
-	struct hs_error *err = NULL;
-	struct copybuf b;
+static const char sql_store_case[] =
+	"WITH c AS (INSERT INTO cases (core_hash, core_path, pid, comm, exe, build_id, cmdline, host, captured_ns, "
+	"frozen_ns, analyzed_ns, nthreads) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 "
+	"WHERE NOT EXISTS (SELECT 1 FROM cases WHERE core_hash = $1) ON CONFLICT (core_hash) DO NOTHING RETURNING id), "
+	"r AS (INSERT INTO reports (case_id, format, size, data) SELECT c.id, x.* FROM c, "
+	"unnest($13::text[], $14::int8[], $15::bytea[]) AS x), "
+	"t AS (INSERT INTO threads (case_id, tid, name, state, syscall, wait_kind, waits_for) SELECT c.id, x.* FROM c, "
+	"unnest($16::int8[], $17::bytea[], $18::bytea[], $19::bytea[], $20::text[], $21::int8[]) AS x), "
+	"f AS (INSERT INTO frames (case_id, tid, idx, pc, function, \"offset\", module, file, line, inlined, how) "
+	"SELECT c.id, x.* FROM c, unnest($22::int8[], $23::int8[], $24::int8[], $25::bytea[], $26::int8[], $27::bytea[], "
+	"$28::bytea[], $29::int8[], $30::int8[], $31::text[]) AS x), "
+	"g AS (INSERT INTO findings (case_id, idx, rule, severity, summary, hint, threads) SELECT c.id, x.* FROM c, "
+	"unnest($32::int8[], $33::bytea[], $34::int8[], $35::bytea[], $36::bytea[], $37::text[]) AS x) "
+	"SELECT count(*)::int8 FROM c";
 
-	for (size_t i = 0; i < r->reports.len && !err; i++) {
+static const char sql_find_case[] =
+	"SELECT c.id::int8, coalesce(s.status, ''), coalesce(s.count, 0)::int8 FROM cases c "
+	"LEFT JOIN signatures s ON s.id = c.signature_id WHERE c.core_hash = $1";
+static const char sql_find_signature[] = "SELECT id::int8, status FROM signatures WHERE hash = $1 FOR NO KEY UPDATE";
+static const char sql_count_signature[] =
+	"UPDATE signatures SET count = count + 1, severity = greatest(severity, $1), summary = $2, "
+	"first_seen = least(first_seen, $3), last_seen = greatest(last_seen, $3), "
+	"status = CASE status WHEN 'fixed' THEN 'regressed' ELSE status END WHERE id = $4 "
+	"RETURNING id::int8, count::int8, status";
+/* new here; one another host creates at this moment is counted as if found */
+static const char sql_new_signature[] =
+	"INSERT INTO signatures AS s (hash, version, rule, text, frames, severity, summary, "
+	"first_seen, last_seen, count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1) "
+	"ON CONFLICT (hash) DO UPDATE SET count = s.count + 1, "
+	"severity = greatest(s.severity, excluded.severity), summary = excluded.summary, "
+	"first_seen = least(s.first_seen, excluded.first_seen), last_seen = greatest(s.last_seen, excluded.last_seen), "
+	"status = CASE s.status WHEN 'fixed' THEN 'regressed' ELSE s.status END "
+	"RETURNING id::int8, count::int8, status";
+static const char sql_log_regression[] =
+	"INSERT INTO triage_log (signature_id, at_ns, status, note) VALUES ($1, $2, 'regressed', $3)";
+static const char sql_add_host[] =
+	"INSERT INTO signature_hosts (signature_id, host) SELECT id, $2 FROM signatures WHERE hash = $1 "
+	"ON CONFLICT DO NOTHING";
+static const char sql_link_case[] = "UPDATE cases SET signature_id = (SELECT id FROM signatures WHERE hash = $1) WHERE id = $2";
+
+/* The case's row and all its rows as parameters: 12 values, then 25 arrays (into a[]). */
+static bool case_params(const struct casedb_record *r, struct params *q, struct arr *a)
+{
+	static const Oid elems[CASE_ARRAYS] = {
+		OID_TEXT, OID_INT8, OID_BYTEA,							/* reports */
+		OID_INT8, OID_BYTEA, OID_BYTEA, OID_BYTEA, OID_TEXT, OID_INT8,			/* threads */
+		OID_INT8, OID_INT8, OID_INT8, OID_BYTEA, OID_INT8, OID_BYTEA, OID_BYTEA, OID_INT8, OID_INT8,
+		OID_TEXT,									/* frames */
+		OID_INT8, OID_BYTEA, OID_INT8, OID_BYTEA, OID_BYTEA, OID_TEXT,			/* findings */
+	};
+	bool ok = true;
+
+	p_text(q, r->core_hash);
+	p_bytes(q, r->core_path);
+	p_int(q, r->pid);
+	p_bytes(q, r->comm);
+	p_bytes(q, r->exe);
+	p_bytes(q, r->build_id);
+	p_bytes(q, r->cmdline);
+	p_bytes(q, r->host);
+	p_int_or_null(q, r->has_captured, r->captured_ns);
+	p_int_or_null(q, r->has_frozen, r->frozen_ns);
+	p_int(q, r->analyzed_ns);
+	p_int(q, r->nthreads);
+	for (int i = 0; i < CASE_ARRAYS; i++)
+		arr_init(&a[i], elems[i]);
+	for (size_t i = 0; i < r->reports.len; i++) {
 		const struct casedb_rec_report *p = &r->reports.items[i];
-		struct params q = { 0 };
-
-		p_int(&q, case_id);
-		p_text(&q, p->format);
-		p_int(&q, p->size);
-		p_blob(&q, p->data, p->len);
-		err = run(db, "INSERT INTO reports (case_id, format, size, data) VALUES ($1, $2, $3, $4)", &q, "store a report",
-			  NULL, sqlstate);
-	}
-	if (err)
-		return err;
-	if (r->threads.len) {
-		cb_begin(&b);
-		for (size_t i = 0; i < r->threads.len; i++) {
-			const struct casedb_rec_thread *t = &r->threads.items[i];
-			cb_u16(&b, 7);
-			cb_int(&b, case_id);
-			cb_int(&b, t->tid);
-			cb_str(&b, t->name);
-			cb_str(&b, t->state);
-			cb_str(&b, t->syscall);
-			cb_str(&b, t->wait_kind);
-			cb_int_or_null(&b, t->waits_for != 0, t->waits_for);
+		arr_str(&a[0], p->format);
+		arr_int(&a[1], p->size);
+		if (p->len > INT32_MAX) {
+			a[2].ok = false;
+		} else {
+			arr_u32(&a[2], (uint32_t)p->len);
+			a[2].ok = a[2].ok && strbuf_append(&a[2].sb, p->data, p->len);
+			a[2].n++;
 		}
-		if ((err = copy_in(db, "COPY threads (case_id, tid, name, state, syscall, wait_kind, waits_for) FROM STDIN "
-				   "(FORMAT binary)", &b, "store the threads", sqlstate)))
-			return err;
 	}
-	if (r->frames.len) {
-		cb_begin(&b);
-		for (size_t i = 0; i < r->frames.len; i++) {
-			const struct casedb_rec_frame *f = &r->frames.items[i];
-			cb_u16(&b, 11);
-			cb_int(&b, case_id);
-			cb_int(&b, f->tid);
-			cb_int(&b, f->idx);
-			cb_int(&b, f->pc);
-			cb_str(&b, f->function);
-			cb_int(&b, f->offset);
-			cb_str(&b, f->module);
-			cb_str(&b, f->file);
-			cb_int(&b, f->line);
-			cb_int(&b, f->inlined);
-			cb_str(&b, f->how);
-		}
-		if ((err = copy_in(db, "COPY frames (case_id, tid, idx, pc, function, \"offset\", module, file, line, inlined, "
-				   "how) FROM STDIN (FORMAT binary)", &b, "store the frames", sqlstate)))
-			return err;
+	for (size_t i = 0; i < r->threads.len; i++) {
+		const struct casedb_rec_thread *t = &r->threads.items[i];
+		arr_int(&a[3], t->tid);
+		arr_str(&a[4], t->name);
+		arr_str(&a[5], t->state);
+		arr_str(&a[6], t->syscall);
+		arr_str(&a[7], t->wait_kind);
+		arr_int_or_null(&a[8], t->waits_for != 0, t->waits_for);
 	}
-	if (r->findings.len) {
-		cb_begin(&b);
-		for (size_t i = 0; i < r->findings.len; i++) {
-			const struct casedb_rec_finding *f = &r->findings.items[i];
-			cb_u16(&b, 7);
-			cb_int(&b, case_id);
-			cb_int(&b, f->idx);
-			cb_str(&b, f->rule);
-			cb_int(&b, f->severity);
-			cb_str(&b, f->summary);
-			cb_str(&b, f->hint);
-			cb_str(&b, f->threads);
-		}
-		if ((err = copy_in(db, "COPY findings (case_id, idx, rule, severity, summary, hint, threads) FROM STDIN "
-				   "(FORMAT binary)", &b, "store the findings", sqlstate)))
-			return err;
+	for (size_t i = 0; i < r->frames.len; i++) {
+		const struct casedb_rec_frame *f = &r->frames.items[i];
+		arr_int(&a[9], f->tid);
+		arr_int(&a[10], f->idx);
+		arr_int(&a[11], f->pc);
+		arr_str(&a[12], f->function);
+		arr_int(&a[13], f->offset);
+		arr_str(&a[14], f->module);
+		arr_str(&a[15], f->file);
+		arr_int(&a[16], f->line);
+		arr_int(&a[17], f->inlined);
+		arr_str(&a[18], f->how);
 	}
-	return NULL;
+	for (size_t i = 0; i < r->findings.len; i++) {
+		const struct casedb_rec_finding *f = &r->findings.items[i];
+		arr_int(&a[19], f->idx);
+		arr_str(&a[20], f->rule);
+		arr_int(&a[21], f->severity);
+		arr_str(&a[22], f->summary);
+		arr_str(&a[23], f->hint);
+		arr_str(&a[24], f->threads);
+	}
+	for (int i = 0; i < CASE_ARRAYS; i++)
+		ok = arr_param(&a[i], q, elems[i] == OID_INT8 ? OID_INT8_ARRAY : elems[i] == OID_BYTEA ? OID_BYTEA_ARRAY
+											     : OID_TEXT_ARRAY) && ok;
+	return ok;
 }
 
-static struct hs_error *store_signature(struct pg *db, int64_t case_id, const struct casedb_record *r,
-					struct casedb_stored *ret, char sqlstate[6])
-{
-	struct hs_error *err;
-	PGresult *res;
-	int64_t sig_id = 0;
-	char *old = NULL;
-
-	/* found and locked, or created; a creation that lost the race finds the winner's row next time round */
-	for (int tries = 0; !sig_id; tries++) {
-		struct params q = { 0 };
-
-		if (tries > 2)
-			return hs_error_create(HS_ERR_INTERNAL, "cannot store signature %s in '%s': it keeps vanishing",
-					       r->sig_hash, db->display);
-		p_text(&q, r->sig_hash);
-		if ((err = run(db, "SELECT id::int8, status FROM signatures WHERE hash = $1 FOR NO KEY UPDATE", &q,
-			       "find a signature", &res, sqlstate)))
-			return err;
-		if (PQntuples(res) == 1 && ((err = get_int(db, res, 0, 0, "signatures.id", false, &sig_id)) ||
-					    (err = get_str(db, res, 0, 1, "signatures.status", false, &old)))) {
-			PQclear(res);
-			return err;
-		}
-		PQclear(res);
-		if (sig_id)
-			break;
-		q = (struct params){ 0 };
-		p_text(&q, r->sig_hash);
-		p_int(&q, r->sig_version);
-		p_bytes(&q, r->sig_rule);
-		p_bytes(&q, r->sig_text);
-		p_bytes(&q, r->sig_frames);
-		p_int(&q, r->sig_severity);
-		p_bytes(&q, r->sig_summary);
-		p_int(&q, r->seen_ns);
-		if ((err = run(db, "INSERT INTO signatures (hash, version, rule, text, frames, severity, summary, first_seen, "
-			       "last_seen, count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1) ON CONFLICT (hash) DO NOTHING "
-			       "RETURNING id::int8", &q, "store a signature", &res, sqlstate)))
-			return err;
-		if (PQntuples(res) == 1 && !(err = get_int(db, res, 0, 0, "signatures.id", false, &sig_id))) {
-			snprintf(ret->status, sizeof(ret->status), "new");
-			ret->count = 1;
-		}
-		PQclear(res);
-		if (err)
-			return err;
-		if (sig_id)
-			goto hosts;
-	}
-	{
-		struct params q = { 0 };
-
-		ret->regressed = strcmp(old, "fixed") == 0;
-		p_int(&q, r->sig_severity);
-		p_bytes(&q, r->sig_summary);
-		p_int(&q, r->seen_ns);
-		p_int(&q, sig_id);
-		err = run(db, "UPDATE signatures SET count = count + 1, severity = greatest(severity, $1), summary = $2, "
-			  "first_seen = least(first_seen, $3), last_seen = greatest(last_seen, $3), "
-			  "status = CASE status WHEN 'fixed' THEN 'regressed' ELSE status END WHERE id = $4 "
-			  "RETURNING count::int8, status", &q, "update a signature", &res, sqlstate);
-		free(old);
-		if (err)
-			return err;
-		if (PQntuples(res) == 1 && !(err = get_int(db, res, 0, 0, "signatures.count", false, &ret->count))) {
-			char *status = NULL;
-			if (!(err = get_str(db, res, 0, 1, "signatures.status", false, &status)))
-				snprintf(ret->status, sizeof(ret->status), "%s", status);
-			free(status);
-		}
-		PQclear(res);
-		if (err)
-			return err;
-		if (ret->regressed) {
-			char note[64];
-
-			snprintf(note, sizeof(note), "seen again in case %lld", (long long)case_id);
-			q = (struct params){ 0 };
-			p_int(&q, sig_id);
-			p_int(&q, (int64_t)hs_now_real_ns());
-			p_bytes(&q, note);
-			if ((err = run(db, "INSERT INTO triage_log (signature_id, at_ns, status, note) VALUES ($1, $2, "
-				       "'regressed', $3)", &q, "log a regression", NULL, sqlstate)))
-				return err;
-		}
-	}
-hosts:
-	if (r->host) {
-		struct params q = { 0 };
-
-		p_int(&q, sig_id);
-		p_bytes(&q, r->host);
-		if ((err = run(db, "INSERT INTO signature_hosts (signature_id, host) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-			       &q, "store a host", NULL, sqlstate)))
-			return err;
-	}
-	{
-		struct params q = { 0 };
-
-		p_int(&q, sig_id);
-		p_int(&q, case_id);
-		return run(db, "UPDATE cases SET signature_id = $1 WHERE id = $2", &q, "link a case to its signature", NULL,
-			   sqlstate);
-	}
-}
-
+/*
+ * One case in two round trips: (1) BEGIN, the case and all its rows in one
+ * statement, the case's id and group as stored, and the signature's row,
+ * locked; (2) the signature counted (or created), its host, the link, COMMIT.
+ */
 static struct hs_error *store_once(struct pg *db, const struct casedb_record *r, struct casedb_stored *ret,
 				   char sqlstate[6])
 {
-	struct params q = { 0 };
+	struct params q = { 0 }, qc = { 0 }, qs = { 0 };
+	struct arr a[CASE_ARRAYS];
+	struct batch b;
 	struct hs_error *err;
-	PGresult *res;
+	int64_t inserted = 0, sig_id = 0;
+	char *status = NULL, *old = NULL;
+	int i_store, i_case, i_sig = 0;
+	bool ok;
 
 	memset(ret, 0, sizeof(*ret));
-	if ((err = exec0(db, "BEGIN", "start a transaction", sqlstate)))
-		return err;
-	p_text(&q, r->core_hash);
-	p_bytes(&q, r->core_path);
-	p_int(&q, r->pid);
-	p_bytes(&q, r->comm);
-	p_bytes(&q, r->exe);
-	p_bytes(&q, r->build_id);
-	p_bytes(&q, r->cmdline);
-	p_bytes(&q, r->host);
-	p_int_or_null(&q, r->has_captured, r->captured_ns);
-	p_int_or_null(&q, r->has_frozen, r->frozen_ns);
-	p_int(&q, r->analyzed_ns);
-	p_int(&q, r->nthreads);
-	/*
-	 * A core stored before is found first, so that it takes no id from the
-	 * sequence (ids stay dense, as on SQLite); one being stored by another
-	 * host right now is caught by the unique core hash.
-	 */
-	if ((err = run(db, "INSERT INTO cases (core_hash, core_path, pid, comm, exe, build_id, cmdline, host, captured_ns, "
-		       "frozen_ns, analyzed_ns, nthreads) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 "
-		       "WHERE NOT EXISTS (SELECT 1 FROM cases WHERE core_hash = $1) "
-		       "ON CONFLICT (core_hash) DO NOTHING RETURNING id::int8", &q, "store a case", &res, sqlstate)))
-		goto rollback;
-	if (PQntuples(res) == 0) {
-		char *status = NULL;
-
-		/* the same core again (maybe stored by another host a moment ago): report the stored case */
-		PQclear(res);
-		ret->existed = true;
-		q = (struct params){ 0 };
-		p_text(&q, r->core_hash);
-		if ((err = run(db, "SELECT c.id::int8, coalesce(s.status, ''), coalesce(s.count, 0)::int8 FROM cases c "
-			       "LEFT JOIN signatures s ON s.id = c.signature_id WHERE c.core_hash = $1", &q, "find a case",
-			       &res, sqlstate)))
-			goto rollback;
-		if (PQntuples(res) == 1 && !(err = get_int(db, res, 0, 0, "cases.id", false, &ret->case_id)) &&
-		    !(err = get_str(db, res, 0, 1, "signatures.status", false, &status)) &&
-		    !(err = get_int(db, res, 0, 2, "signatures.count", false, &ret->count)))
-			snprintf(ret->status, sizeof(ret->status), "%s", status);
-		free(status);
-		PQclear(res);
-		if (err || (err = exec0(db, "COMMIT", "commit", sqlstate)))
-			goto rollback;
-		return NULL;
+	ok = case_params(r, &q, a);
+	if (!ok) {
+		err = &hs_error_nomem;
+		goto free_arrays;
 	}
-	err = get_int(db, res, 0, 0, "cases.id", false, &ret->case_id);
-	PQclear(res);
-	if (err || (err = store_rows(db, ret->case_id, r, sqlstate)) ||
-	    (r->sig_hash && (err = store_signature(db, ret->case_id, r, ret, sqlstate))) ||
-	    (err = exec0(db, "COMMIT", "commit the case", sqlstate)))
+	p_text(&qc, r->core_hash);
+	if (r->sig_hash)
+		p_text(&qs, r->sig_hash);
+	if ((err = b_begin(db, &b)))
+		goto free_arrays;
+	b_send(db, &b, "BEGIN", NULL, "start a transaction");
+	i_store = b_send(db, &b, sql_store_case, &q, "store a case");
+	i_case = b_send(db, &b, sql_find_case, &qc, "find the case");
+	if (r->sig_hash)
+		i_sig = b_send(db, &b, sql_find_signature, &qs, "find the signature");
+	err = b_run(db, &b, sqlstate);
+	for (int i = 0; i < CASE_ARRAYS; i++)
+		strbuf_deinit(&a[i].sb);
+	if (err)
 		goto rollback;
-	return NULL;
+	if (PQntuples(b.res[i_case]) != 1) {
+		err = hs_error_create(HS_ERR_INTERNAL, "cannot find case %s in '%s' after storing it", r->core_hash,
+				      db->display);
+		goto rollback;
+	}
+	if ((err = get_int(db, b.res[i_store], 0, 0, "cases", false, &inserted)) ||
+	    (err = get_int(db, b.res[i_case], 0, 0, "cases.id", false, &ret->case_id)) ||
+	    (err = get_str(db, b.res[i_case], 0, 1, "signatures.status", false, &status)) ||
+	    (err = get_int(db, b.res[i_case], 0, 2, "signatures.count", false, &ret->count)))
+		goto rollback;
+	snprintf(ret->status, sizeof(ret->status), "%s", status);
+	if (r->sig_hash && PQntuples(b.res[i_sig]) == 1 &&
+	    ((err = get_int(db, b.res[i_sig], 0, 0, "signatures.id", false, &sig_id)) ||
+	     (err = get_str(db, b.res[i_sig], 0, 1, "signatures.status", false, &old))))
+		goto rollback;
+	b_clear(&b);
+	ret->existed = inserted == 0;
+	if ((err = b_begin(db, &b)))
+		goto rollback;
+	if (!ret->existed && r->sig_hash) {
+		struct params qu = { 0 }, ql = { 0 }, qh = { 0 }, qk = { 0 };
+		char note[64];
+
+		ret->regressed = old && strcmp(old, "fixed") == 0;
+		if (sig_id) {
+			p_int(&qu, r->sig_severity);
+			p_bytes(&qu, r->sig_summary);
+			p_int(&qu, r->seen_ns);
+			p_int(&qu, sig_id);
+			i_sig = b_send(db, &b, sql_count_signature, &qu, "update a signature");
+		} else {
+			p_text(&qu, r->sig_hash);
+			p_int(&qu, r->sig_version);
+			p_bytes(&qu, r->sig_rule);
+			p_bytes(&qu, r->sig_text);
+			p_bytes(&qu, r->sig_frames);
+			p_int(&qu, r->sig_severity);
+			p_bytes(&qu, r->sig_summary);
+			p_int(&qu, r->seen_ns);
+			i_sig = b_send(db, &b, sql_new_signature, &qu, "store a signature");
+		}
+		if (ret->regressed) {
+			snprintf(note, sizeof(note), "seen again in case %lld", (long long)ret->case_id);
+			p_int(&ql, sig_id);
+			p_int(&ql, (int64_t)hs_now_real_ns());
+			p_bytes(&ql, note);
+			b_send(db, &b, sql_log_regression, &ql, "log a regression");
+		}
+		p_text(&qh, r->sig_hash);
+		p_bytes(&qh, r->host);
+		if (r->host)
+			b_send(db, &b, sql_add_host, &qh, "store a host");
+		p_text(&qk, r->sig_hash);
+		p_int(&qk, ret->case_id);
+		b_send(db, &b, sql_link_case, &qk, "link a case to its signature");
+		b_send(db, &b, "COMMIT", NULL, "commit the case");
+		if ((err = b_run(db, &b, sqlstate)))
+			goto rollback;
+		if (PQntuples(b.res[i_sig]) == 1) {
+			char *now = NULL;
+
+			if (!(err = get_int(db, b.res[i_sig], 0, 1, "signatures.count", false, &ret->count)) &&
+			    !(err = get_str(db, b.res[i_sig], 0, 2, "signatures.status", false, &now)))
+				snprintf(ret->status, sizeof(ret->status), "%s", now);
+			free(now);
+		}
+	} else {
+		b_send(db, &b, "COMMIT", NULL, "commit the case");
+		if ((err = b_run(db, &b, sqlstate)))
+			goto rollback;
+	}
+	b_clear(&b);
+	free(status);
+	free(old);
+	return err;
+free_arrays:
+	for (int i = 0; i < CASE_ARRAYS; i++)
+		strbuf_deinit(&a[i].sb);
+	return err;
 rollback:
-	roll_back(db);
+	b_clear(&b);
+	free(status);
+	free(old);
+	if (PQstatus(db->c) == CONNECTION_OK)
+		roll_back(db);
+	forget_prepared(db);
 	return err;
 }
 
