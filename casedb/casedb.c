@@ -363,7 +363,8 @@ static struct hs_error *reconnect(struct casedb *db)
 static struct hs_error *store_retrying(struct casedb *db, const struct casedb_record *r, struct casedb_stored *ret)
 {
 	struct hs_error *err = NULL;
-	long waited = 0, step = 100;
+	uint64_t deadline = hs_now_real_ns() + (uint64_t)RETRY_BUDGET_MS * 1000000u;
+	long step = 100;
 
 	for (;;) {
 		if (db->impl) {
@@ -372,11 +373,11 @@ static struct hs_error *store_retrying(struct casedb *db, const struct casedb_re
 		} else if (!(err = reconnect(db))) {
 			continue;
 		}
-		if (!err || !db->server || !casedb_is_unreachable(err) || waited >= RETRY_BUDGET_MS)
+		/* the budget is wall-clock: a server that drops packets costs connect_timeout per try */
+		if (!err || !db->server || !casedb_is_unreachable(err) || hs_now_real_ns() >= deadline)
 			return err;
 		hs_error_destroy(err);
 		sleep_ms(step);
-		waited += step;
 		step = step * 2 > 1000 ? 1000 : step * 2;
 		if (db->impl) {
 			db->be->close(db->impl);

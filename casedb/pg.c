@@ -112,8 +112,8 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CASEDB_SCHEMA_VERSI
 /* What a role needs to ingest and triage: no DELETE, no DDL. */
 static const char *const grants[] = {
 	"GRANT SELECT ON hanganalyze_schema TO %s;\n",
-	"GRANT SELECT, INSERT, UPDATE ON signatures, signature_hosts, cases, reports, threads, frames, findings, "
-	"triage_log TO %s;\n",
+	("GRANT SELECT, INSERT, UPDATE ON signatures, signature_hosts, cases, reports, threads, frames, findings, "
+	 "triage_log TO %s;\n"),
 	"GRANT USAGE ON SEQUENCE signatures_id_seq, cases_id_seq, triage_log_id_seq TO %s;\n",
 };
 

@@ -6,7 +6,9 @@
  * `hanganalyze show` then read — the whole queue, each group found again by
  * its hash, the reports of case 1 and of each group's latest case — must be
  * read or refused with an error, never &hs_error_nomem for what is only a
- * wrong value (casedb.h); no crash, no leak.
+ * wrong value (casedb.h); no crash, no leak. Then `hanganalyze copy` reads
+ * every case back (the spool and copy path, casedb_copy()) into a new
+ * database, which is read the same way.
  *
  * The input is written to a new file under $TMPDIR (or /tmp), mode 0600 as
  * casedb_open() wants, removed afterwards with SQLite's journal files.
@@ -74,12 +76,13 @@ static void read_all(struct casedb *db)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *tmpdir = getenv("TMPDIR");
-	char path[4096], side[4096 + 16];
+	char path[4096], copy[4096 + 8], side[4096 + 32];
 	struct casedb *db;
 	struct hs_error *err;
 	FILE *f;
 	int fd;
 
+	copy[0] = '\0';
 	snprintf(path, sizeof(path), "%s/fuzz-casedb.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if ((fd = mkstemp(path)) < 0)
 		abort();	/* not the input's fault: stop rather than fuzz nothing */
@@ -88,13 +91,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((err = casedb_open(path, false, &db)))
 		hs_error_destroy(err);
 	else {
+		struct casedb_copied copied;
+		struct casedb *dest;
+
 		read_all(db);
 		casedb_close(db);
+		snprintf(copy, sizeof(copy), "%s.copy", path);
+		if ((err = casedb_open(copy, true, &dest)))
+			abort();	/* a new database in $TMPDIR: not the input's fault */
+		if ((err = casedb_copy(path, dest, &copied)))
+			check_error(err);
+		read_all(dest);
+		casedb_close(dest);
 	}
-	unlink(path);
-	for (const char *const *s = (const char *const[]){ "-journal", "-wal", "-shm", NULL }; *s; s++) {
-		snprintf(side, sizeof(side), "%s%s", path, *s);
-		unlink(side);
+	for (int k = 0; k < 2; k++) {
+		const char *base = k ? copy : path;
+
+		if (k && !copy[0])
+			break;
+		unlink(base);
+		for (const char *const *s = (const char *const[]){ "-journal", "-wal", "-shm", NULL }; *s; s++) {
+			snprintf(side, sizeof(side), "%s%s", base, *s);
+			unlink(side);
+		}
 	}
 	return 0;
 }
