@@ -15,6 +15,7 @@
  */
 #include "casedb/backend.h"
 
+#include <dlfcn.h>
 #include <endian.h>
 #include <errno.h>
 #include <libpq-fe.h>
@@ -45,6 +46,49 @@ struct pg {
 	const char *prepared[MAX_PREPARED];
 	int nprepared;
 };
+
+/* ---- libpq, loaded when a server is first named ------------------------- */
+
+/*
+ * libpq is dlopen()ed, not linked: it brings some twenty libraries (TLS,
+ * Kerberos, LDAP) whose loading would cost every hanganalyze process,
+ * SQLite users' too, several milliseconds; and a machine without libpq5
+ * still runs everything but the server backend.
+ */
+#define PQ_FUNCS(X) X(PQclear) X(PQconnectdbParams) X(PQconninfoFree) X(PQconninfoParse) X(PQenterPipelineMode) X(PQerrorMessage) X(PQexec) X(PQexecParams) X(PQexitPipelineMode) X(PQfinish) X(PQfreemem) X(PQgetResult) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQntuples) X(PQpingParams) X(PQpipelineStatus) X(PQpipelineSync) X(PQresStatus) X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) X(PQsendPrepare) X(PQsendQueryParams) X(PQsendQueryPrepared) X(PQstatus) X(PQuser)
+
+static struct {
+#define PQ_MEMBER(name) __typeof__(&name) name;
+	PQ_FUNCS(PQ_MEMBER)
+#undef PQ_MEMBER
+} pq;
+static int pq_state;		/* 0 not tried, 1 loaded, -1 failed (pq_why says why) */
+static char pq_why[256];
+
+static bool pq_load(void)
+{
+	void *h;
+
+	if (pq_state)
+		return pq_state > 0;
+	pq_state = -1;
+	if (!(h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL))) {
+		const char *e = dlerror();
+		snprintf(pq_why, sizeof(pq_why), "the PostgreSQL client library is not installed (libpq5): %s",
+			 e ? e : "libpq.so.5 not found");
+		return false;
+	}
+#define PQ_LOAD(name)                                                                             \
+	if (!(*(void **)&pq.name = dlsym(h, #name))) {                                           \
+		snprintf(pq_why, sizeof(pq_why), "libpq.so.5 is too old: it has no %s (need 14 or later)", #name); \
+		dlclose(h);                                                                      \
+		return false;                                                                    \
+	}
+	PQ_FUNCS(PQ_LOAD)
+#undef PQ_LOAD
+	pq_state = 1;
+	return true;
+}
 
 /* ---- schema ----------------------------------------------------------- */
 
@@ -167,11 +211,16 @@ bool casedb_pg_is_conninfo(const char *s)
 	/* key=value pairs: every key one of libpq's (a path with '=' in it is not) */
 	if (!strchr(s, '='))
 		return false;
-	opts = PQconninfoParse(s, &errmsg);
-	PQfreemem(errmsg);
+	if (!pq_load()) {
+		/* no libpq to ask: "word=" first, as every key=value string starts */
+		size_t n = strspn(s, " \t"), k = strspn(s + n, "abcdefghijklmnopqrstuvwxyz_");
+		return k > 0 && s[n + k + strspn(s + n + k, " \t")] == '=';
+	}
+	opts = pq.PQconninfoParse(s, &errmsg);
+	pq.PQfreemem(errmsg);
 	if (!opts)
 		return false;
-	PQconninfoFree(opts);
+	pq.PQconninfoFree(opts);
 	return true;
 }
 
@@ -185,13 +234,25 @@ static const char *option(const PQconninfoOption *opts, const char *key)
 
 char *casedb_pg_display(const char *s)
 {
-	PQconninfoOption *opts = PQconninfoParse(s, NULL);
+	PQconninfoOption *opts = pq_load() ? pq.PQconninfoParse(s, NULL) : NULL;
 	const char *user, *host, *port, *dbname, *service;
 	struct strbuf sb;
 	bool ok;
 
+	if (!opts && strncmp(s, "postgres", 8) == 0 && strchr(s, '@')) {
+		/* no libpq to parse it: the URI without what may be a password (user:PASSWORD@) */
+		const char *at = strchr(s, '@'), *colon = strchr(s + 11, ':');
+		char *out;
+
+		if (colon && colon < at) {
+			if (asprintf(&out, "%.*s%s", (int)(colon - s), s, at) < 0)
+				return NULL;
+			return out;
+		}
+		return strdup(s);
+	}
 	if (!opts)
-		return strdup("postgresql://(unparsable connection string)");
+		return strdup(strncmp(s, "postgres", 8) == 0 ? s : "postgresql://(a connection string)");
 	user = option(opts, "user");
 	host = option(opts, "host");
 	if (!host)
@@ -204,7 +265,7 @@ char *casedb_pg_display(const char *s)
 	ok = strbuf_addstr(&sb, "postgresql://") && (!user || strbuf_appendf(&sb, "%s@", user)) &&
 	     (!host || strbuf_addstr(&sb, host)) && (!port || strbuf_appendf(&sb, ":%s", port)) &&
 	     (!dbname || strbuf_appendf(&sb, "/%s", dbname)) && (!service || strbuf_appendf(&sb, "?service=%s", service));
-	PQconninfoFree(opts);
+	pq.PQconninfoFree(opts);
 	if (!ok) {
 		strbuf_deinit(&sb);
 		return NULL;
@@ -236,9 +297,9 @@ static void one_line(const char *in, char *out, size_t n)
 /* Lost connections, a server shutting down or starting up: the case may wait in the spool. */
 static bool gone(struct pg *db, const PGresult *res)
 {
-	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *s = res ? pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
-	if (PQstatus(db->c) != CONNECTION_OK)
+	if (pq.PQstatus(db->c) != CONNECTION_OK)
 		return true;
 	return s && (strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 || strcmp(s, "57P02") == 0 ||
 		     strcmp(s, "57P03") == 0);
@@ -247,17 +308,17 @@ static bool gone(struct pg *db, const PGresult *res)
 /* "cannot WHAT in 'DISPLAY': MESSAGE", from res or the connection. */
 static struct hs_error *pg_error(struct pg *db, const PGresult *res, const char *what)
 {
-	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	const char *msg = res ? PQresultErrorMessage(res) : NULL;
+	const char *primary = res ? pq.PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *msg = res ? pq.PQresultErrorMessage(res) : NULL;
 	char line[512];
 
 	/* the server's message without its statement excerpt ("LINE 1: …") */
 	if (primary)
 		snprintf(line, sizeof(line), "%s", primary);
 	else
-		one_line(msg && *msg ? msg : PQerrorMessage(db->c), line, sizeof(line));
+		one_line(msg && *msg ? msg : pq.PQerrorMessage(db->c), line, sizeof(line));
 	if (!*line)
-		snprintf(line, sizeof(line), "%s", res ? PQresStatus(PQresultStatus(res)) : "no result");
+		snprintf(line, sizeof(line), "%s", res ? pq.PQresStatus(pq.PQresultStatus(res)) : "no result");
 	if (gone(db, res))
 		return casedb_unreachable_error("cannot %s in '%s': %s", what, db->display, line);
 	return hs_error_create(HS_ERR_OS, "cannot %s in '%s': %s", what, db->display, line);
@@ -326,50 +387,50 @@ static void p_blob(struct params *p, const void *data, size_t n)
 static struct hs_error *run(struct pg *db, const char *sql, const struct params *p, const char *what,
 			    PGresult **res_ret, char sqlstate[6])
 {
-	PGresult *res = PQexecParams(db->c, sql, p ? p->n : 0, p ? p->type : NULL, p ? p->v : NULL, p ? p->len : NULL,
+	PGresult *res = pq.PQexecParams(db->c, sql, p ? p->n : 0, p ? p->type : NULL, p ? p->v : NULL, p ? p->len : NULL,
 				     p ? p->fmt : NULL, 1);
-	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	ExecStatusType st = res ? pq.PQresultStatus(res) : PGRES_FATAL_ERROR;
 	struct hs_error *err;
 
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
 		if (res_ret)
 			*res_ret = res;
 		else
-			PQclear(res);
+			pq.PQclear(res);
 		return NULL;
 	}
 	if (sqlstate) {
-		const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		const char *s = res ? pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 		snprintf(sqlstate, 6, "%s", s ? s : "");
 	}
-	err = !res && PQstatus(db->c) == CONNECTION_OK ? &hs_error_nomem : pg_error(db, res, what);
-	PQclear(res);
+	err = !res && pq.PQstatus(db->c) == CONNECTION_OK ? &hs_error_nomem : pg_error(db, res, what);
+	pq.PQclear(res);
 	return err;
 }
 
 /* Runs our own statements without parameters or results (several at once: the schema scripts). */
 static struct hs_error *exec0(struct pg *db, const char *sql, const char *what, char sqlstate[6])
 {
-	PGresult *res = PQexec(db->c, sql);
-	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	PGresult *res = pq.PQexec(db->c, sql);
+	ExecStatusType st = res ? pq.PQresultStatus(res) : PGRES_FATAL_ERROR;
 	struct hs_error *err;
 
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-		PQclear(res);
+		pq.PQclear(res);
 		return NULL;
 	}
 	if (sqlstate) {
-		const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		const char *s = res ? pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 		snprintf(sqlstate, 6, "%s", s ? s : "");
 	}
-	err = !res && PQstatus(db->c) == CONNECTION_OK ? &hs_error_nomem : pg_error(db, res, what);
-	PQclear(res);
+	err = !res && pq.PQstatus(db->c) == CONNECTION_OK ? &hs_error_nomem : pg_error(db, res, what);
+	pq.PQclear(res);
 	return err;
 }
 
 static void roll_back(struct pg *db)
 {
-	PQclear(PQexec(db->c, "ROLLBACK"));
+	pq.PQclear(pq.PQexec(db->c, "ROLLBACK"));
 }
 
 /* Integer column (every query casts to bigint). */
@@ -379,11 +440,11 @@ static struct hs_error *get_int(struct pg *db, const PGresult *res, int row, int
 	uint64_t v;
 
 	*ret = 0;
-	if (PQgetisnull(res, row, col))
+	if (pq.PQgetisnull(res, row, col))
 		return nullable ? NULL : damaged(db, column, "is NULL");
-	if (PQgetlength(res, row, col) != 8)
+	if (pq.PQgetlength(res, row, col) != 8)
 		return damaged(db, column, "is not a bigint");
-	memcpy(&v, PQgetvalue(res, row, col), 8);
+	memcpy(&v, pq.PQgetvalue(res, row, col), 8);
 	*ret = (int64_t)be64toh(v);
 	return NULL;
 }
@@ -393,9 +454,9 @@ static struct hs_error *get_str(struct pg *db, const PGresult *res, int row, int
 				char **ret)
 {
 	*ret = NULL;
-	if (PQgetisnull(res, row, col))
+	if (pq.PQgetisnull(res, row, col))
 		return nullable ? NULL : damaged(db, column, "is NULL");
-	if (!(*ret = strndup(PQgetvalue(res, row, col), (size_t)PQgetlength(res, row, col))))
+	if (!(*ret = strndup(pq.PQgetvalue(res, row, col), (size_t)pq.PQgetlength(res, row, col))))
 		return &hs_error_nomem;
 	return NULL;
 }
@@ -441,20 +502,20 @@ static struct hs_error *connect_db(const char *spec, const char *display, PGconn
 	vals[n] = NULL;
 	*ret = NULL;
 	for (int tries = 0;; tries++) {
-		if (!(c = PQconnectdbParams(keys, vals, 1)))
+		if (!(c = pq.PQconnectdbParams(keys, vals, 1)))
 			return &hs_error_nomem;
-		if (PQstatus(c) == CONNECTION_OK) {
+		if (pq.PQstatus(c) == CONNECTION_OK) {
 			*ret = c;
 			return NULL;
 		}
-		one_line(PQerrorMessage(c), line, sizeof(line));
-		PQfinish(c);
+		one_line(pq.PQerrorMessage(c), line, sizeof(line));
+		pq.PQfinish(c);
 		/*
 		 * A server that answers but refused us (a password, a missing
 		 * database) is not one to wait for. One that accepts connections
 		 * now may just have finished starting up: asked once more.
 		 */
-		ping = PQpingParams(keys, vals, 1);
+		ping = pq.PQpingParams(keys, vals, 1);
 		if (ping != PQPING_OK)
 			return casedb_unreachable_error("cannot connect to '%s': %s", display, line);
 		if (tries > 0)
@@ -475,13 +536,13 @@ static struct hs_error *read_version(struct pg *db, bool *has_table, int64_t *ve
 	err = get_int(db, res, 0, 0, "hanganalyze_schema", false, version);
 	*has_table = *version == 1;
 	*version = 0;
-	PQclear(res);
+	pq.PQclear(res);
 	if (err || !*has_table)
 		return err;
 	if ((err = run(db, "SELECT max(version)::int8 FROM hanganalyze_schema", NULL, "read the schema version", &res, NULL)))
 		return err;
 	err = get_int(db, res, 0, 0, "hanganalyze_schema.version", true, version);
-	PQclear(res);
+	pq.PQclear(res);
 	return err;
 }
 
@@ -501,7 +562,7 @@ static struct hs_error *check_version(struct pg *db, int64_t version)
 /* The message for a role that may not create the tables: who should, and with what. */
 static struct hs_error *not_allowed(struct pg *db, const struct hs_error *cause)
 {
-	const char *user = PQuser(db->c);
+	const char *user = pq.PQuser(db->c);
 
 	return hs_error_create(HS_ERR_OS,
 			       "%s: role '%s' may not create the case tables; have the database's owner run: "
@@ -558,7 +619,8 @@ static void pg_close(void *impl)
 
 	if (!db)
 		return;
-	PQfinish(db->c);
+	if (db->c)
+		pq.PQfinish(db->c);
 	free(db->display);
 	free(db);
 }
@@ -571,6 +633,11 @@ static struct hs_error *pg_open(const char *spec, const char *display, bool crea
 	if (!db || !(db->display = strdup(display))) {
 		free(db);
 		return &hs_error_nomem;
+	}
+	if (!pq_load()) {
+		err = hs_error_create(HS_ERR_OS, "cannot use the database server '%s': %s", display, pq_why);
+		pg_close(db);
+		return err;
 	}
 	if ((err = connect_db(spec, display, &db->c)) ||
 	    (err = exec0(db, "SET client_min_messages = warning", "set up the session", NULL)) ||
@@ -687,7 +754,7 @@ struct batch {
 static struct hs_error *b_begin(struct pg *db, struct batch *b)
 {
 	memset(b, 0, sizeof(*b));
-	if (PQenterPipelineMode(db->c) != 1)
+	if (pq.PQenterPipelineMode(db->c) != 1)
 		return pg_error(db, NULL, "start a pipeline");
 	return NULL;
 }
@@ -711,32 +778,32 @@ static int b_send(struct pg *db, struct batch *b, const char *sql, const struct 
 	int k;
 
 	if (!p)
-		return b_slot(b, PQsendQueryParams(db->c, sql, 0, NULL, NULL, NULL, NULL, 1) == 1, what);
+		return b_slot(b, pq.PQsendQueryParams(db->c, sql, 0, NULL, NULL, NULL, NULL, 1) == 1, what);
 	for (k = 0; k < db->nprepared && db->prepared[k] != sql; k++)
 		;
 	if (k == db->nprepared && k < MAX_PREPARED) {
 		snprintf(name, sizeof(name), "hs%d", k);
-		b_slot(b, PQsendPrepare(db->c, name, sql, p->n, p->type) == 1, "prepare a statement");
+		b_slot(b, pq.PQsendPrepare(db->c, name, sql, p->n, p->type) == 1, "prepare a statement");
 		db->prepared[db->nprepared++] = sql;
 	}
 	if (k == MAX_PREPARED)
-		return b_slot(b, PQsendQueryParams(db->c, sql, p->n, p->type, p->v, p->len, p->fmt, 1) == 1, what);
+		return b_slot(b, pq.PQsendQueryParams(db->c, sql, p->n, p->type, p->v, p->len, p->fmt, 1) == 1, what);
 	snprintf(name, sizeof(name), "hs%d", k);
-	return b_slot(b, PQsendQueryPrepared(db->c, name, p->n, p->v, p->len, p->fmt, 1) == 1, what);
+	return b_slot(b, pq.PQsendQueryPrepared(db->c, name, p->n, p->v, p->len, p->fmt, 1) == 1, what);
 }
 
 /* After a failure: the prepared statements may or may not exist; start again. */
 static void forget_prepared(struct pg *db)
 {
-	if (PQstatus(db->c) == CONNECTION_OK)
-		PQclear(PQexec(db->c, "DEALLOCATE ALL"));
+	if (pq.PQstatus(db->c) == CONNECTION_OK)
+		pq.PQclear(pq.PQexec(db->c, "DEALLOCATE ALL"));
 	db->nprepared = 0;
 }
 
 static void b_clear(struct batch *b)
 {
 	for (int i = 0; i < b->n; i++)
-		PQclear(b->res[i]);
+		pq.PQclear(b->res[i]);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -746,7 +813,7 @@ static struct hs_error *b_run(struct pg *db, struct batch *b, char sqlstate[6])
 	struct hs_error *err = NULL;
 	PGresult *res;
 
-	if (PQpipelineSync(db->c) != 1)
+	if (pq.PQpipelineSync(db->c) != 1)
 		err = pg_error(db, NULL, "send a pipeline");
 	for (int i = 0; i < b->n && !err; i++) {
 		ExecStatusType st;
@@ -755,38 +822,38 @@ static struct hs_error *b_run(struct pg *db, struct batch *b, char sqlstate[6])
 			err = pg_error(db, NULL, "send a statement");
 			break;
 		}
-		if (!(res = PQgetResult(db->c))) {
+		if (!(res = pq.PQgetResult(db->c))) {
 			err = pg_error(db, NULL, b->what[i]);
 			break;
 		}
-		st = PQresultStatus(res);
+		st = pq.PQresultStatus(res);
 		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-			const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			const char *code = pq.PQresultErrorField(res, PG_DIAG_SQLSTATE);
 			snprintf(sqlstate, 6, "%s", code ? code : "");
 			err = pg_error(db, res, b->what[i]);
-			PQclear(res);
+			pq.PQclear(res);
 			break;
 		}
 		b->res[i] = res;
 		/* each statement's results end with NULL */
-		while ((res = PQgetResult(db->c)))
-			PQclear(res);
+		while ((res = pq.PQgetResult(db->c)))
+			pq.PQclear(res);
 	}
 	/* whatever is left, up to and including the sync point (an error aborts the rest) */
-	while (PQstatus(db->c) == CONNECTION_OK && PQpipelineStatus(db->c) != PQ_PIPELINE_OFF) {
+	while (pq.PQstatus(db->c) == CONNECTION_OK && pq.PQpipelineStatus(db->c) != PQ_PIPELINE_OFF) {
 		ExecStatusType st;
 
-		if (!(res = PQgetResult(db->c))) {
-			if (PQexitPipelineMode(db->c) == 1)
+		if (!(res = pq.PQgetResult(db->c))) {
+			if (pq.PQexitPipelineMode(db->c) == 1)
 				break;
 			continue;
 		}
-		st = PQresultStatus(res);
-		PQclear(res);
-		if (st == PGRES_PIPELINE_SYNC && PQexitPipelineMode(db->c) == 1)
+		st = pq.PQresultStatus(res);
+		pq.PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC && pq.PQexitPipelineMode(db->c) == 1)
 			break;
 	}
-	if (!err && PQstatus(db->c) != CONNECTION_OK)
+	if (!err && pq.PQstatus(db->c) != CONNECTION_OK)
 		err = pg_error(db, NULL, "read the results");
 	return err;
 }
@@ -944,7 +1011,7 @@ static struct hs_error *store_once(struct pg *db, const struct casedb_record *r,
 		strbuf_deinit(&a[i].sb);
 	if (err)
 		goto rollback;
-	if (PQntuples(b.res[i_case]) != 1) {
+	if (pq.PQntuples(b.res[i_case]) != 1) {
 		err = hs_error_create(HS_ERR_INTERNAL, "cannot find case %s in '%s' after storing it", r->core_hash,
 				      db->display);
 		goto rollback;
@@ -955,7 +1022,7 @@ static struct hs_error *store_once(struct pg *db, const struct casedb_record *r,
 	    (err = get_int(db, b.res[i_case], 0, 2, "signatures.count", false, &ret->count)))
 		goto rollback;
 	snprintf(ret->status, sizeof(ret->status), "%s", status);
-	if (r->sig_hash && PQntuples(b.res[i_sig]) == 1 &&
+	if (r->sig_hash && pq.PQntuples(b.res[i_sig]) == 1 &&
 	    ((err = get_int(db, b.res[i_sig], 0, 0, "signatures.id", false, &sig_id)) ||
 	     (err = get_str(db, b.res[i_sig], 0, 1, "signatures.status", false, &old))))
 		goto rollback;
@@ -1002,7 +1069,7 @@ static struct hs_error *store_once(struct pg *db, const struct casedb_record *r,
 		b_send(db, &b, "COMMIT", NULL, "commit the case");
 		if ((err = b_run(db, &b, sqlstate)))
 			goto rollback;
-		if (PQntuples(b.res[i_sig]) == 1) {
+		if (pq.PQntuples(b.res[i_sig]) == 1) {
 			char *now = NULL;
 
 			if (!(err = get_int(db, b.res[i_sig], 0, 1, "signatures.count", false, &ret->count)) &&
@@ -1027,7 +1094,7 @@ rollback:
 	b_clear(&b);
 	free(status);
 	free(old);
-	if (PQstatus(db->c) == CONNECTION_OK)
+	if (pq.PQstatus(db->c) == CONNECTION_OK)
 		roll_back(db);
 	forget_prepared(db);
 	return err;
@@ -1059,7 +1126,7 @@ static struct hs_error *pg_store(void *impl, const struct casedb_record *r, stru
 static struct hs_error *read_groups(struct pg *db, PGresult *res, struct casedb_group_list *ret)
 {
 	struct hs_error *err = NULL;
-	int n = PQntuples(res);
+	int n = pq.PQntuples(res);
 
 	for (int i = 0; i < n && !err; i++) {
 		struct casedb_group *g = VEC_PUSH(ret);
@@ -1088,7 +1155,7 @@ static struct hs_error *read_groups(struct pg *db, PGresult *res, struct casedb_
 			break;
 		g->severity = severity < 0 || severity > 1000 ? -1 : (int)severity;
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	if (err)
 		casedb_group_list_deinit(ret);
 	return err;
@@ -1140,19 +1207,19 @@ static struct hs_error *pg_case_report(void *impl, int64_t id, const char *forma
 	if ((err = run(db, "SELECT size::int8, data FROM reports WHERE case_id = $1 AND format = $2", &q, "read a report",
 		       &res, NULL)))
 		return err;
-	if (PQntuples(res) == 1) {
+	if (pq.PQntuples(res) == 1) {
 		*found = true;
-		if (!(err = get_int(db, res, 0, 0, "reports.size", false, size)) && PQgetisnull(res, 0, 1))
+		if (!(err = get_int(db, res, 0, 0, "reports.size", false, size)) && pq.PQgetisnull(res, 0, 1))
 			err = damaged(db, "reports.data", "is NULL");
 		if (!err) {
-			*len = (size_t)PQgetlength(res, 0, 1);
+			*len = (size_t)pq.PQgetlength(res, 0, 1);
 			if (!(*data = malloc(*len ? *len : 1)))
 				err = &hs_error_nomem;
 			else
-				memcpy(*data, PQgetvalue(res, 0, 1), *len);
+				memcpy(*data, pq.PQgetvalue(res, 0, 1), *len);
 		}
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return err;
 }
 
@@ -1217,10 +1284,10 @@ static struct hs_error *pg_case_ids(void *impl, int64_t after, size_t max, int64
 	p_int(&q, (int64_t)max);
 	if ((err = run(db, "SELECT id::int8 FROM cases WHERE id > $1 ORDER BY id LIMIT $2", &q, "list the cases", &res, NULL)))
 		return err;
-	for (int i = 0; i < PQntuples(res) && (size_t)i < max && !err; i++)
+	for (int i = 0; i < pq.PQntuples(res) && (size_t)i < max && !err; i++)
 		if (!(err = get_int(db, res, i, 0, "cases.id", false, &ids[i])))
 			(*n)++;
-	PQclear(res);
+	pq.PQclear(res);
 	return err;
 }
 
@@ -1240,13 +1307,13 @@ static struct hs_error *pg_stats(void *impl, struct casedb_stats *ret)
 		err = get_int(db, res, 0, i, casedb_stat_tables[i], false, &ret->rows[i]);
 	if (!err)
 		err = get_int(db, res, 0, CASEDB_STAT_TABLES, "pg_database_size", false, &ret->bytes);
-	PQclear(res);
+	pq.PQclear(res);
 	if (err || (err = run(db, "SELECT c.relname, pg_total_relation_size(c.oid)::int8 FROM pg_class c "
 			      "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
 			      "AND c.relkind = 'r' ORDER BY 2 DESC", NULL, "measure the tables", &res, NULL)))
 		return err;
 	/* each table with its indexes and TOAST */
-	for (int i = 0; i < PQntuples(res) && k + 1 < sizeof(ret->detail); i++) {
+	for (int i = 0; i < pq.PQntuples(res) && k + 1 < sizeof(ret->detail); i++) {
 		int64_t bytes;
 		int n;
 
@@ -1257,12 +1324,12 @@ static struct hs_error *pg_stats(void *impl, struct casedb_stats *ret)
 			break;
 		}
 		n = snprintf(ret->detail + k, sizeof(ret->detail) - k, "%s%.*s %.1f MiB", k ? "; " : "",
-			     PQgetlength(res, i, 0), PQgetvalue(res, i, 0), (double)bytes / 1048576.0);
+			     pq.PQgetlength(res, i, 0), pq.PQgetvalue(res, i, 0), (double)bytes / 1048576.0);
 		if (n < 0 || (size_t)n >= sizeof(ret->detail) - k)
 			break;
 		k += (size_t)n;
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return NULL;
 }
 
