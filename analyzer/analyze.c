@@ -37,6 +37,8 @@ static struct hs_error *stage_unwind(struct analysis *a)
 {
 	const struct unwind_options uo = {
 		.sysroot = a->opts->sysroot, .exe = a->opts->exe, .no_inline = a->opts->no_inline,
+		.search_dirs = a->opts->search_dirs, .nsearch = a->opts->nsearch,
+		.debug_dirs = a->opts->debug_dirs, .ndebug = a->opts->ndebug,
 		.no_demangle = a->opts->no_demangle,
 	};
 	struct hs_error *err = unwind_threads(a->m, &uo, &a->unwinder);

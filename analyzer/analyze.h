@@ -54,6 +54,10 @@ struct analyze_options {
 	const struct user_rules *user_rules;	/* extra stack-pattern rules, or NULL */
 	const char *sysroot;		/* prefix for the paths in the core; NULL: none */
 	const char *exe;		/* the executable, when not at its recorded path */
+	const char *const *search_dirs;	/* ELF files by build-id under these (--search) */
+	size_t nsearch;
+	const char *const *debug_dirs;	/* .build-id debug trees (--debug-dir) */
+	size_t ndebug;
 	bool no_inline;			/* do not expand inlined calls */
 	bool no_demangle;		/* frames show raw symbol names (and no linkage_name) */
 	bool no_runtime;		/* skip the interpreter walkers (runtime-stacks stage) */

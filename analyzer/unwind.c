@@ -28,7 +28,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analyzer/buildid_index.h"
 #include "analyzer/demangle.h"
+#include "common/strbuf.h"
 #include "common/util.h"
 
 #define BUILD_ID_MAX 64u
@@ -86,6 +88,9 @@ struct unwinder {
 	 * core from another machine never picks up this host's */
 	Dwfl_Callbacks callbacks;
 	char *debuginfo_path;	/* NULL: libdwfl's default */
+	/* --search: the ELF files under those directories by build-id, made on first need */
+	struct buildid_index *index;
+	bool index_tried;
 	/* demangled names */
 	struct name_slot *names;
 	size_t nnames_slots, nnames;
@@ -151,6 +156,75 @@ static bool build_id_matches(Dwfl_Module *mod, Elf *elf)
 	return have_len == want_len && memcmp(want, have, (size_t)want_len) == 0;
 }
 
+/* The --search index, made the first time a module is not at its path (NULL: no --search, or no memory). */
+static struct buildid_index *search_index(struct unwinder *u)
+{
+	struct buildid_index_stats st;
+	struct hs_error *err;
+	char *unreadable = NULL;
+
+	if (u->index_tried || u->opts.nsearch == 0)
+		return u->index;
+	u->index_tried = true;
+	if ((err = buildid_index_build(u->opts.search_dirs, u->opts.nsearch, &u->index, &unreadable))) {
+		if (!u->err)
+			u->err = err;
+		else
+			hs_error_destroy(err);
+		return NULL;
+	}
+	if (unreadable)
+		model_warn(u->m, "cannot read the search directory '%s'", unreadable);
+	free(unreadable);
+	buildid_index_stats(u->index, &st);
+	if (st.truncated)
+		model_warn(u->m, "the search directories hold more than hanganalyze indexes (%d levels, %d files, %d ELF "
+			   "files): some were not looked at", INDEX_MAX_DEPTH, INDEX_MAX_FILES, INDEX_MAX_ELF);
+	return u->index;
+}
+
+/* The file under --search with mod's build-id, opened: its fd (and *elf_ret, *path_ret), or -1. */
+static int find_by_build_id(struct unwinder *u, Dwfl_Module *mod, bool debug, Elf **elf_ret, char **path_ret)
+{
+	const unsigned char *want;
+	GElf_Addr vaddr;
+	int want_len = dwfl_module_build_id(mod, &want, &vaddr);
+	struct buildid_index *ix;
+	const char *path;
+	Elf *elf;
+	int fd;
+
+	if (want_len <= 0 || !(ix = search_index(u)) || !(path = buildid_index_find(ix, want, (size_t)want_len, debug)))
+		return -1;
+	if ((fd = open_elf(path, &elf)) < 0)
+		return -1;
+	/* indexed by build-id, checked again: the file may have changed since */
+	if (!build_id_matches(mod, elf) || !(*path_ret = strdup(path))) {
+		elf_end(elf);
+		close(fd);
+		return -1;
+	}
+	*elf_ret = elf;
+	return fd;
+}
+
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			  const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
+			  char **debuginfo_file_name)
+{
+	struct module_data *md = *userdata;
+	Elf *elf;
+	int fd = md && md->u ? find_by_build_id(md->u, mod, true, &elf, debuginfo_file_name) : -1;
+
+	if (fd >= 0) {
+		/* libdwfl opens the ELF again from the fd */
+		elf_end(elf);
+		return fd;
+	}
+	return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file, debuglink_crc,
+					    debuginfo_file_name);
+}
+
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base, char **file_name,
 		    Elf **elfp)
 {
@@ -183,7 +257,9 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwar
 		close(fd);
 	}
 	free(path);
-	/* by build-id: /usr/lib/debug/.build-id/xx/yyyy, debuginfod */
+	/* by build-id: among the files under --search, then /usr/lib/debug/.build-id/xx/yyyy, debuginfod */
+	if ((fd = find_by_build_id(u, mod, false, elfp, file_name)) >= 0)
+		return fd;
 	return dwfl_build_id_find_elf(mod, userdata, modname, base, file_name, elfp);
 }
 
@@ -1062,10 +1138,19 @@ static void module_status(struct unwinder *u)
 			continue;
 		info->elf_found = dwfl_module_getelf(md->mod, &bias) != NULL;
 		info->has_debuginfo = info->elf_found && dwfl_module_getdwarf(md->mod, &bias) != NULL;
-		if (!info->elf_found)
+		if (!info->elf_found && u->opts.nsearch) {
+			struct buildid_index_stats st;
+
+			buildid_index_stats(u->index, &st);
+			model_missing(m, "no ELF file for '%s'%s%s, at its path or among the %zu ELF files under the %zu "
+				      "search director%s: its frames are unsymbolized and unwound by frame pointer",
+				      info->name, info->build_id ? " with build-id " : "", info->build_id ? info->build_id : "",
+				      st.elf, st.dirs, st.dirs == 1 ? "y" : "ies");
+		} else if (!info->elf_found) {
 			model_missing(m, "no ELF file for '%s'%s%s: its frames are unsymbolized and unwound by frame pointer",
 				      info->name, info->build_id ? " with build-id " : "",
 				      info->build_id ? info->build_id : "");
+		}
 		else if (!info->has_debuginfo && !md->is_vdso)
 			strbuf_appendf(&nodebug, "%s%s", nodebug.len ? ", " : "", info->name);
 	}
@@ -1086,6 +1171,7 @@ void unwind_destroy(struct unwinder *u)
 	VEC_DEINIT(&u->mdata);
 	free(u->vdso);
 	free(u->debuginfo_path);
+	buildid_index_destroy(u->index);
 	free(u->slots);
 	VEC_DEINIT(&u->pool);
 	free(u->names);
@@ -1106,21 +1192,40 @@ struct hs_error *unwind_threads(struct model *m, const struct unwind_options *op
 	/* 4096 slots; without them (no memory) tail calls are looked up every time */
 	u->tails = calloc(4096, sizeof(*u->tails));
 	elf_version(EV_CURRENT);
-	if (u->opts.sysroot) {
-		/* libdwfl takes a relative entry as relative to each module's directory */
-		char *abs = realpath(u->opts.sysroot, NULL);
-		int n = asprintf(&u->debuginfo_path, ":.debug:%s/usr/lib/debug", abs ? abs : u->opts.sysroot);
+	if (u->opts.sysroot || u->opts.ndebug) {
+		/* libdwfl takes a relative entry as relative to each module's directory: absolute paths only */
+		struct strbuf path;
+		bool ok;
 
-		free(abs);
-		if (n < 0) {
-			u->debuginfo_path = NULL;
+		strbuf_init(&path);
+		ok = strbuf_addstr(&path, ":.debug");
+		for (size_t i = 0; i < u->opts.ndebug && ok; i++) {
+			char *abs = realpath(u->opts.debug_dirs[i], NULL);
+
+			if (!abs)
+				model_warn(m, "cannot use the debug directory '%s': %s", u->opts.debug_dirs[i], strerror(errno));
+			else
+				ok = strbuf_appendf(&path, ":%s", abs);
+			free(abs);
+		}
+		if (ok && u->opts.sysroot) {
+			char *abs = realpath(u->opts.sysroot, NULL);
+
+			ok = strbuf_appendf(&path, ":%s/usr/lib/debug", abs ? abs : u->opts.sysroot);
+			free(abs);
+		} else if (ok) {
+			ok = strbuf_addstr(&path, ":/usr/lib/debug");
+		}
+		if (!ok) {
+			strbuf_deinit(&path);
 			err = &hs_error_nomem;
 			goto fail;
 		}
+		u->debuginfo_path = strbuf_detach(&path, NULL);
 	}
 	u->callbacks = (Dwfl_Callbacks){
 		.find_elf = find_elf,
-		.find_debuginfo = dwfl_standard_find_debuginfo,
+		.find_debuginfo = find_debuginfo,
 		.debuginfo_path = &u->debuginfo_path,
 	};
 	if (!(u->dwfl = dwfl_begin(&u->callbacks))) {

@@ -9,6 +9,10 @@
  * build-id matches; otherwise, and for debug info, the standard libdwfl
  * lookups run (/usr/lib/debug/.build-id, .gnu_debuglink, DEBUGINFOD_URLS);
  * with --sysroot, DIR/usr/lib/debug instead of the host's /usr/lib/debug.
+ * With search directories (--search), a module whose file is not at its
+ * path is looked up among the ELF files under them by build-id, and so is
+ * its separate debug file (buildid_index.h); debug directories
+ * (--debug-dir) are searched for .build-id/xx/yyyy.debug first.
  */
 #ifndef HS_ANALYZER_UNWIND_H
 #define HS_ANALYZER_UNWIND_H
@@ -21,6 +25,10 @@
 struct unwind_options {
 	const char *sysroot;		/* prefix for the paths in the core; NULL: none */
 	const char *exe;		/* the executable, when not at its recorded path */
+	const char *const *search_dirs;	/* ELF files by build-id under these (--search) */
+	size_t nsearch;
+	const char *const *debug_dirs;	/* .build-id debug trees (--debug-dir) */
+	size_t ndebug;
 	bool no_inline;			/* do not expand inlined calls */
 	bool no_demangle;		/* frames show raw symbol names (and no linkage_name) */
 };

@@ -47,7 +47,7 @@ _hanganalyze()
 {
 	local _ha_cur _ha_prev sub="" i w
 	local global="--db --no-db --quiet --help --version"
-	local analysis="--format= --all-threads --exe= --sysroot= --no-inline --no-demangle --no-runtime --rules= --no-default-rules
+	local analysis="--format= --all-threads --exe= --sysroot= --search= --debug-dir= --no-inline --no-demangle --no-runtime --rules= --no-default-rules
 		--db= --no-db --quiet --stats"
 	local formats
 
@@ -78,7 +78,7 @@ _hanganalyze()
 	--status)
 		COMPREPLY=($(compgen -W "triaged fixed ignored new" -- "$_ha_cur"))
 		return ;;
-	--rules | --sysroot | --out)
+	--rules | --sysroot | --out | --search | --debug-dir)
 		_ha_files -d
 		return ;;
 	-e | --exe | --db | --known | -o | --output | --from | --to)

@@ -44,6 +44,11 @@ static void usage(FILE *out)
 	fputs("  -a, --all-threads    text: one block per thread instead of per group of identical stacks\n"
 	      "  -e, --exe=PATH       the executable, when it is not at the path recorded in the core\n"
 	      "      --sysroot=DIR    look up the core's file paths under DIR\n"
+	      "      --search=DIR     also look for the core's executable, libraries and debug files\n"
+	      "                       among the ELF files under DIR, by build-id (may be repeated;\n"
+	      "                       also HANGANALYZE_PATH, colon-separated)\n"
+	      "      --debug-dir=DIR  a debug-file directory with a .build-id/xx/yyyy.debug tree, like\n"
+	      "                       gdb's debug-file-directory (may be repeated)\n"
 	      "      --no-inline      do not show inlined calls as frames of their own\n"
 	      "      --no-demangle    show C++ and Rust symbols by their raw (mangled) names\n"
 	      "      --no-runtime     do not read interpreter (Ruby) stacks: native frames only\n"
@@ -99,6 +104,21 @@ int analysis_parse_option(struct analysis_options *a, int opt, const char *arg)
 		a->rule_dirs[a->nrule_dirs++] = arg;
 		return EXIT_DONE;
 	case OPT_NO_DEFAULT_RULES: a->no_default_rules = true; return EXIT_DONE;
+	case OPT_SEARCH:
+	case OPT_DEBUG_DIR:
+		if (!*arg) {
+			fprintf(stderr, "hanganalyze: %s needs a directory\n", opt == OPT_SEARCH ? "--search" : "--debug-dir");
+			return EXIT_USAGE;
+		}
+		if (opt == OPT_SEARCH ? a->nsearch == 48 : a->ndebug == sizeof(a->debug_dirs) / sizeof(a->debug_dirs[0])) {
+			fprintf(stderr, "hanganalyze: too many %s directories\n", opt == OPT_SEARCH ? "--search" : "--debug-dir");
+			return EXIT_USAGE;
+		}
+		if (opt == OPT_SEARCH)
+			a->search_dirs[a->nsearch++] = arg;
+		else
+			a->debug_dirs[a->ndebug++] = arg;
+		return EXIT_DONE;
 	case OPT_DB: a->db_path = arg; a->no_db = false; return EXIT_DONE;
 	case OPT_NO_DB: a->no_db = true; return EXIT_DONE;
 	}
@@ -110,10 +130,32 @@ int analysis_begin(struct analysis_options *a)
 	struct hs_error *err;
 	int rc;
 
+	const char *env = getenv("HANGANALYZE_PATH");
+
 	if (!a->no_db && a->db_path && !*a->db_path) {
-		fputs("hanganalyze: --db needs a path\n", stderr);
+		fputs("hanganalyze: --db needs a path or a URI\n", stderr);
 		return EXIT_USAGE;
 	}
+	/* HANGANALYZE_PATH: more search directories, after --search's, colon-separated like PATH */
+	if (env && *env) {
+		char *save = NULL;
+
+		if (!(a->path_env = strdup(env))) {
+			fputs("hanganalyze: out of memory\n", stderr);
+			return EXIT_INTERNAL;
+		}
+		for (char *d = strtok_r(a->path_env, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+			if (a->nsearch == sizeof(a->search_dirs) / sizeof(a->search_dirs[0])) {
+				fputs("hanganalyze: too many directories in --search and HANGANALYZE_PATH\n", stderr);
+				return EXIT_USAGE;
+			}
+			a->search_dirs[a->nsearch++] = d;
+		}
+	}
+	a->model.search_dirs = a->search_dirs;
+	a->model.nsearch = a->nsearch;
+	a->model.debug_dirs = a->debug_dirs;
+	a->model.ndebug = a->ndebug;
 	if ((err = file_case_load_rules(a->rule_dirs, a->nrule_dirs, !a->no_default_rules, &a->user_rules))) {
 		fprintf(stderr, "hanganalyze: %s\n", hs_error_message(err));
 		rc = err->kind == HS_ERR_NOMEM ? EXIT_INTERNAL : EXIT_USAGE;
@@ -155,6 +197,8 @@ void analysis_end(struct analysis_options *a)
 	a->db_path_owned = NULL;
 	user_rules_destroy(a->user_rules);
 	a->user_rules = NULL;
+	free(a->path_env);
+	a->path_env = NULL;
 }
 
 /* A directory from hangsnap --tree: its manifest's cores, root first. */

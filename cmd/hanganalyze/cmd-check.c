@@ -37,7 +37,7 @@ static void usage(FILE *out)
 	      "hex digits). Exit 0 when every hang found is known and expected; 1 when one is new (not\n"
 	      "in FILE) or regressed (marked forbidden); 2 usage error; 3 unreadable core.\n"
 	      "--format=junit writes JUnit XML for CI (to OUTPUT, or stdout). Cases are stored in the\n"
-	      "case database like analyze does (--db PATH, --no-db).\n"
+	      "case database like analyze does (--db PATH|URI, --no-db).\n"
 	      "\n"
 	      "options:\n"
 	      "      --known=FILE     the known signatures (required)\n"
@@ -45,9 +45,9 @@ static void usage(FILE *out)
 	      "  -o, --output=OUTPUT  write the verdicts to OUTPUT instead of stdout\n"
 	      "  -h, --help           show this help\n"
 	      "analyze options, applied to each CORE (see 'hanganalyze analyze --help'):\n"
-	      "  -a, --all-threads, -e, --exe=PATH, --sysroot=DIR, --no-inline, --no-demangle, --no-runtime,\n"
-	      "  --rules=DIR, --no-default-rules, --db=PATH, --no-db, -q, --quiet (the default here),\n"
-	      "  --stats\n",
+	      "  -a, --all-threads, -e, --exe=PATH, --sysroot=DIR, --search=DIR, --debug-dir=DIR,\n"
+	      "  --no-inline, --no-demangle, --no-runtime, --rules=DIR, --no-default-rules, --db=PATH|URI,\n"
+	      "  --no-db, -q, --quiet (the default here), --stats\n",
 	      out);
 }
 

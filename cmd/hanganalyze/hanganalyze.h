@@ -97,7 +97,7 @@ void queue_row_from_group(struct report_queue_row *r, const struct casedb_group 
 
 enum {
 	OPT_SYSROOT = 256, OPT_NO_INLINE, OPT_NO_DEMANGLE, OPT_NO_RUNTIME, OPT_STATS, OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_FAIL_ON, OPT_DB, OPT_NO_DB, OPT_NO_SANDBOX,
-	OPT_KNOWN, OPT_STATUS, OPT_NOTE, OPT_TICKET, OPT_FIXED_IN, OPT_ALL, OPT_FROM, OPT_TO, OPT_ROLE,
+	OPT_KNOWN, OPT_STATUS, OPT_NOTE, OPT_TICKET, OPT_FIXED_IN, OPT_ALL, OPT_FROM, OPT_TO, OPT_ROLE, OPT_SEARCH, OPT_DEBUG_DIR,
 };
 
 /* The options analyze and check share (short ones: "f:ae:q"). */
@@ -108,6 +108,7 @@ enum {
 	{ "no-demangle", no_argument, NULL, OPT_NO_DEMANGLE }, { "no-runtime", no_argument, NULL, OPT_NO_RUNTIME }, \
 	{ "stats", no_argument, NULL, OPT_STATS }, { "rules", required_argument, NULL, OPT_RULES },             \
 	{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },                                        \
+	{ "search", required_argument, NULL, OPT_SEARCH }, { "debug-dir", required_argument, NULL, OPT_DEBUG_DIR }, \
 	{ "db", required_argument, NULL, OPT_DB }, { "no-db", no_argument, NULL, OPT_NO_DB }
 
 struct analysis_options {
@@ -117,6 +118,10 @@ struct analysis_options {
 	bool stats, quiet, no_default_rules, no_db;
 	const char *rule_dirs[32];
 	size_t nrule_dirs;
+	/* --search, then HANGANALYZE_PATH's (in path_env); --debug-dir */
+	const char *search_dirs[64], *debug_dirs[16];
+	size_t nsearch, ndebug;
+	char *path_env;
 	const char *db_path;
 	const struct file_case_opened *opened;	/* called once the cores are open (analyze: its sandbox), or NULL */
 	/* set up by analysis_begin() */
