@@ -570,12 +570,12 @@ static struct hs_error *not_allowed(struct pg *db, const struct hs_error *cause)
 			       hs_error_message(cause), user ? user : "?", user ? user : "ROLE");
 }
 
-static struct hs_error *migrate(struct pg *db, bool create, int target)
+static struct hs_error *migrate_once(struct pg *db, bool create, int target, char sqlstate[6])
 {
 	struct hs_error *err;
 	bool has_table;
 	int64_t version;
-	char sqlstate[6] = "", sql[96];
+	char sql[96];
 
 	if ((err = read_version(db, &has_table, &version)) || (has_table && (err = check_version(db, version))))
 		return err;
@@ -611,6 +611,25 @@ rollback:
 		return e;
 	}
 	return err;
+}
+
+/*
+ * Brings the schema to target. Hosts that start at once on a new database
+ * queue on the advisory lock; one whose catalog lookup still missed the
+ * tables another just committed fails to create them (duplicate table or
+ * type) and looks again in a new transaction, which sees them.
+ */
+static struct hs_error *migrate(struct pg *db, bool create, int target)
+{
+	for (int tries = 0;; tries++) {
+		char sqlstate[6] = "";
+		struct hs_error *err = migrate_once(db, create, target, sqlstate);
+
+		if (!err || tries >= 3 ||
+		    (strcmp(sqlstate, "42P07") != 0 && strcmp(sqlstate, "23505") != 0 && strcmp(sqlstate, "42710") != 0))
+			return err;
+		hs_error_destroy(err);
+	}
 }
 
 static void pg_close(void *impl)

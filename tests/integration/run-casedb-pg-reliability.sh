@@ -43,6 +43,17 @@ for i in $(seq 24); do
 done
 kill -9 "$TARGET_PID"
 
+# --- eight ingesters at once on a new database: one creates the schema, none fails ---
+psql_q "CREATE DATABASE first" >/dev/null
+pids=""
+for w in $(seq 8); do
+	"$HANGANALYZE" --db "$(uri first)" -q "c$w.hang.zst" >/dev/null 2>"first.$w.err" &
+	pids="$pids $!"
+done
+for p in $pids; do wait "$p" || fail "a first-use ingester failed: $(cat first.*.err)"; done
+[ "$(q first 'SELECT count(*) FROM cases')" = 8 ] || fail "first use by 8 at once: $(q first 'SELECT count(*) FROM cases') of 8 cases"
+[ "$(q first 'SELECT version FROM hanganalyze_schema')" = 2 ] || fail "first use: schema $(q first 'SELECT version FROM hanganalyze_schema')"
+
 # --- four ingesters at once, each filing every core, while triage notes change ---
 psql_q "CREATE DATABASE par" >/dev/null
 PAR=$(uri par)
