@@ -4,7 +4,9 @@
  * in the table hanganalyze_schema; strings that come from a core (names,
  * paths, summaries: any bytes) are bytea, so they are kept byte-exact
  * whatever the database's encoding. Every statement has bound parameters
- * (binary), results are read in binary, bulk rows go in by COPY (binary).
+ * (binary) and is prepared once per connection; results are read in
+ * binary; a case's rows go in as binary arrays through unnest(), the whole
+ * case in two round trips (libpq's pipeline mode).
  *
  * Concurrency: READ COMMITTED transactions, one per case. The case row's
  * unique core hash makes a core stored twice (even at once) one case; the
