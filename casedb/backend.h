@@ -104,6 +104,9 @@ char *casedb_pg_display(const char *s);
 /* The schema SQL for PostgreSQL, with grants to role when given. */
 struct hs_error *casedb_pg_schema(const char *role, char **ret);
 
+/* Refuses a schema version this hanganalyze did not write: negative (damage), or newer (HS_ERR_FORMAT). */
+struct hs_error *casedb_check_version(const char *display, int64_t version);
+
 /* The checked prefix of a signature hash, 4 to 16 lowercase hex digits. */
 bool casedb_valid_prefix(const char *prefix);
 

@@ -78,6 +78,20 @@ bool casedb_valid_prefix(const char *prefix)
 	return true;
 }
 
+struct hs_error *casedb_check_version(const char *display, int64_t version)
+{
+	/* we only ever set 0..CASEDB_SCHEMA_VERSION; below that it would index the migrations */
+	if (version < 0)
+		return hs_error_create(HS_ERR_FORMAT, "database '%s' is damaged: schema version %lld", display,
+				       (long long)version);
+	if (version > CASEDB_SCHEMA_VERSION)
+		return hs_error_create(HS_ERR_FORMAT,
+				       "database '%s' has schema version %lld, newer than this hanganalyze's %d: "
+				       "use a newer hanganalyze (the database was not modified)",
+				       display, (long long)version, CASEDB_SCHEMA_VERSION);
+	return NULL;
+}
+
 struct hs_error *casedb_unreachable_error(const char *fmt, ...)
 {
 	struct hs_error *err;

@@ -550,15 +550,7 @@ static struct hs_error *read_version(struct pg *db, bool *has_table, int64_t *ve
 
 static struct hs_error *check_version(struct pg *db, int64_t version)
 {
-	if (version < 0)
-		return hs_error_create(HS_ERR_FORMAT, "database '%s' is damaged: schema version %lld", db->display,
-				       (long long)version);
-	if (version > CASEDB_SCHEMA_VERSION)
-		return hs_error_create(HS_ERR_FORMAT,
-				       "database '%s' has schema version %lld, newer than this hanganalyze's %d: "
-				       "use a newer hanganalyze (the database was not modified)",
-				       db->display, (long long)version, CASEDB_SCHEMA_VERSION);
-	return NULL;
+	return casedb_check_version(db->display, version);
 }
 
 /* The message for a role that may not create the tables: who should, and with what. */

@@ -334,15 +334,10 @@ static void remove_created(const char *path, int fd)
 /* Refuses what is not ours to change: a newer schema, another application's database. */
 static struct hs_error *check_version(struct sq *db, int64_t version, int64_t app, int64_t tables)
 {
-	/* we only ever set 0..CASEDB_SCHEMA_VERSION; below that it would index the migrations */
-	if (version < 0)
-		return hs_error_create(HS_ERR_FORMAT, "database '%s' is damaged: schema version %lld", db->path,
-				       (long long)version);
-	if (version > CASEDB_SCHEMA_VERSION)
-		return hs_error_create(HS_ERR_FORMAT,
-				       "database '%s' has schema version %lld, newer than this hanganalyze's %d: "
-				       "use a newer hanganalyze (the database was not modified)",
-				       db->path, (long long)version, CASEDB_SCHEMA_VERSION);
+	struct hs_error *err = casedb_check_version(db->path, version);
+
+	if (err)
+		return err;
 	if ((version > 0 && app != CASEDB_APPLICATION_ID) || (version == 0 && tables > 0))
 		return hs_error_create(HS_ERR_FORMAT, "'%s' is an SQLite database but not a hanganalyze case database",
 				       db->path);

@@ -95,6 +95,29 @@ if [ "$hosts" = 4 ]; then
 fi
 note "4 ingesters × 24 cores on $hosts host(s): 24 cases, count 24, the 20 concurrent triage notes kept"
 
+# --- the same under SERIALIZABLE: conflicts abort transactions, which are retried ---
+psql_q "CREATE DATABASE ser" >/dev/null
+psql_q "ALTER DATABASE ser SET default_transaction_isolation = 'serializable'" >/dev/null
+SER=$(uri ser)
+expect_exit 0 "$HANGANALYZE" --db "$SER" -q c1.hang.zst
+pids=""
+for w in 1 2 3 4; do
+	(
+		for i in $(seq 24 | shuf); do
+			"$HANGANALYZE" --db "$SER" -q "c$i.hang.zst" 2>>"$WORK/ser.$w.err" || echo "exit $? on c$i" >>"$WORK/ser.$w.err"
+		done
+	) &
+	pids="$pids $!"
+done
+# shellcheck disable=SC2086
+wait $pids
+cat ser.*.err >ser.err
+[ ! -s ser.err ] || fail "ingest under SERIALIZABLE failed: $(head -3 ser.err)"
+[ "$(q ser 'SELECT count(*) FROM cases')" = 24 ] || fail "SERIALIZABLE: $(q ser 'SELECT count(*) FROM cases') of 24 cases"
+consistent ser
+aborted=$(psql_q "SELECT xact_rollback FROM pg_stat_database WHERE datname = 'ser'")
+note "4 ingesters under SERIALIZABLE: 24 cases, count $(q ser 'SELECT count FROM signatures'); $aborted transactions rolled back and retried"
+
 # --- kill -9 in the middle of ingests ---
 psql_q "CREATE DATABASE kill" >/dev/null
 KILL=$(uri kill)
