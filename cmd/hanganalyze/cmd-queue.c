@@ -267,11 +267,15 @@ int cmd_queue(int argc, char **argv)
 	}
 	for (size_t i = 0; i < groups.len; i++)
 		queue_row_from_group(&rows[i], &groups.items[i]);
-	q = (struct report_queue){
-		.rows = rows, .nrows = groups.len, .all = all,
-		/* the database's file name only: the page may be published, its directory is nobody's business */
-		.source = strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
-	};
+	{
+		/* the database's file name (a server's: its database name) only: the page may be published,
+		 * its directory — or a connection string's host and user, or a password — is nobody's business */
+		const char *name = casedb_name(db), *slash = strrchr(name, '/');
+
+		q = (struct report_queue){
+			.rows = rows, .nrows = groups.len, .all = all, .source = slash ? slash + 1 : name,
+		};
+	}
 	if (out_dir) {
 		rc = queue_site(db, &groups, rows, &q, out_dir, force, cli_globals.quiet);
 		goto out;

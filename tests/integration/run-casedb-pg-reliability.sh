@@ -274,6 +274,9 @@ msgs
 expect_exit 0 "$HANGANALYZE" --db "postgresql://pw:Sekr1t-pw@127.0.0.1:$PGPORT/owned" c4.hang.zst
 expect_grep "^hanganalyze: stored case 4 in 'postgresql://pw@127.0.0.1:$PGPORT/owned'" "$WORK/stderr"
 msgs
+expect_exit 0 "$HANGANALYZE" queue --format=html --db "host=127.0.0.1 port=$PGPORT dbname=owned user=pw password=Sekr1t-pw"
+expect_grep "<html" "$WORK/stdout"
+msgs
 expect_exit 4 "$HANGANALYZE" --db "postgresql://pw:wrong-Sekr1t@127.0.0.1:$PGPORT/owned" c5.hang.zst
 expect_grep "password authentication failed" "$WORK/stderr"
 ! grep -q "spool" "$WORK/stderr" || fail "a refused password spooled the case"
