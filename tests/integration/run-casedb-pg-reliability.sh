@@ -286,4 +286,14 @@ expect_grep "^hanganalyze: cannot connect to 'postgresql://pw@127.0.0.1:$PGPORT/
 msgs
 ! grep -rq "Sekr1t" "$WORK/messages" "$XDG_STATE_HOME" || fail "a password reached a message or the spool"
 [ "$(q owned 'SELECT count(*) FROM cases')" = 4 ] || fail "owned: $(q owned 'SELECT count(*) FROM cases') cases"
+# --- no libpq on the machine: SQLite works, a server is a clear error (libpq is loaded only for a server) ---
+libpq=$(readlink -f "$(ldconfig -p | awk '$1 == "libpq.so.5" && /x86-64/ { print $NF; exit }')")
+if [ "$(id -u)" = 0 ] && [ -f "$libpq" ] && unshare -m true 2>/dev/null; then
+	unshare -m sh -c 'mount --bind /dev/null "$1" && shift && "$@"' sh "$libpq" \
+		"$HANGANALYZE" queue --db "postgresql://pw:Sekr1t-pw@127.0.0.1:$PGPORT/owned" >nolib.out 2>nolib.err && fail "no libpq, yet a server worked"
+	expect_grep "^hanganalyze: cannot use the database server 'postgresql://pw@127.0.0.1:$PGPORT/owned': the PostgreSQL client library is not installed (libpq5)" nolib.err
+	! grep -q Sekr1t nolib.err || fail "without libpq, the password reached the message"
+	unshare -m sh -c 'mount --bind /dev/null "$1" && shift && "$@"' sh "$libpq" \
+		"$HANGANALYZE" --db "$WORK/nolib.db" -q c1.hang.zst >/dev/null 2>nolib.err || fail "without libpq, SQLite failed: $(cat nolib.err)"
+fi
 echo ok
