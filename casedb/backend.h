@@ -79,16 +79,20 @@ struct casedb_backend {
 	/* sets the status of group id and logs it, in one transaction */
 	struct hs_error *(*set_status)(void *impl, int64_t id, const char *status, const char *note, const char *ticket,
 				       const char *fixed_in);
-	/* cases with an id above after, ascending, at most max (for copy and the spool; SQLite only) */
-	struct hs_error *(*case_ids)(void *impl, int64_t after, size_t max, int64_t *ids, size_t *n);
-	struct hs_error *(*load)(void *impl, int64_t id, struct casedb_record *ret);
 	struct hs_error *(*stats)(void *impl, struct casedb_stats *ret);
-	/* removes a case (the spool, once the server has it) */
-	struct hs_error *(*forget)(void *impl, int64_t id);
 };
 
 extern const struct casedb_backend casedb_sqlite_backend;
 extern const struct casedb_backend casedb_pg_backend;
+
+/*
+ * Reading cases back, from an SQLite database only (the spool, and copy's
+ * source; a server's cases are never read back or deleted by hanganalyze):
+ * the ids above after, ascending, at most max; one case whole; removing one.
+ */
+struct hs_error *casedb_sqlite_case_ids(void *impl, int64_t after, size_t max, int64_t *ids, size_t *n);
+struct hs_error *casedb_sqlite_load(void *impl, int64_t id, struct casedb_record *ret);
+struct hs_error *casedb_sqlite_forget(void *impl, int64_t id);
 
 /*
  * A server that cannot be reached (refused, timed out, gone mid-transaction)

@@ -248,12 +248,60 @@ static struct hs_error *connected(struct casedb *db)
 
 static const char *const frame_hows[] = { "initial", "cfi", "frame_pointer", "inline" };
 
+struct tid_at {
+	int32_t tid;
+	size_t index;
+};
+
+static int compare_tid_at(const void *a, const void *b)
+{
+	const struct tid_at *x = a, *y = b;
+
+	if (x->tid != y->tid)
+		return (x->tid > y->tid) - (x->tid < y->tid);
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/*
+ * Which threads of m repeat a tid seen earlier in m->threads (a damaged
+ * core): *ret is NULL when none does (the usual case), else a flag per
+ * thread. O(n log n): a core may hold 100,000 threads.
+ */
+static struct hs_error *repeated_tids(const struct model *m, bool **ret)
+{
+	struct tid_at *sorted;
+	bool *repeat = NULL;
+
+	*ret = NULL;
+	if (m->threads.len < 2)
+		return NULL;
+	if (!(sorted = malloc(m->threads.len * sizeof(*sorted))))
+		return &hs_error_nomem;
+	for (size_t i = 0; i < m->threads.len; i++)
+		sorted[i] = (struct tid_at){ m->threads.items[i].tid, i };
+	qsort(sorted, m->threads.len, sizeof(*sorted), compare_tid_at);
+	for (size_t i = 1; i < m->threads.len; i++) {
+		if (sorted[i].tid != sorted[i - 1].tid)
+			continue;
+		if (!repeat && !(repeat = calloc(m->threads.len, sizeof(*repeat)))) {
+			free(sorted);
+			return &hs_error_nomem;
+		}
+		repeat[sorted[i].index] = true;
+	}
+	free(sorted);
+	*ret = repeat;
+	return NULL;
+}
+
 /* The rows of m's case; strings point into m, compressed reports into r->owned. */
 static struct hs_error *record_from_model(const struct model *m, const char *core_path,
 					  const struct casedb_report *reports, size_t nreports, struct casedb_record *r)
 {
 	int64_t now = (int64_t)hs_now_real_ns();
 	struct strbuf tids;
+	struct hs_error *err;
+	bool *repeat;
 
 	snprintf(r->core_hash, sizeof(r->core_hash), "%016llx", (unsigned long long)model_content_hash(m));
 	r->core_path = core_path;
@@ -282,30 +330,35 @@ static struct hs_error *record_from_model(const struct model *m, const char *cor
 			return hs_error_create(HS_ERR_INTERNAL, "cannot compress a report: %s", ZSTD_getErrorName(clen));
 		*p = (struct casedb_rec_report){ reports[i].format, (int64_t)reports[i].len, buf, clen };
 	}
+	/* a tid is one thread of a case: the first of a repeated tid (a damaged core) is kept */
+	if ((err = repeated_tids(m, &repeat)))
+		return err;
 	for (size_t i = 0; i < m->threads.len; i++) {
 		const struct thread *t = &m->threads.items[i];
 		struct casedb_rec_thread *rt;
-		bool dup = false;
 
-		/* a tid is one thread of a case: the first of a repeated tid (a damaged core) is kept */
-		for (size_t k = 0; k < r->threads.len && !dup; k++)
-			dup = r->threads.items[k].tid == t->tid;
-		if (dup)
+		if (repeat && repeat[i])
 			continue;
-		if (!(rt = VEC_PUSH(&r->threads)))
+		if (!(rt = VEC_PUSH(&r->threads))) {
+			free(repeat);
 			return &hs_error_nomem;
+		}
 		*rt = (struct casedb_rec_thread){
 			.tid = t->tid, .name = t->name, .syscall = t->syscall.text,
 			.wait_kind = wait_kind_name(t->blocked.kind), .waits_for = t->waits_for,
 		};
-		if (t->state && !(rt->state = casedb_record_keep(r, &t->state, 1)))
+		if (t->state && !(rt->state = casedb_record_keep(r, &t->state, 1))) {
+			free(repeat);
 			return &hs_error_nomem;
+		}
 		for (size_t k = 0; k < t->frames.len; k++) {
 			const struct frame *f = &t->frames.items[k];
 			struct casedb_rec_frame *rf = VEC_PUSH(&r->frames);
 
-			if (!rf)
+			if (!rf) {
+				free(repeat);
 				return &hs_error_nomem;
+			}
 			*rf = (struct casedb_rec_frame){
 				.tid = t->tid, .idx = (int64_t)k, .pc = (int64_t)f->pc, .offset = (int64_t)f->offset,
 				.line = f->line, .inlined = f->inlined, .function = f->function, .module = f->module,
@@ -313,6 +366,7 @@ static struct hs_error *record_from_model(const struct model *m, const char *cor
 			};
 		}
 	}
+	free(repeat);
 	strbuf_init(&tids);
 	for (size_t i = 0; i < m->findings.len; i++) {
 		const struct finding *f = &m->findings.items[i];
@@ -411,50 +465,62 @@ static struct hs_error *open_spool(struct casedb *db, bool create, void **ret)
 	return casedb_sqlite_backend.open(db->spool_path, db->spool_path, create, CASEDB_SCHEMA_VERSION, ret);
 }
 
-/* Sends the spooled cases to the server, each exactly once: the server dedups, the spool forgets after commit. */
-static struct hs_error *drain(struct casedb *db, int64_t *sent, int64_t *left)
+/*
+ * Stores every case of the SQLite database src into db, in id order, and
+ * counts them as added or already there. With forget (the spool), each is
+ * removed from src once db has committed it: a send cut short is repeated,
+ * and db's unique core hash makes the repeat harmless — exactly once.
+ */
+static struct hs_error *send_cases(void *src, struct casedb *db, bool forget, int64_t *added, int64_t *existed)
 {
-	void *spool;
 	struct hs_error *err;
 	int64_t ids[PUSH_BATCH], after = 0;
 	size_t n;
 
-	*sent = *left = 0;
-	if ((err = open_spool(db, false, &spool)) || !spool)
+	*added = *existed = 0;
+	if ((err = connected(db)))
 		return err;
 	do {
-		if ((err = casedb_sqlite_backend.case_ids(spool, after, PUSH_BATCH, ids, &n)))
+		if ((err = casedb_sqlite_case_ids(src, after, PUSH_BATCH, ids, &n)))
 			break;
 		for (size_t i = 0; i < n && !err; i++) {
 			struct casedb_record r = { 0 };
 			struct casedb_stored stored = { 0 };
 
 			after = ids[i];
-			if ((err = casedb_sqlite_backend.load(spool, ids[i], &r)))
+			if ((err = casedb_sqlite_load(src, ids[i], &r)))
 				break;
-			err = db->impl ? db->be->store(db->impl, &r, &stored) : connected(db);
+			err = db->be->store(db->impl, &r, &stored);
 			casedb_record_deinit(&r);
-			if (!err && !(err = casedb_sqlite_backend.forget(spool, ids[i])))
-				(*sent)++;
+			if (!err && forget)
+				err = casedb_sqlite_forget(src, ids[i]);
+			if (!err)
+				(*(stored.existed ? existed : added))++;
 		}
 	} while (!err && n == PUSH_BATCH);
-	if (err) {
-		int64_t rest = 0;
+	return err;
+}
 
-		/* count what stays behind for the message */
-		after = 0;
-		for (;;) {
-			struct hs_error *e = casedb_sqlite_backend.case_ids(spool, after, PUSH_BATCH, ids, &n);
-			if (e) {
-				hs_error_destroy(e);
-				break;
-			}
-			rest += (int64_t)n;
-			if (n < PUSH_BATCH)
-				break;
-			after = ids[n - 1];
-		}
-		*left = rest;
+/* Sends the spooled cases to the server: *sent of them, *left still waiting (on an error). */
+static struct hs_error *drain(struct casedb *db, int64_t *sent, int64_t *left)
+{
+	struct casedb_stats st;
+	int64_t added, existed;
+	struct hs_error *err;
+	void *spool;
+
+	*sent = *left = 0;
+	if ((err = open_spool(db, false, &spool)) || !spool)
+		return err;
+	err = send_cases(spool, db, true, &added, &existed);
+	*sent = added + existed;
+	/* what stays behind, for the message */
+	if (err) {
+		struct hs_error *serr = casedb_sqlite_backend.stats(spool, &st);
+
+		if (!serr)
+			*left = st.rows[0];
+		hs_error_destroy(serr);
 	}
 	casedb_sqlite_backend.close(spool);
 	return err;
@@ -517,9 +583,7 @@ struct hs_error *casedb_copy(const char *from, struct casedb *to, struct casedb_
 {
 	struct casedb_group_list groups = VEC_INIT;
 	struct hs_error *err;
-	int64_t ids[PUSH_BATCH], after = 0;
 	void *src;
-	size_t n;
 
 	memset(ret, 0, sizeof(*ret));
 	if (casedb_is_server(from))
@@ -528,22 +592,7 @@ struct hs_error *casedb_copy(const char *from, struct casedb *to, struct casedb_
 		return err;
 	if ((err = casedb_sqlite_backend.open(from, from, false, CASEDB_SCHEMA_VERSION, &src)))
 		return err;
-	do {
-		if ((err = casedb_sqlite_backend.case_ids(src, after, PUSH_BATCH, ids, &n)))
-			break;
-		for (size_t i = 0; i < n && !err; i++) {
-			struct casedb_record r = { 0 };
-			struct casedb_stored stored = { 0 };
-
-			after = ids[i];
-			if ((err = casedb_sqlite_backend.load(src, ids[i], &r)))
-				break;
-			err = to->be->store(to->impl, &r, &stored);
-			casedb_record_deinit(&r);
-			if (!err)
-				(*(stored.existed ? &ret->existed : &ret->copied))++;
-		}
-	} while (!err && n == PUSH_BATCH);
+	err = send_cases(src, to, false, &ret->copied, &ret->existed);
 	/* triage decisions come along where the destination has made none */
 	if (!err && !(err = casedb_sqlite_backend.queue(src, true, &groups))) {
 		for (size_t i = 0; i < groups.len && !err; i++) {

@@ -382,15 +382,22 @@ static void p_blob(struct params *p, const void *data, size_t n)
 	p->type[i] = OID_BYTEA;
 }
 
-/*
- * Runs sql with p, results in binary. *res_ret is the result (the caller
- * clears it) when the statement worked: TUPLES_OK or COMMAND_OK.
- */
-static struct hs_error *run(struct pg *db, const char *sql, const struct params *p, const char *what,
-			    PGresult **res_ret, char sqlstate[6])
+/* The SQLSTATE of a failed result into sqlstate ("" when there is none), when the caller wants it. */
+static void keep_sqlstate(const PGresult *res, char sqlstate[6])
 {
-	PGresult *res = pq.PQexecParams(db->c, sql, p ? p->n : 0, p ? p->type : NULL, p ? p->v : NULL, p ? p->len : NULL,
-				     p ? p->fmt : NULL, 1);
+	const char *s = res ? pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (sqlstate)
+		snprintf(sqlstate, 6, "%s", s ? s : "");
+}
+
+/*
+ * A statement's result: NULL when it worked (TUPLES_OK or COMMAND_OK), and
+ * then *res_ret is the result (the caller clears it; without res_ret it is
+ * cleared here); else the error, its SQLSTATE in sqlstate.
+ */
+static struct hs_error *finish(struct pg *db, PGresult *res, const char *what, PGresult **res_ret, char sqlstate[6])
+{
 	ExecStatusType st = res ? pq.PQresultStatus(res) : PGRES_FATAL_ERROR;
 	struct hs_error *err;
 
@@ -401,33 +408,26 @@ static struct hs_error *run(struct pg *db, const char *sql, const struct params 
 			pq.PQclear(res);
 		return NULL;
 	}
-	if (sqlstate) {
-		const char *s = res ? pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-		snprintf(sqlstate, 6, "%s", s ? s : "");
-	}
+	keep_sqlstate(res, sqlstate);
 	err = !res && pq.PQstatus(db->c) == CONNECTION_OK ? &hs_error_nomem : pg_error(db, res, what);
 	pq.PQclear(res);
 	return err;
 }
 
+/* Runs sql with p, results in binary (see finish()). */
+static struct hs_error *run(struct pg *db, const char *sql, const struct params *p, const char *what,
+			    PGresult **res_ret, char sqlstate[6])
+{
+	return finish(db,
+		      pq.PQexecParams(db->c, sql, p ? p->n : 0, p ? p->type : NULL, p ? p->v : NULL, p ? p->len : NULL,
+				      p ? p->fmt : NULL, 1),
+		      what, res_ret, sqlstate);
+}
+
 /* Runs our own statements without parameters or results (several at once: the schema scripts). */
 static struct hs_error *exec0(struct pg *db, const char *sql, const char *what, char sqlstate[6])
 {
-	PGresult *res = pq.PQexec(db->c, sql);
-	ExecStatusType st = res ? pq.PQresultStatus(res) : PGRES_FATAL_ERROR;
-	struct hs_error *err;
-
-	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-		pq.PQclear(res);
-		return NULL;
-	}
-	if (sqlstate) {
-		const char *s = res ? pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-		snprintf(sqlstate, 6, "%s", s ? s : "");
-	}
-	err = !res && pq.PQstatus(db->c) == CONNECTION_OK ? &hs_error_nomem : pg_error(db, res, what);
-	pq.PQclear(res);
-	return err;
+	return finish(db, pq.PQexec(db->c, sql), what, NULL, sqlstate);
 }
 
 static void roll_back(struct pg *db)
@@ -841,8 +841,7 @@ static struct hs_error *b_run(struct pg *db, struct batch *b, char sqlstate[6])
 		}
 		st = pq.PQresultStatus(res);
 		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-			const char *code = pq.PQresultErrorField(res, PG_DIAG_SQLSTATE);
-			snprintf(sqlstate, 6, "%s", code ? code : "");
+			keep_sqlstate(res, sqlstate);
 			err = pg_error(db, res, b->what[i]);
 			pq.PQclear(res);
 			break;
@@ -1285,25 +1284,6 @@ static struct hs_error *pg_set_status(void *impl, int64_t id, const char *status
 	}
 }
 
-static struct hs_error *pg_case_ids(void *impl, int64_t after, size_t max, int64_t *ids, size_t *n)
-{
-	struct pg *db = impl;
-	struct params q = { 0 };
-	struct hs_error *err;
-	PGresult *res;
-
-	*n = 0;
-	p_int(&q, after);
-	p_int(&q, (int64_t)max);
-	if ((err = run(db, "SELECT id::int8 FROM cases WHERE id > $1 ORDER BY id LIMIT $2", &q, "list the cases", &res, NULL)))
-		return err;
-	for (int i = 0; i < pq.PQntuples(res) && (size_t)i < max && !err; i++)
-		if (!(err = get_int(db, res, i, 0, "cases.id", false, &ids[i])))
-			(*n)++;
-	pq.PQclear(res);
-	return err;
-}
-
 static struct hs_error *pg_stats(void *impl, struct casedb_stats *ret)
 {
 	struct pg *db = impl;
@@ -1346,21 +1326,6 @@ static struct hs_error *pg_stats(void *impl, struct casedb_stats *ret)
 	return NULL;
 }
 
-static struct hs_error *pg_load(void *impl, int64_t id, struct casedb_record *r)
-{
-	(void)impl;
-	(void)id;
-	(void)r;
-	return hs_error_create(HS_ERR_INVALID, "cases are copied from an SQLite file, not from a server");
-}
-
-static struct hs_error *pg_forget(void *impl, int64_t id)
-{
-	(void)impl;
-	(void)id;
-	return hs_error_create(HS_ERR_INVALID, "a server's cases are never deleted by hanganalyze");
-}
-
 const struct casedb_backend casedb_pg_backend = {
 	.name = "postgresql",
 	.open = pg_open,
@@ -1370,8 +1335,5 @@ const struct casedb_backend casedb_pg_backend = {
 	.find_group = pg_find_group,
 	.case_report = pg_case_report,
 	.set_status = pg_set_status,
-	.case_ids = pg_case_ids,
-	.load = pg_load,
 	.stats = pg_stats,
-	.forget = pg_forget,
 };

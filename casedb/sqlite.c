@@ -848,7 +848,7 @@ rollback:
 	return err;
 }
 
-static struct hs_error *sq_case_ids(void *impl, int64_t after, size_t max, int64_t *ids, size_t *n)
+struct hs_error *casedb_sqlite_case_ids(void *impl, int64_t after, size_t max, int64_t *ids, size_t *n)
 {
 	struct sq *db = impl;
 	sqlite3_stmt *st;
@@ -1030,7 +1030,7 @@ out:
 	return err;
 }
 
-static struct hs_error *sq_load(void *impl, int64_t id, struct casedb_record *r)
+struct hs_error *casedb_sqlite_load(void *impl, int64_t id, struct casedb_record *r)
 {
 	struct sq *db = impl;
 	struct hs_error *err;
@@ -1046,7 +1046,7 @@ static struct hs_error *sq_load(void *impl, int64_t id, struct casedb_record *r)
 	return err;
 }
 
-static struct hs_error *sq_forget(void *impl, int64_t id)
+struct hs_error *casedb_sqlite_forget(void *impl, int64_t id)
 {
 	static const char *const deletes[] = {
 		"DELETE FROM reports WHERE case_id = ?",
@@ -1134,8 +1134,5 @@ const struct casedb_backend casedb_sqlite_backend = {
 	.find_group = sq_find_group,
 	.case_report = sq_case_report,
 	.set_status = sq_set_status,
-	.case_ids = sq_case_ids,
-	.load = sq_load,
 	.stats = sq_stats,
-	.forget = sq_forget,
 };

@@ -179,13 +179,14 @@ static int open_db_once(struct analysis_options *a)
 		fputs("hanganalyze: out of memory\n", stderr);
 		return EXIT_INTERNAL;
 	}
-	if ((err = casedb_open(path, true, &a->db))) {
-		rc = report_db_error(err, path);
+	/* messages name the database by casedb_name(): the path, or a server without its password */
+	err = casedb_open(path, true, &a->db);
+	free(path);
+	if (err) {
+		rc = report_db_error(err, NULL);
 		hs_error_destroy(err);
-		free(path);
 		return rc;
 	}
-	a->db_path_owned = path;
 	return EXIT_DONE;
 }
 
@@ -193,8 +194,6 @@ void analysis_end(struct analysis_options *a)
 {
 	casedb_close(a->db);
 	a->db = NULL;
-	free(a->db_path_owned);
-	a->db_path_owned = NULL;
 	user_rules_destroy(a->user_rules);
 	a->user_rules = NULL;
 	free(a->path_env);

@@ -127,7 +127,6 @@ struct analysis_options {
 	/* set up by analysis_begin() */
 	struct user_rules *user_rules;
 	struct casedb *db;
-	char *db_path_owned;
 };
 
 /* Sets a's defaults: text, and the global options. */
