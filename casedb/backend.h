@@ -65,7 +65,6 @@ void casedb_record_deinit(struct casedb_record *r);
 void *casedb_record_keep(struct casedb_record *r, const void *data, size_t n);
 
 struct casedb_backend {
-	const char *name;		/* "sqlite", "postgresql" */
 	/* spec: the path or the connection string; display: how messages name it (never a password) */
 	struct hs_error *(*open)(const char *spec, const char *display, bool create, int version, void **ret);
 	void (*close)(void *impl);
@@ -110,8 +109,5 @@ struct hs_error *casedb_pg_schema(const char *role, char **ret);
 
 /* Refuses a schema version this hanganalyze did not write: negative (damage), or newer (HS_ERR_FORMAT). */
 struct hs_error *casedb_check_version(const char *display, int64_t version);
-
-/* The checked prefix of a signature hash, 4 to 16 lowercase hex digits. */
-bool casedb_valid_prefix(const char *prefix);
 
 #endif

@@ -66,7 +66,8 @@ void *casedb_record_keep(struct casedb_record *r, const void *data, size_t n)
 	return p;
 }
 
-bool casedb_valid_prefix(const char *prefix)
+/* The checked prefix of a signature hash, 4 to 16 lowercase hex digits. */
+static bool valid_prefix(const char *prefix)
 {
 	size_t n = strlen(prefix);
 
@@ -628,7 +629,7 @@ struct hs_error *casedb_find_group(struct casedb *db, const char *prefix, struct
 {
 	struct hs_error *err;
 
-	if (!casedb_valid_prefix(prefix))
+	if (!valid_prefix(prefix))
 		return hs_error_create(HS_ERR_INVALID, "'%s' is not a signature: give 4 to 16 lowercase hex digits", prefix);
 	if ((err = connected(db)) || (err = db->be->find_group(db->impl, prefix, ret)))
 		return err;

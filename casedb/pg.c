@@ -1327,7 +1327,6 @@ static struct hs_error *pg_stats(void *impl, struct casedb_stats *ret)
 }
 
 const struct casedb_backend casedb_pg_backend = {
-	.name = "postgresql",
 	.open = pg_open,
 	.close = pg_close,
 	.store = pg_store,

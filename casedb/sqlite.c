@@ -1126,7 +1126,6 @@ static struct hs_error *sq_open(const char *spec, const char *display, bool crea
 }
 
 const struct casedb_backend casedb_sqlite_backend = {
-	.name = "sqlite",
 	.open = sq_open,
 	.close = sq_close,
 	.store = sq_store,
