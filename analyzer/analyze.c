@@ -40,6 +40,7 @@ static struct hs_error *stage_unwind(struct analysis *a)
 		.search_dirs = a->opts->search_dirs, .nsearch = a->opts->nsearch,
 		.debug_dirs = a->opts->debug_dirs, .ndebug = a->opts->ndebug,
 		.no_demangle = a->opts->no_demangle,
+		.bundle_fds = a->opts->bundle_fds, .nbundle = a->opts->nbundle, .resolve_all = a->opts->resolve_all,
 	};
 	struct hs_error *err = unwind_threads(a->m, &uo, &a->unwinder);
 

@@ -7,6 +7,7 @@
 #include <fts.h>
 #include <gelf.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -59,10 +60,9 @@ static void classify(Elf *elf, bool *code, bool *debug)
 	}
 }
 
-/* Adds path when it is a regular ELF file with a build-id. */
-static struct hs_error *add_file(struct buildid_index *ix, const char *path)
+/* Adds the file open at fd (as path) when it is a regular ELF file with a build-id; does not close fd. */
+static struct hs_error *add_fd(struct buildid_index *ix, int fd, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	unsigned char magic[4];
 	struct stat st;
 	const void *id;
@@ -71,17 +71,12 @@ static struct hs_error *add_file(struct buildid_index *ix, const char *path)
 	struct entry *e;
 	struct hs_error *err = NULL;
 
-	if (fd < 0)
-		return NULL;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 64 ||
-	    pread(fd, magic, 4, 0) != 4 || memcmp(magic, ELFMAG, SELFMAG) != 0) {
-		close(fd);
+	    pread(fd, magic, 4, 0) != 4 || memcmp(magic, ELFMAG, SELFMAG) != 0)
 		return NULL;
-	}
 	if (!(elf = elf_begin(fd, ELF_C_READ_MMAP, NULL)) || elf_kind(elf) != ELF_K_ELF ||
 	    (len = dwelf_elf_gnu_build_id(elf, &id)) <= 0 || len > BUILD_ID_MAX) {
 		elf_end(elf);
-		close(fd);
 		return NULL;
 	}
 	if (ix->entries.len >= INDEX_MAX_ELF) {
@@ -97,6 +92,18 @@ static struct hs_error *add_file(struct buildid_index *ix, const char *path)
 		ix->stats.elf++;
 	}
 	elf_end(elf);
+	return err;
+}
+
+/* Adds path when it is a regular ELF file with a build-id. */
+static struct hs_error *add_file(struct buildid_index *ix, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct hs_error *err;
+
+	if (fd < 0)
+		return NULL;
+	err = add_fd(ix, fd, path);
 	close(fd);
 	return err;
 }
@@ -144,8 +151,8 @@ out:
 	return err;
 }
 
-struct hs_error *buildid_index_build(const char *const *dirs, size_t ndirs, struct buildid_index **ret,
-				     char **unreadable_ret)
+struct hs_error *buildid_index_build(const char *const *dirs, size_t ndirs, const int *fds, size_t nfds,
+				     struct buildid_index **ret, char **unreadable_ret)
 {
 	struct buildid_index *ix = calloc(1, sizeof(*ix));
 	struct hs_error *err = NULL;
@@ -155,6 +162,14 @@ struct hs_error *buildid_index_build(const char *const *dirs, size_t ndirs, stru
 	if (!ix)
 		return &hs_error_nomem;
 	elf_version(EV_CURRENT);
+	/* a bundle's files, by the names that reopen them */
+	for (size_t i = 0; i < nfds && !err; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[i]);
+		ix->stats.fds++;
+		err = add_fd(ix, fds[i], path);
+	}
 	for (size_t i = 0; i < ndirs && !err; i++) {
 		bool unreadable = false;
 

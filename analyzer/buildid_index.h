@@ -25,17 +25,18 @@
 struct buildid_index;
 
 struct buildid_index_stats {
-	size_t dirs, files, elf;	/* directories given, files looked at, ELF files with a build-id */
+	size_t dirs, fds, files, elf;	/* directories and open files given, files looked at, ELF files with a build-id */
 	bool truncated;			/* a bound was hit: some files were not looked at */
 };
 
 /*
- * Indexes the regular ELF files under dirs. A directory that cannot be read
- * is skipped (*unreadable_ret, if not NULL, names the first). Fails only
- * when memory runs out.
+ * Indexes the files open at fds (a bundle's, unnamed: they are found as
+ * /proc/self/fd/N) and the regular ELF files under dirs. A directory that
+ * cannot be read is skipped (*unreadable_ret, if not NULL, names the first).
+ * Fails only when memory runs out.
  */
-struct hs_error *buildid_index_build(const char *const *dirs, size_t ndirs, struct buildid_index **ret,
-				     char **unreadable_ret);
+struct hs_error *buildid_index_build(const char *const *dirs, size_t ndirs, const int *fds, size_t nfds,
+				     struct buildid_index **ret, char **unreadable_ret);
 void buildid_index_destroy(struct buildid_index *ix);
 
 /*

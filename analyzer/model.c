@@ -204,7 +204,11 @@ void model_destroy(struct model *m)
 	VEC_DEINIT(&m->threads);
 	VEC_DEINIT(&m->groups);
 	for (size_t i = 0; i < m->modules.len; i++)
+	{
 		free(m->modules.items[i].build_id);
+		free(m->modules.items[i].elf_path);
+		free(m->modules.items[i].debug_path);
+	}
 	VEC_DEINIT(&m->modules);
 	for (size_t i = 0; i < m->missing.len; i++)
 		free(m->missing.items[i]);

@@ -224,6 +224,8 @@ struct module_info {
 	bool used;		/* some frame is in it (elf_found, has_debuginfo are known) */
 	bool elf_found;		/* its ELF file was found */
 	bool has_debuginfo;
+	/* with analyze_options.resolve_all (making a bundle): the files found for it, or NULL */
+	char *elf_path, *debug_path;
 };
 
 /* Owned strings, in the order they were added. */

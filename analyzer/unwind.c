@@ -163,10 +163,11 @@ static struct buildid_index *search_index(struct unwinder *u)
 	struct hs_error *err;
 	char *unreadable = NULL;
 
-	if (u->index_tried || u->opts.nsearch == 0)
+	if (u->index_tried || (u->opts.nsearch == 0 && u->opts.nbundle == 0))
 		return u->index;
 	u->index_tried = true;
-	if ((err = buildid_index_build(u->opts.search_dirs, u->opts.nsearch, &u->index, &unreadable))) {
+	if ((err = buildid_index_build(u->opts.search_dirs, u->opts.nsearch, u->opts.bundle_fds, u->opts.nbundle,
+				       &u->index, &unreadable))) {
 		if (!u->err)
 			u->err = err;
 		else
@@ -240,6 +241,9 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwar
 		*elfp = elf_memory((char *)u->vdso, u->vdso_len);
 		return -1;
 	}
+	/* a bundle's files first: they are the ones the core was taken with */
+	if (u->opts.nbundle && (fd = find_by_build_id(u, mod, false, elfp, file_name)) >= 0)
+		return fd;
 	path_is_deleted(modname, &len);
 	if (md->is_exe && u->opts.exe)
 		path = strdup(u->opts.exe);
@@ -1134,11 +1138,26 @@ static void module_status(struct unwinder *u)
 		Dwarf_Addr bias;
 
 		info->used = md->touched;
+		if (u->opts.resolve_all && !md->is_vdso) {
+			const char *mainfile = NULL, *debugfile = NULL;
+
+			if (dwfl_module_getelf(md->mod, &bias))
+				dwfl_module_getdwarf(md->mod, &bias);
+			dwfl_module_info(md->mod, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
+			if ((mainfile && !(info->elf_path = strdup(mainfile))) ||
+			    (debugfile && (!mainfile || strcmp(debugfile, mainfile) != 0) &&
+			     !(info->debug_path = strdup(debugfile))))
+				u->err = u->err ? u->err : &hs_error_nomem;
+		}
 		if (!md->touched)
 			continue;
 		info->elf_found = dwfl_module_getelf(md->mod, &bias) != NULL;
 		info->has_debuginfo = info->elf_found && dwfl_module_getdwarf(md->mod, &bias) != NULL;
-		if (!info->elf_found && u->opts.nsearch) {
+		if (!info->elf_found && u->opts.nbundle) {
+			model_missing(m, "no ELF file for '%s'%s%s, at its path or in the bundle: its frames are unsymbolized "
+				      "and unwound by frame pointer", info->name, info->build_id ? " with build-id " : "",
+				      info->build_id ? info->build_id : "");
+		} else if (!info->elf_found && u->opts.nsearch) {
 			struct buildid_index_stats st;
 
 			buildid_index_stats(u->index, &st);
@@ -1249,6 +1268,10 @@ struct hs_error *unwind_threads(struct model *m, const struct unwind_options *op
 		goto fail;
 	}
 	module_status(u);
+	if (u->err) {
+		err = u->err;
+		goto fail;
+	}
 	*ret = u;
 	return NULL;
 fail:

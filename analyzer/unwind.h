@@ -29,6 +29,9 @@ struct unwind_options {
 	size_t nsearch;
 	const char *const *debug_dirs;	/* .build-id debug trees (--debug-dir) */
 	size_t ndebug;
+	const int *bundle_fds;		/* a bundle's files, open: looked up by build-id before any path */
+	size_t nbundle;
+	bool resolve_all;		/* find every module's files, not only those frames are in (modules[].elf_path) */
 	bool no_inline;			/* do not expand inlined calls */
 	bool no_demangle;		/* frames show raw symbol names (and no linkage_name) */
 };

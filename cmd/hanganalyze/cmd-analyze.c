@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "analyzer/analyze.h"
 #include "analyzer/names.h"
@@ -20,7 +24,9 @@
 #include "cmd/hanganalyze/hanganalyze.h"
 #include "common/sandbox.h"
 #include "common/strbuf.h"
+#include "common/util.h"
 #include "common/version.h"
+#include "formats/bundle.h"
 #include "formats/tree_manifest.h"
 #include "reports/report.h"
 
@@ -260,6 +266,78 @@ static bool is_directory(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The directory a bundle is unpacked in: $TMPDIR, else /tmp. */
+static const char *temp_dir(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t && *t ? t : "/tmp";
+}
+
+/* Is path a bundle (formats/bundle.h)? Unreadable files are not: the core reader says why. */
+static bool path_is_bundle(const char *path, int *fd_ret)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && bundle_sniff(fd)) {
+		if (fd_ret)
+			*fd_ret = fd;
+		else
+			close(fd);
+		return true;
+	}
+	close(fd);
+	return false;
+}
+
+/*
+ * Unpacks the bundle open at fd (closing it) into unnamed files in the
+ * temporary directory, capped at the room there; an exit code.
+ */
+static int unpack_bundle(const char *path, int fd, bool stats, struct bundle *b)
+{
+	const char *tmp = temp_dir();
+	struct timespec t0, t1;
+	struct statvfs vfs;
+	struct hs_error *err;
+	uint64_t room = BUNDLE_MAX_SIZE, total = 0;
+	int rc;
+
+	if (statvfs(tmp, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < room)
+		room = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = bundle_read(fd, tmp, room, b);
+	close(fd);
+	if (err && err->kind == HS_ERR_LIMIT) {
+		char free_text[32];
+
+		fprintf(stderr, "hanganalyze: cannot unpack bundle '%s': its files need more than the %s free in '%s' "
+			"(TMPDIR names where bundles are unpacked)\n", path, hs_format_bytes(room, free_text, sizeof(free_text)),
+			tmp);
+		rc = EXIT_INTERNAL;
+	} else if (err && err->kind == HS_ERR_OS) {
+		rc = report_error(err, "cannot unpack bundle '%s'", path);
+		rc = EXIT_INTERNAL;
+	} else if (err) {
+		rc = report_error(err, "cannot read bundle '%s'", path);
+	} else {
+		rc = EXIT_DONE;
+	}
+	hs_error_destroy(err);
+	if (rc == EXIT_DONE && stats) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		for (size_t i = 0; i < b->manifest.n; i++)
+			total += b->manifest.entries[i].size;
+		fprintf(stderr, "hanganalyze: bundle: a core and %zu files, %" PRIu64 " bytes, unpacked in %.1f ms\n",
+			b->manifest.n - 1, total,
+			(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	}
+	return rc;
+}
+
 int analysis_run(struct analysis_options *a, const char *core_path, struct model **model_ret, bool print)
 {
 	return analysis_run_paths(a, &core_path, 1, model_ret, print);
@@ -274,11 +352,12 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 	struct model *m;
 	struct analyze_stats stages = { .nstages = 0 };
 	struct hs_error *err;
-	const char *core_path = paths[0];
-	char **dir_paths = NULL;
+	const char *core_path = paths[0], *open_path = paths[0];
+	char **dir_paths = NULL, bundle_core[32];
 	size_t ndir = 0;
 	int32_t root_pid = 0;
-	int rc = EXIT_DONE, print_rc = EXIT_DONE;
+	struct bundle bundle = { .fds = NULL };
+	int rc = EXIT_DONE, print_rc = EXIT_DONE, fd;
 
 	*model_ret = NULL;
 	ropts.core_path = core_path;
@@ -287,9 +366,23 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 			return rc;
 		paths = (const char *const *)dir_paths;
 		npaths = ndir;
+	} else if (npaths == 1 && path_is_bundle(core_path, &fd)) {
+		/* a bundle: its core and files unpacked, unnamed; the core is found by fd, its files by build-id */
+		if ((rc = unpack_bundle(core_path, fd, a->stats, &bundle)) != EXIT_DONE)
+			return rc;
+		snprintf(bundle_core, sizeof(bundle_core), "/proc/self/fd/%d", bundle.fds[0]);
+		open_path = bundle_core;
+		a->model.bundle_fds = bundle.fds + 1;
+		a->model.nbundle = bundle.manifest.n - 1;
+	} else {
+		for (size_t i = 0; npaths > 1 && i < npaths; i++)
+			if (path_is_bundle(paths[i], NULL)) {
+				fprintf(stderr, "hanganalyze: '%s' is a bundle: a bundle is analyzed alone\n", paths[i]);
+				return EXIT_USAGE;
+			}
 	}
 	if (npaths == 1 && !dir_paths) {
-		err = file_case_analyze(core_path, &a->model, a->opened, &stages, &m, &step);
+		err = file_case_analyze(open_path, &a->model, a->opened, &stages, &m, &step);
 	} else {
 		size_t failed;
 		err = file_case_analyze_tree(paths, npaths, root_pid, &a->model, a->opened, &m, &step, &failed);
@@ -383,6 +476,9 @@ free_paths:
 	for (size_t i = 0; i < ndir; i++)
 		free(dir_paths[i]);
 	free(dir_paths);
+	a->model.bundle_fds = NULL;
+	a->model.nbundle = 0;
+	bundle_free(&bundle);
 	return rc;
 }
 

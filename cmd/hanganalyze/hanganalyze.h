@@ -44,6 +44,7 @@ int cmd_check(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
 
 /* ---- shared by the subcommands (cli.c) ---------------------------------- */
 

@@ -35,6 +35,7 @@ static const struct subcommand {
 	{ "check", cmd_check, "CI: pass when every hang in the cores is a known, expected one" },
 	{ "push", cmd_push, "send the cases spooled while the database server was unreachable" },
 	{ "copy", cmd_copy, "copy the cases of an SQLite case database into another (a server's)" },
+	{ "bundle", cmd_bundle, "write a core and the files it needs into one file to analyze anywhere" },
 	{ "schema", cmd_schema, "print the SQL that creates the case tables on PostgreSQL" },
 };
 

@@ -46,6 +46,7 @@ struct options {
 	bool quiet;
 	bool analyze;			/* run hanganalyze on the core */
 	bool tree;			/* --tree: PID and its descendants into a directory */
+	bool bundle;			/* --bundle: the core and its files in one bundle */
 	/* watchdog mode */
 	bool watchdog;
 	uint64_t timeout_ns;
@@ -83,6 +84,16 @@ int tree_run(const struct options *opts);
  * set here), or EXIT_ANALYZE_FAILED.
  */
 int analyze_core(const struct options *o, const char *core);
+
+/*
+ * hangsnap --bundle PID (bundle.c): snapshots pid, then has hanganalyze
+ * bundle the core with its files into bundle. An exit code: the
+ * snapshot's, or EXIT_ANALYZE_FAILED when the core was written (and kept)
+ * but could not be bundled.
+ */
+int bundle_run(const struct options *o, pid_t pid, const char *bundle);
+/* core.PID.TIME.bundle (a new string, NULL when out of memory) */
+char *bundle_default_path(pid_t pid);
 
 /* The directory of our own executable into buf ("?" when unknown). */
 const char *self_dir(char *buf, size_t size);

@@ -26,6 +26,7 @@
 
 static const char usage_text[] =
 	"usage: hangsnap [options] [--analyze [--db PATH | --no-db]] PID\n"
+	"       hangsnap --bundle [-o FILE] [options] [--analyze [--db PATH | --no-db]] PID\n"
 	"       hangsnap --tree [-o DIR] [options] [--analyze [--db PATH | --no-db]] PID\n"
 	"       hangsnap --timeout SECS [options] [--db PATH | --no-db] -- CMD [ARG...]\n"
 	"\n"
@@ -34,6 +35,10 @@ static const char usage_text[] =
 	"\n"
 	"With --analyze, run hanganalyze on the core once it is written, its report on\n"
 	"stdout (the process has been let go by then).\n"
+	"\n"
+	"With --bundle, write the core together with the executable, libraries and debug\n"
+	"files it needs into one file, FILE (default core.PID.TIME.bundle), that\n"
+	"'hanganalyze FILE' analyzes on any machine (see 'hanganalyze bundle --help').\n"
 	"\n"
 	"With --tree, snapshot PID and each live process under it (at most 64), one\n"
 	"after the other, into the directory DIR, one core each, with DIR/tree.manifest\n"
@@ -48,7 +53,8 @@ static const char usage_text[] =
 	"  -o, --output PATH        write the core to PATH\n"
 	"                           (default: core.PID.TIME.hang.zst, or .hang without zstd);\n"
 	"                           with --timeout, the directory for the cores (default .);\n"
-	"                           with --tree, the directory DIR (default: tree.PID.TIME)\n"
+	"                           with --tree, the directory DIR (default: tree.PID.TIME);\n"
+	"                           with --bundle, the bundle FILE\n"
 	"      --compress=zstd|none seekable zstd (default) or a plain, sparse ELF core\n"
 	"      --level N            zstd compression level (default 3)\n"
 	"      --plain-copy PATH    also write the same snapshot uncompressed to PATH\n"
@@ -57,6 +63,7 @@ static const char usage_text[] =
 	"      --memory-budget SIZE copy at most SIZE bytes of memory before letting the\n"
 	"                           process go (K/M/G suffixes; default: half of MemAvailable);\n"
 	"                           larger images are written while the process is stopped\n"
+	"      --bundle             write a bundle: the core and the files it needs\n"
 	"      --tree               snapshot PID and its descendants into a directory\n"
 	"      --timeout SECS       watchdog: run CMD, snapshot it if it outlives SECS\n"
 	"                           (a decimal number greater than 0, like 300 or 0.5)\n"
@@ -71,7 +78,8 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 written; 2 usage; 3 no such process; 4 internal error;\n"
 	"5 not permitted to trace; 6 zombie or kernel thread; 7 PID is hangsnap itself; 8 output error;\n"
-	"with --analyze, 9 when the core was written but could not be analyzed.\n"
+	"with --analyze, 9 when the core was written but could not be analyzed;\n"
+	"with --bundle, 9 when the core was written (and kept) but could not be bundled.\n"
 	"With --tree: as for PID's own snapshot (the others failing are warnings).\n"
 	"With --timeout: CMD's exit status, or 128+N if signal N killed it; 124 CMD\n"
 	"timed out (snapshotted and killed); 126 CMD cannot be run; 127 CMD not found.\n";
@@ -148,7 +156,7 @@ static bool parse_seconds(const char *s, uint64_t *ns_ret)
 /* long options without a short letter */
 enum {
 	OPT_COMPRESS = 256, OPT_INTERVAL, OPT_STOP_TIMEOUT, OPT_BUDGET, OPT_PLAIN_COPY, OPT_LEVEL,
-	OPT_TIMEOUT, OPT_DB, OPT_NO_DB, OPT_ANALYZE, OPT_TREE,
+	OPT_TIMEOUT, OPT_DB, OPT_NO_DB, OPT_ANALYZE, OPT_TREE, OPT_BUNDLE,
 };
 
 /* Applies option c (getopt_long's, with optarg); returns an exit code, or -1 to go on. */
@@ -212,6 +220,7 @@ static int parse_option(int c, char **argv, struct options *o)
 	case OPT_DB: o->db = optarg; o->no_db = false; break;
 	case OPT_ANALYZE: o->analyze = true; break;
 	case OPT_TREE: o->tree = true; break;
+	case OPT_BUNDLE: o->bundle = true; break;
 	case OPT_NO_DB: o->no_db = true; o->db = NULL; break;
 	case '?':
 	default:
@@ -230,6 +239,11 @@ static int parse_operands(int argc, char **argv, const char *last_optarg, struct
 {
 	unsigned long long v;
 
+	if (o->bundle && (o->tree || o->watchdog || o->plain_copy)) {
+		fprintf(stderr, "%s: error: --bundle cannot be used with %s\n", progname,
+			o->tree ? "--tree" : o->watchdog ? "--timeout" : "--plain-copy");
+		return EXIT_USAGE;
+	}
 	if (o->tree && (o->watchdog || o->plain_copy)) {
 		fprintf(stderr, "%s: error: --tree cannot be used with %s\n", progname,
 			o->watchdog ? "--timeout" : "--plain-copy (it names one file)");
@@ -286,6 +300,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "no-db", no_argument, NULL, OPT_NO_DB },
 		{ "analyze", no_argument, NULL, OPT_ANALYZE },
 		{ "tree", no_argument, NULL, OPT_TREE },
+		{ "bundle", no_argument, NULL, OPT_BUNDLE },
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -330,10 +345,13 @@ int main(int argc, char **argv)
 	if (opts.tree)
 		return tree_run(&opts);
 
-	output = opts.output ? strdup(opts.output) : capture_default_path(NULL, opts.pid, opts.compress);
+	if (opts.bundle)
+		output = opts.output ? strdup(opts.output) : bundle_default_path(opts.pid);
+	else
+		output = opts.output ? strdup(opts.output) : capture_default_path(NULL, opts.pid, opts.compress);
 	if (!output)
 		return fail(&hs_error_nomem, EXIT_INTERNAL);
-	rc = snapshot_process(&opts, opts.pid, output, true);
+	rc = opts.bundle ? bundle_run(&opts, opts.pid, output) : snapshot_process(&opts, opts.pid, output, true);
 	if (rc == EXIT_OK && opts.analyze)
 		rc = analyze_core(&opts, output);
 	free(output);
