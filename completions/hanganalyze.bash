@@ -57,7 +57,7 @@ _hanganalyze()
 		case $w in
 		--db) ((i++)) ;;
 		-*) ;;
-		analyze | queue | show | triage | check | push | copy | schema | help) sub=$w; break ;;
+		analyze | queue | show | triage | check | push | copy | schema | bundle | help) sub=$w; break ;;
 		*) sub=analyze; break ;;
 		esac
 	done
@@ -84,7 +84,7 @@ _hanganalyze()
 	-e | --exe | --db | --known | -o | --output | --from | --to)
 		_ha_files
 		return ;;
-	--note | --ticket | --fixed-in | --role)
+	--note | --ticket | --fixed-in | --role | --max-size | --level)
 		return ;;
 	esac
 
@@ -99,6 +99,7 @@ _hanganalyze()
 		push) w="--db= --help -h" ;;
 		copy) w="--from= --to= --help -h" ;;
 		schema) w="--role= --help -h" ;;
+		bundle) w="--output= --force --max-size= --level= --exe= --sysroot= --search= --debug-dir= --quiet --help -o -f -e -q -h" ;;
 		*) w="" ;;
 		esac
 		COMPREPLY=($(compgen -W "$w" -- "$_ha_cur"))
@@ -107,12 +108,12 @@ _hanganalyze()
 	fi
 	case $sub in
 	"")
-		COMPREPLY=($(compgen -W "analyze queue show triage check push copy schema help" -- "$_ha_cur"))
+		COMPREPLY=($(compgen -W "analyze queue show triage check push copy schema bundle help" -- "$_ha_cur"))
 		local IFS=$'\n' cores
 		cores=($(compgen -f -- "$_ha_cur"))
 		((${#cores[@]})) && { COMPREPLY+=("${cores[@]}"); compopt -o filenames 2>/dev/null; }
 		;;
-	analyze | check) _ha_cores ;;
+	analyze | check | bundle) _ha_cores ;;
 	show) COMPREPLY=($(compgen -W "$(_ha_db_words ids)" -- "$_ha_cur")) ;;
 	triage) COMPREPLY=($(compgen -W "$(_ha_db_words)" -- "$_ha_cur")) ;;
 	*) ;;

@@ -395,7 +395,9 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 		}
 	}
 	if (err) {
-		rc = report_error(err, step == FILE_CASE_READ ? "cannot read core '%s'" : "cannot analyze core '%s'",
+		rc = report_error(err, bundle.fds ? (step == FILE_CASE_READ ? "cannot read the core in bundle '%s'"
+									 : "cannot analyze the core in bundle '%s'")
+				  : step == FILE_CASE_READ ? "cannot read core '%s'" : "cannot analyze core '%s'",
 				  core_path);
 		hs_error_destroy(err);
 		goto free_paths;

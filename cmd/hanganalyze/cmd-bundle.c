@@ -40,7 +40,7 @@ static void usage(FILE *out)
 	      "library mapped in the process whose build-id matches the one recorded in the core, and\n"
 	      "their separate debug files (the vDSO is in the core already). Run it on the host the core\n"
 	      "was taken on, while the files are still there. The file is a zstd-compressed tar stream\n"
-	      "with a MANIFEST (tar --zstd -tvf FILE lists it).\n"
+	      "with a MANIFEST first (GNU tar lists it: tar -tvf FILE).\n"
 	      "\n"
 	      "options:\n"
 	      "  -o, --output=FILE    the bundle (default: CORE's name less .hang/.zst, plus .bundle)\n"

@@ -21,7 +21,7 @@ done
 "$HANGSNAP" --help >hangsnap.help || fail "hangsnap --help failed"
 "$HANGANALYZE" --help >hanganalyze.help || fail "hanganalyze --help failed"
 args=()
-for sub in analyze queue show triage check push copy schema; do
+for sub in analyze queue show triage check push copy schema bundle; do
 	"$HANGANALYZE" "$sub" --help >"$sub.help" || fail "hanganalyze $sub --help failed"
 	args+=("$sub options" exact "$sub.help")
 done
@@ -53,7 +53,7 @@ diff -u <(help_options hangsnap.help) <(complete_options "$SRC/completions/hangs
 	fail "hangsnap's completion and --help disagree"
 diff -u <(help_options hanganalyze.help) <(complete_options "$SRC/completions/hanganalyze.bash" hanganalyze) ||
 	fail "hanganalyze's completion and --help disagree"
-for sub in analyze queue show triage check push copy schema; do
+for sub in analyze queue show triage check push copy schema bundle; do
 	help_options "$sub.help" | grep -v -- '^--version$' >want || true
 	[ "$sub" = analyze ] && help_options "$sub.help" >want
 	diff -u want <(complete_options "$SRC/completions/hanganalyze.bash" hanganalyze "$sub") ||
