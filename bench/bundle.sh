@@ -25,8 +25,9 @@ die() { echo "bundle.sh: $*" >&2; exit 1; }
 for f in hangsnap hanganalyze; do
 	[[ -x $BUILD_DIR/$f ]] || die "$BUILD_DIR/$f not found: build first"
 done
-HS=$(cd "$BUILD_DIR" && pwd)/hangsnap
-HA=$(cd "$BUILD_DIR" && pwd)/hanganalyze
+BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
+HS=$BUILD_DIR/hangsnap
+HA=$BUILD_DIR/hanganalyze
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hs-bench-bundle.XXXXXX")
 PIDS=
 cleanup() { for p in $PIDS; do pkill -9 -P "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done; rm -rf "$TMP"; }
@@ -45,19 +46,27 @@ run_ns() {
 
 # one TAG CMD...: starts CMD, waits for its "ready PID" line, measures; skips what never gets ready
 one() {
-	local tag=$1 pid i b=() a=() c=() size bsize nfiles total
+	local tag=$1 pid child i b=() a=() c=() size bsize nfiles total
 	shift
 	"$@" >"$tag.out" 2>"$tag.err" &
-	PIDS="$PIDS $!"
+	child=$!
+	PIDS="$PIDS $child"
 	for ((i = 0; i < 100; i++)); do
 		grep -q '^ready' "$tag.out" 2>/dev/null && break
 		sleep 0.1
 	done
 	pid=$(awk '/^ready/ { print $2; exit }' "$tag.out")
-	[[ -n $pid ]] || { printf '%-24s (never ready: skipped)\n' "$tag"; return 0; }
+	if [[ -z $pid ]]; then
+		printf '%-24s (never ready: skipped)\n' "$tag"
+		pkill -9 -P "$child" 2>/dev/null || true
+		kill -9 "$child" 2>/dev/null || true
+		wait "$child" 2>/dev/null || true
+		return 0
+	fi
 	"$HS" -q -o "$tag.hang.zst" "$pid" || die "hangsnap $tag failed"
 	pkill -9 -P "$pid" 2>/dev/null || true
-	kill -9 "$pid" 2>/dev/null || true
+	kill -9 "$pid" "$child" 2>/dev/null || true
+	wait "$child" 2>/dev/null || true
 	for ((i = 0; i < REPS; i++)); do
 		b+=("$(run_ns "$HA" bundle -q -f -o "$tag.bundle" "$tag.hang.zst")")
 		c+=("$(run_ns "$HA" --no-db --format=json "$tag.hang.zst")")

@@ -9,6 +9,11 @@
  * --sysroot, --search, --debug-dir, /usr/lib/debug and debuginfod apply as
  * they do to an analysis. Each file is opened once, its build-id checked on
  * that open file, and copied from it.
+ *
+ * With --pid PID (hangsnap --bundle), the process is still there: paths are
+ * looked up under /proc/PID/root (a container's files), and a module whose
+ * file is gone or was replaced since it was mapped (an upgrade, "(deleted)")
+ * is copied from /proc/PID/map_files/, the very file the process maps.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +58,9 @@ static void usage(FILE *out)
 	      "      --search=DIR     also look for the files among the ELF files under DIR, by build-id\n"
 	      "                       (may be repeated; also HANGANALYZE_PATH)\n"
 	      "      --debug-dir=DIR  a debug-file directory with a .build-id tree (may be repeated)\n"
+	      "      --pid=PID        CORE is a snapshot of the live process PID: look up its files under\n"
+	      "                       /proc/PID/root, and take a file replaced or deleted since it was\n"
+	      "                       mapped from /proc/PID/map_files (needs CAP_SYS_ADMIN)\n"
 	      "  -q, --quiet          print nothing but errors and warnings\n"
 	      "  -h, --help           show this help\n"
 	      "\n"
@@ -61,7 +69,27 @@ static void usage(FILE *out)
 	      out);
 }
 
-enum { EXIT_OUTPUT = 5, OPT_MAX_SIZE = 1000, OPT_LEVEL };
+enum { EXIT_OUTPUT = 5, OPT_MAX_SIZE = 1000, OPT_LEVEL, OPT_PID };
+
+/* /proc/PID/map_files/START-END of pid's mapping that starts at start (a new string), or NULL */
+static char *mapped_file(pid_t pid, uint64_t start)
+{
+	char maps[64], line[512], *out = NULL;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
+	if (!(f = fopen(maps, "re")))
+		return NULL;
+	while (!out && fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi;
+
+		if (sscanf(line, "%llx-%llx", &lo, &hi) == 2 && lo == start &&
+		    asprintf(&out, "/proc/%d/map_files/%llx-%llx", (int)pid, lo, hi) < 0)
+			out = NULL;
+	}
+	fclose(f);
+	return out;
+}
 
 static bool parse_size(const char *s, uint64_t *ret)
 {
@@ -117,10 +145,14 @@ static bool fd_has_build_id(int fd, const char *hex)
 /* base (a path's last component) as a member name: [A-Za-z0-9._+-], no leading '.', after prefix; into out. */
 static void member_name(char *out, size_t size, const char *prefix, const char *path)
 {
+	static const char deleted[] = " (deleted)";
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	size_t n = (size_t)snprintf(out, size, "%s", prefix);
+	size_t n = (size_t)snprintf(out, size, "%s", prefix), len = strlen(base);
 
-	for (; *base && n + 1 < size; base++, n++) {
+	/* a file replaced since it was mapped: named as it was */
+	if (len > sizeof(deleted) - 1 && strcmp(base + len - (sizeof(deleted) - 1), deleted) == 0)
+		len -= sizeof(deleted) - 1;
+	for (const char *stop = base + len; base < stop && n + 1 < size; base++, n++) {
 		char c = *base;
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
 			  c == '_' || c == '+' || c == '-';
@@ -172,6 +204,30 @@ static bool add_item(struct item **items, size_t *n, struct bundle_entry *e, int
 	grown[*n] = (struct item){ .e = *e, .fd = fd };
 	(*n)++;
 	return true;
+}
+
+/* Adds the file open at fd (size bytes) as mi's ELF or debug file, recorded as path; an exit code. */
+static int add_file_item(struct item **items, size_t *n, enum bundle_kind kind, const struct module_info *mi,
+			 const char *path, int fd, uint64_t size)
+{
+	struct bundle_entry e = { .kind = kind, .size = size };
+	char prefix[16];
+
+	snprintf(prefix, sizeof(prefix), "%03zu-", *n);
+	member_name(e.member, sizeof(e.member), prefix, mi->name);
+	if (kind == BUNDLE_DEBUG && strlen(e.member) + 6 < sizeof(e.member))
+		strcat(e.member, ".debug");
+	snprintf(e.build_id, sizeof(e.build_id), "%s", mi->build_id);
+	if (!(e.path = strdup(path))) {
+		close(fd);
+		fputs("hanganalyze: out of memory\n", stderr);
+		return EXIT_INTERNAL;
+	}
+	if (!add_item(items, n, &e, fd)) {
+		fputs("hanganalyze: out of memory, or more than 4096 files\n", stderr);
+		return EXIT_INTERNAL;
+	}
+	return EXIT_DONE;
 }
 
 static char *default_output(const char *core)
@@ -251,13 +307,14 @@ int cmd_bundle(int argc, char **argv)
 		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 		{ "search", required_argument, NULL, OPT_SEARCH },
 		{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
+		{ "pid", required_argument, NULL, OPT_PID },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct analysis_options a;
 	const char *core, *output = NULL;
-	char *output_owned = NULL, sz[32], szc[32], szf[32], szmax[32];
+	char *output_owned = NULL, sz[32], szc[32], szf[32], szmax[32], proc_root[32];
 	struct item *items = NULL;
 	size_t nitems = 0, nmissing = 0;
 	struct model *m = NULL;
@@ -265,6 +322,7 @@ int cmd_bundle(int argc, char **argv)
 	enum file_case_step step;
 	uint64_t max_size = DEFAULT_MAX_SIZE, total = 0, written = 0, size;
 	bool force = false;
+	pid_t pid = 0;
 	int level = 3, opt, rc, fd;
 
 	analysis_init(&a);
@@ -295,6 +353,15 @@ int cmd_bundle(int argc, char **argv)
 			}
 			level = (int)v;
 			break;
+		case OPT_PID:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v <= 0 || v > INT32_MAX) {
+				fprintf(stderr, "hanganalyze: bad --pid '%s': a process id\n", optarg);
+				return EXIT_USAGE;
+			}
+			pid = (pid_t)v;
+			break;
 		case 'e': case 'q': case OPT_SYSROOT: case OPT_SEARCH: case OPT_DEBUG_DIR:
 			if ((rc = analysis_parse_option(&a, opt, optarg)) != EXIT_DONE)
 				return rc;
@@ -315,6 +382,10 @@ int cmd_bundle(int argc, char **argv)
 		fputs("hanganalyze: out of memory\n", stderr);
 		return EXIT_INTERNAL;
 	}
+	/* the live process's own root: its container's files (kill -0: only while it is there) */
+	snprintf(proc_root, sizeof(proc_root), "/proc/%d/root", (int)pid);
+	if (pid && !a.model.sysroot && access(proc_root, X_OK) == 0)
+		a.model.sysroot = proc_root;
 	if ((rc = analysis_begin(&a)) != EXIT_DONE)
 		goto out;
 	/* the core first: opened once, copied from that open file */
@@ -358,7 +429,10 @@ int cmd_bundle(int argc, char **argv)
 	}
 	for (size_t i = 0; i < m->modules.len; i++) {
 		const struct module_info *mi = &m->modules.items[i];
-		const char *paths[2] = { mi->elf_path, mi->debug_path };
+		char *mapped = NULL, *by_id = NULL;
+		const char *debug = mi->debug_path;
+		uint64_t dsize;
+		int dfd;
 
 		if (!mi->build_id) {
 			if (mi->elf_path)
@@ -366,7 +440,14 @@ int cmd_bundle(int argc, char **argv)
 					"goes without it\n", mi->name);
 			continue;
 		}
-		if (!mi->elf_path) {
+		fd = -1;
+		if (mi->elf_path)
+			fd = open_checked(mi->elf_path, mi->build_id, mi->name, "file", &size);
+		/* --pid: the very file the process maps, when the one at its path is gone or another (an upgrade) */
+		if (fd < 0 && pid && mi->name[0] == '/' && (mapped = mapped_file(pid, mi->start)))
+			fd = open_checked(mapped, mi->build_id, mi->name, "mapped file", &size);
+		free(mapped);
+		if (fd < 0) {
 			if (mi->name[0] == '/') {
 				fprintf(stderr, "hanganalyze: warning: no file with build-id %s for '%s' on this host: the "
 					"bundle goes without it\n", mi->build_id, mi->name);
@@ -374,25 +455,19 @@ int cmd_bundle(int argc, char **argv)
 			}
 			continue;
 		}
-		for (int k = 0; k < 2; k++) {
-			struct bundle_entry e = { .kind = k ? BUNDLE_DEBUG : BUNDLE_ELF };
-			char prefix[16];
-
-			if (!paths[k] || (fd = open_checked(paths[k], mi->build_id, mi->name, k ? "debug file" : "file",
-							    &size)) < 0)
-				continue;
-			snprintf(prefix, sizeof(prefix), "%03zu-", nitems);
-			member_name(e.member, sizeof(e.member), prefix, mi->name);
-			if (k && strlen(e.member) + 6 < sizeof(e.member))
-				strcat(e.member, ".debug");
-			snprintf(e.build_id, sizeof(e.build_id), "%s", mi->build_id);
-			e.size = size;
-			if (!(e.path = strdup(k ? paths[k] : mi->name)) || !add_item(&items, &nitems, &e, fd)) {
-				fputs("hanganalyze: out of memory, or more than 4096 files\n", stderr);
-				rc = EXIT_INTERNAL;
-				goto out;
-			}
+		if ((rc = add_file_item(&items, &nitems, BUNDLE_ELF, mi, mi->name, fd, size)) != EXIT_DONE)
+			goto out;
+		/* its debug file: the one the analysis found, else (a file libdwfl never had) by build-id */
+		if (!debug && strlen(mi->build_id) > 2 &&
+		    asprintf(&by_id, "%s/usr/lib/debug/.build-id/%.2s/%s.debug", a.model.sysroot ? a.model.sysroot : "",
+			     mi->build_id, mi->build_id + 2) > 0 && access(by_id, F_OK) == 0)
+			debug = by_id;
+		if (debug && (dfd = open_checked(debug, mi->build_id, mi->name, "debug file", &dsize)) >= 0 &&
+		    (rc = add_file_item(&items, &nitems, BUNDLE_DEBUG, mi, debug, dfd, dsize)) != EXIT_DONE) {
+			free(by_id);
+			goto out;
 		}
+		free(by_id);
 	}
 	for (size_t i = 0; i < nitems; i++)
 		total += items[i].e.size;

@@ -1,9 +1,10 @@
 /*
  * hangsnap --bundle PID: the snapshot and the files it needs in one bundle
- * (formats/bundle.h). The core is written under a hidden name beside the
- * bundle; `hanganalyze bundle` then gathers the files — looked up under
- * /proc/PID/root, so that a process in a container gets its own root's
- * files — and the hidden core is removed. Should bundling fail, the core
+ * (formats/bundle.h). The core is written under its usual name in a hidden
+ * directory beside the bundle; `hanganalyze bundle --pid PID` then gathers the files — looked up
+ * under /proc/PID/root, so that a process in a container gets its own
+ * root's, and taken from /proc/PID/map_files when the one on disk was
+ * replaced since it was mapped — and the hidden core is removed. Should bundling fail, the core
  * is kept under a visible name and said so.
  */
 #include <errno.h>
@@ -23,13 +24,25 @@
 
 extern char **environ;
 
-/* the hidden core, removed by SIGINT, SIGTERM or SIGHUP while hanganalyze bundles it */
-static char hidden_core[PATH_MAX];
+/*
+ * The core is written as core.PID.TIME.hang.zst (the name it keeps in the
+ * bundle) in a private directory (mkdtemp, 0700) beside the bundle, removed
+ * with it after bundling, or by SIGINT, SIGTERM and SIGHUP meanwhile.
+ */
+static char hidden_dir[PATH_MAX], hidden_core[PATH_MAX];
 
-static void on_signal(int sig)
+static void remove_hidden(void)
 {
 	if (hidden_core[0])
 		unlink(hidden_core);
+	if (hidden_dir[0])
+		rmdir(hidden_dir);
+	hidden_core[0] = hidden_dir[0] = '\0';
+}
+
+static void on_signal(int sig)
+{
+	remove_hidden();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -51,10 +64,10 @@ static char *with_suffix(const char *path, const char *suffix)
 	return asprintf(&out, "%.*s%s", (int)len, path, suffix) < 0 ? NULL : out;
 }
 
-/* hanganalyze bundle -q [-f] [--sysroot /proc/PID/root] -o BUNDLE CORE; its exit status, or -1 */
+/* hanganalyze bundle -q [-f] --pid=PID -o BUNDLE CORE; its exit status, or -1 */
 static int run_bundler(const struct options *o, pid_t pid, const char *core, const char *bundle)
 {
-	char *sibling = sibling_analyzer(), root[64];
+	char *sibling = sibling_analyzer(), pid_arg[32];
 	char *argv[12];
 	size_t argc = 0;
 	int e, status;
@@ -65,12 +78,9 @@ static int run_bundler(const struct options *o, pid_t pid, const char *core, con
 	argv[argc++] = "-q";
 	if (o->force)
 		argv[argc++] = "--force";
-	snprintf(root, sizeof(root), "/proc/%d/root/", (int)pid);
-	if (access(root, X_OK) == 0) {
-		root[strlen(root) - 1] = '\0';
-		argv[argc++] = "--sysroot";
-		argv[argc++] = root;
-	}
+	/* the files under /proc/PID/root, and those replaced since they were mapped from /proc/PID/map_files */
+	snprintf(pid_arg, sizeof(pid_arg), "--pid=%d", (int)pid);
+	argv[argc++] = pid_arg;
 	argv[argc++] = "-o";
 	argv[argc++] = (char *)bundle;
 	argv[argc++] = (char *)core;
@@ -92,24 +102,36 @@ static int run_bundler(const struct options *o, pid_t pid, const char *core, con
 
 int bundle_run(const struct options *o, pid_t pid, const char *bundle)
 {
-	char *dir_end, *kept = NULL;
-	struct timespec ts;
+	const char *dir_end = strrchr(bundle, '/');
+	char *core_name, *kept = NULL;
 	int rc, brc;
 
 	if (!o->force && access(bundle, F_OK) == 0) {
 		fprintf(stderr, "%s: error: '%s' exists (use --force to replace it)\n", progname, bundle);
 		return EXIT_OUTPUT;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	dir_end = strrchr(bundle, '/');
-	if (snprintf(hidden_core, sizeof(hidden_core), "%.*s.hangsnap-bundle.%d.%ld%09ld.hang%s",
-		     dir_end ? (int)(dir_end - bundle + 1) : 0, bundle, (int)pid, (long)ts.tv_sec, ts.tv_nsec,
-		     o->compress ? ".zst" : "") >= (int)sizeof(hidden_core)) {
+	if (!(core_name = capture_default_path(NULL, pid, o->compress)))
+		return fail(&hs_error_nomem, EXIT_INTERNAL);
+	if (snprintf(hidden_dir, sizeof(hidden_dir), "%.*s.hangsnap-bundle.XXXXXX", dir_end ? (int)(dir_end - bundle + 1) : 0,
+		     bundle) >= (int)sizeof(hidden_dir) ||
+	    snprintf(hidden_core, sizeof(hidden_core), "%s/%s", hidden_dir, core_name) >= (int)sizeof(hidden_core)) {
+		free(core_name);
+		hidden_core[0] = hidden_dir[0] = '\0';
 		fprintf(stderr, "%s: error: '%s': the path is too long\n", progname, bundle);
 		return EXIT_USAGE;
 	}
+	if (!mkdtemp(hidden_dir)) {
+		fprintf(stderr, "%s: error: cannot create a directory beside '%s': %s\n", progname, bundle, strerror(errno));
+		free(core_name);
+		hidden_core[0] = hidden_dir[0] = '\0';
+		return EXIT_OUTPUT;
+	}
+	/* hidden_core began with the template: now with the directory's name, the same length */
+	memcpy(hidden_core, hidden_dir, strlen(hidden_dir));
 	if ((rc = snapshot_process(o, pid, hidden_core, true)) != EXIT_OK) {
 		hidden_core[0] = '\0';
+		remove_hidden();
+		free(core_name);
 		return rc;
 	}
 	signal(SIGINT, on_signal);
@@ -117,8 +139,7 @@ int bundle_run(const struct options *o, pid_t pid, const char *bundle)
 	signal(SIGHUP, on_signal);
 	brc = run_bundler(o, pid, hidden_core, bundle);
 	if (brc == 0) {
-		unlink(hidden_core);
-		hidden_core[0] = '\0';
+		remove_hidden();
 		if (!o->quiet)
 			fprintf(stderr, "%s: bundled the snapshot of pid %d and its files into '%s'\n", progname, (int)pid,
 				bundle);
@@ -126,18 +147,22 @@ int bundle_run(const struct options *o, pid_t pid, const char *bundle)
 	} else {
 		/* the snapshot is not lost: it gets the name it would have had without --bundle */
 		if ((kept = with_suffix(bundle, o->compress ? ".hang.zst" : ".hang")) &&
-		    renameat2(AT_FDCWD, hidden_core, AT_FDCWD, kept, RENAME_NOREPLACE) == 0)
+		    renameat2(AT_FDCWD, hidden_core, AT_FDCWD, kept, RENAME_NOREPLACE) == 0) {
+			hidden_core[0] = '\0';
 			fprintf(stderr, "%s: error: the bundle could not be written; the core is '%s'\n", progname, kept);
-		else
+			remove_hidden();
+		} else {
 			fprintf(stderr, "%s: error: the bundle could not be written; the core is '%s'\n", progname,
 				hidden_core);
-		hidden_core[0] = '\0';
+			hidden_core[0] = hidden_dir[0] = '\0';
+		}
 		rc = EXIT_ANALYZE_FAILED;
 	}
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	free(kept);
+	free(core_name);
 	return rc;
 }
 

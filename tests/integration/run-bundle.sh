@@ -142,12 +142,40 @@ expect_grep "^elf [^ ]* [0-9]* $(readelf -n "$HOMEDIR/libstall.so" | awk '/Build
 expect_grep '^debug .*\.debug$' app.manifest "libc's separate debug file"
 expect_grep '^core app.hang.zst [0-9]* ' app.manifest
 
-# --- 2. hangsnap --bundle: the same, in one step ---
+# --- 2. hangsnap --bundle, in one step, after the library was upgraded under the running process ---
+old_id=$(readelf -n "$HOMEDIR/libstall.so" | awk '/Build ID/ { print $3 }')
+sed 's/usleep(300000);/usleep(300001);/' "$HOMEDIR/stall.c" >"$HOMEDIR/stall2.c"
+gcc -g -O1 -shared -fPIC -pthread -Wl,--build-id "$HOMEDIR/stall2.c" -o "$HOMEDIR/libstall.so.new" || fail "cc libstall 2"
+mv -f "$HOMEDIR/libstall.so.new" "$HOMEDIR/libstall.so"	# the package manager's way: the mapped file is now deleted
+[ "$(readelf -n "$HOMEDIR/libstall.so" | awk '/Build ID/ { print $3 }')" != "$old_id" ] || fail "the upgrade kept the build-id"
 expect_exit 0 "$HANGSNAP" -q --bundle -o snap.bundle "$TARGET_PID"
-[ -s snap.bundle ] && [ ! -e snap.bundle.core ] || fail "hangsnap --bundle left no bundle, or its core"
+[ -s snap.bundle ] || fail "hangsnap --bundle left no bundle"
 ls -a | grep -q '^\.hangsnap' && fail "hangsnap --bundle left a temporary file: $(ls -a)"
+tar -xOf snap.bundle MANIFEST >snap.manifest
+expect_grep "^core core\.$TARGET_PID\.[0-9]*\.hang\.zst " snap.manifest "the core under its usual name"
+expect_grep "^elf [0-9]*-libstall.so [0-9]* $old_id .*libstall.so%20(deleted)\$" snap.manifest \
+	"the mapped (old) library, from map_files"
 clean_analyze snap.bundle --format=json || { cat "$WORK/stderr" >&2; fail "hangsnap's bundle cannot be analyzed"; }
 expect_grep '"rule": "lock-cycle"' "$WORK/stdout" "the deadlock, from hangsnap's bundle"
+clean_analyze snap.bundle || fail "text analysis of hangsnap's bundle failed"
+expect_grep 'taker.*stall.c:' "$WORK/stdout" "file:line in the replaced library, from hangsnap's bundle"
+# bundling fails (here: a hanganalyze that does): the snapshot is kept under its usual name, exit 9
+mkdir -p fakebin
+cp "$HANGSNAP" fakebin/hangsnap
+printf '#!/bin/sh\nexit 4\n' >fakebin/hanganalyze
+chmod +x fakebin/hanganalyze
+expect_exit 9 fakebin/hangsnap -q --bundle -o failed.bundle "$TARGET_PID"
+expect_grep "the core is 'failed.hang.zst'" "$WORK/stderr"
+[ ! -e failed.bundle ] || fail "a failed --bundle left a bundle"
+! ls -a | grep -q '^\.hangsnap' || fail "a failed --bundle left its directory: $(ls -a)"
+expect_exit 0 "$HANGANALYZE" --no-db --format=json failed.hang.zst
+expect_grep '"rule": "lock-cycle"' "$WORK/stdout" "the kept core"
+expect_exit 2 "$HANGSNAP" --bundle --tree "$TARGET_PID"
+expect_exit 8 "$HANGSNAP" -q --bundle -o snap.bundle "$TARGET_PID"
+# without the live process, the core alone cannot get the old library back: said, and bundled without it
+expect_exit 0 "$HANGSNAP" -q -o upgraded.hang.zst "$TARGET_PID"
+expect_exit 0 "$HANGANALYZE" bundle -o upgraded.bundle upgraded.hang.zst
+expect_grep "no file with build-id $old_id for '.*libstall.so (deleted)'" "$WORK/stderr"
 kill -9 "$TARGET_PID"
 wait "$TARGET_PID" 2>/dev/null
 rm -rf "$WORK/home"
