@@ -111,3 +111,44 @@ uint64_t hs_fnv1a(const void *p, size_t n, uint64_t h)
 		h = (h ^ b[i]) * HS_FNV1A_PRIME;
 	return h;
 }
+
+bool hs_parse_size(const char *s, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mult = 1;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	switch (*end) {
+	case 'k': case 'K': mult = 1ull << 10; end++; break;
+	case 'm': case 'M': mult = 1ull << 20; end++; break;
+	case 'g': case 'G': mult = 1ull << 30; end++; break;
+	case 't': case 'T': mult = 1ull << 40; end++; break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += *end == 'i' ? (end[1] == 'B' ? 2 : 1) : 1;
+	if (*end || v > UINT64_MAX / mult)
+		return false;
+	*ret = v * mult;
+	return true;
+}
+
+bool hs_plain_name(const char *name, size_t max)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > max || name[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '+' || c == '-'))
+			return false;
+	}
+	return true;
+}

@@ -29,6 +29,12 @@ struct hs_error *hs_read_file(const char *path, size_t cap, char **buf_ret, size
 struct hs_error *hs_read_file_at(int dirfd, const char *path, size_t cap, char **buf_ret,
 				 size_t *len_ret, bool *truncated_ret);
 
+/* A size: decimal digits, then optionally K, M, G or T (powers of 1024; "KiB", "KB" too); false if malformed or too large. */
+bool hs_parse_size(const char *s, uint64_t *ret);
+
+/* Is name 1 to max bytes of [A-Za-z0-9._+-], not starting with '.'? (a file name safe anywhere, no path) */
+bool hs_plain_name(const char *name, size_t max);
+
 /* Formats n bytes as "12.3 MiB" into buf (at least 16 bytes). */
 const char *hs_format_bytes(uint64_t n, char *buf, size_t size);
 

@@ -13,6 +13,7 @@
 #include <zstd.h>
 
 #include "common/strbuf.h"
+#include "common/util.h"
 
 #define MAGIC "hangsnap-bundle"
 #define BLOCK 512u
@@ -24,17 +25,7 @@
 
 bool bundle_valid_member(const char *name)
 {
-	size_t n = strlen(name);
-
-	if (n == 0 || n > BUNDLE_MAX_MEMBER || name[0] == '.')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		      c == '+' || c == '-'))
-			return false;
-	}
-	return true;
+	return hs_plain_name(name, BUNDLE_MAX_MEMBER);
 }
 
 void bundle_manifest_free(struct bundle_manifest *m)

@@ -11,22 +11,13 @@
 #include <unistd.h>
 
 #include "common/strbuf.h"
+#include "common/util.h"
 
 #define MAGIC "hangsnap-tree"
 
 bool tree_manifest_valid_name(const char *name)
 {
-	size_t n = strlen(name);
-
-	if (n == 0 || n > TREE_MANIFEST_MAX_NAME || name[0] == '.')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		      c == '+' || c == '-'))
-			return false;
-	}
-	return true;
+	return hs_plain_name(name, TREE_MANIFEST_MAX_NAME);
 }
 
 /* A decimal field without sign or leading zeros (but "0"), at most max; advances *p past it. */

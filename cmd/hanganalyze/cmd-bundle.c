@@ -91,29 +91,6 @@ static char *mapped_file(pid_t pid, uint64_t start)
 	return out;
 }
 
-static bool parse_size(const char *s, uint64_t *ret)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mult = 1;
-
-	if (!*s || *s == '-')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return false;
-	switch (*end) {
-	case 'k': case 'K': mult = 1ull << 10; end++; break;
-	case 'm': case 'M': mult = 1ull << 20; end++; break;
-	case 'g': case 'G': mult = 1ull << 30; end++; break;
-	case 't': case 'T': mult = 1ull << 40; end++; break;
-	}
-	if (*end || v > UINT64_MAX / mult || v == 0)
-		return false;
-	*ret = v * mult;
-	return true;
-}
 
 /* One file that goes into the bundle, open. */
 struct item {
@@ -339,7 +316,7 @@ int cmd_bundle(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'f': force = true; break;
 		case OPT_MAX_SIZE:
-			if (!parse_size(optarg, &max_size)) {
+			if (!hs_parse_size(optarg, &max_size) || max_size == 0) {
 				fprintf(stderr, "hanganalyze: bad --max-size '%s': a size like 500M or 4G\n", optarg);
 				return EXIT_USAGE;
 			}

@@ -102,31 +102,6 @@ static bool parse_uint(const char *s, unsigned long long max, unsigned long long
 	return true;
 }
 
-static bool parse_size(const char *s, uint64_t *ret)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mult = 1;
-
-	if (!*s || *s == '-')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return false;
-	switch (*end) {
-	case 'k': case 'K': mult = 1ull << 10; end++; break;
-	case 'm': case 'M': mult = 1ull << 20; end++; break;
-	case 'g': case 'G': mult = 1ull << 30; end++; break;
-	case 't': case 'T': mult = 1ull << 40; end++; break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end += *end == 'i' ? (end[1] == 'B' ? 2 : 1) : 1;
-	if (*end || v > UINT64_MAX / mult)
-		return false;
-	*ret = v * mult;
-	return true;
-}
 
 /*
  * A decimal number of seconds greater than 0 ("300", "0.5", "2."), into
@@ -203,7 +178,7 @@ static int parse_option(int c, char **argv, struct options *o)
 		o->stop_timeout_ms = (unsigned)v;
 		break;
 	case OPT_BUDGET:
-		if (!parse_size(optarg, &o->memory_budget)) {
+		if (!hs_parse_size(optarg, &o->memory_budget)) {
 			fprintf(stderr, "%s: error: invalid --memory-budget '%s' (expected a size like 512M)\n", progname, optarg);
 			return EXIT_USAGE;
 		}
