@@ -208,6 +208,8 @@ void model_destroy(struct model *m)
 		free(m->modules.items[i].build_id);
 		free(m->modules.items[i].elf_path);
 		free(m->modules.items[i].debug_path);
+		free(m->modules.items[i].alt_path);
+		free(m->modules.items[i].alt_build_id);
 	}
 	VEC_DEINIT(&m->modules);
 	for (size_t i = 0; i < m->missing.len; i++)

@@ -226,6 +226,7 @@ struct module_info {
 	bool has_debuginfo;
 	/* with analyze_options.resolve_all (making a bundle): the files found for it, or NULL */
 	char *elf_path, *debug_path;
+	char *alt_path, *alt_build_id;	/* the dwz file its debug info refers to, and its build-id (hex) */
 };
 
 /* Owned strings, in the order they were added. */

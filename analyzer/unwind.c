@@ -66,6 +66,8 @@ struct module_data {
 	bool is_exe, is_vdso;
 	bool touched;		/* a frame is in it */
 	size_t info;		/* index into m->modules */
+	char *alt_path;		/* the dwz file its debug info refers to (.gnu_debugaltlink), once found */
+	char *alt_build_id;	/* its build-id, hex */
 };
 
 struct unwinder {
@@ -184,23 +186,32 @@ static struct buildid_index *search_index(struct unwinder *u)
 	return u->index;
 }
 
-/* The file under --search with mod's build-id, opened: its fd (and *elf_ret, *path_ret), or -1. */
-static int find_by_build_id(struct unwinder *u, Dwfl_Module *mod, bool debug, Elf **elf_ret, char **path_ret)
+static char *hex(const unsigned char *p, size_t n);
+
+/* Does elf carry build-id id (len bytes)? */
+static bool has_build_id(Elf *elf, const unsigned char *id, size_t len)
 {
-	const unsigned char *want;
-	GElf_Addr vaddr;
-	int want_len = dwfl_module_build_id(mod, &want, &vaddr);
+	const void *have;
+	ssize_t have_len = dwelf_elf_gnu_build_id(elf, &have);
+
+	return have_len == (ssize_t)len && memcmp(id, have, len) == 0;
+}
+
+/* The file under --search (or in the bundle) with build-id id, opened: its fd (and *elf_ret, *path_ret), or -1. */
+static int find_in_index(struct unwinder *u, const unsigned char *id, size_t len, bool debug, Elf **elf_ret,
+			 char **path_ret)
+{
 	struct buildid_index *ix;
 	const char *path;
 	Elf *elf;
 	int fd;
 
-	if (want_len <= 0 || !(ix = search_index(u)) || !(path = buildid_index_find(ix, want, (size_t)want_len, debug)))
+	if (len == 0 || !(ix = search_index(u)) || !(path = buildid_index_find(ix, id, len, debug)))
 		return -1;
 	if ((fd = open_elf(path, &elf)) < 0)
 		return -1;
 	/* indexed by build-id, checked again: the file may have changed since */
-	if (!build_id_matches(mod, elf) || !(*path_ret = strdup(path))) {
+	if (!has_build_id(elf, id, len) || !(*path_ret = strdup(path))) {
 		elf_end(elf);
 		close(fd);
 		return -1;
@@ -209,14 +220,83 @@ static int find_by_build_id(struct unwinder *u, Dwfl_Module *mod, bool debug, El
 	return fd;
 }
 
+/* The file under --search with mod's build-id: find_in_index() for mod. */
+static int find_by_build_id(struct unwinder *u, Dwfl_Module *mod, bool debug, Elf **elf_ret, char **path_ret)
+{
+	const unsigned char *want;
+	GElf_Addr vaddr;
+	int want_len = dwfl_module_build_id(mod, &want, &vaddr);
+
+	return want_len > 0 ? find_in_index(u, want, (size_t)want_len, debug, elf_ret, path_ret) : -1;
+}
+
+/*
+ * Is libdwfl asking for the dwz file named debuglink in the
+ * .gnu_debugaltlink of file_name (a debug file, or a main file with its
+ * DWARF)? It asks for it through find_debuginfo too, with the debug file
+ * as file_name. The dwz file's build-id (from the section) into id; its
+ * length, 0 when this is not such a request.
+ */
+static size_t altlink_request(const char *file_name, const char *debuglink, unsigned char *id, size_t cap)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx, len = 0;
+	Elf *elf;
+	int fd;
+
+	if (!file_name || !debuglink || (fd = open_elf(file_name, &elf)) < 0)
+		return 0;
+	if (elf_getshdrstrndx(elf, &shstrndx) == 0) {
+		while (len == 0 && (scn = elf_nextscn(elf, scn))) {
+			GElf_Shdr sh;
+			const char *name;
+			Elf_Data *data;
+			const char *nul;
+
+			if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+			    !(name = elf_strptr(elf, shstrndx, sh.sh_name)) || strcmp(name, ".gnu_debugaltlink") != 0 ||
+			    !(data = elf_getdata(scn, NULL)) || !data->d_buf ||
+			    !(nul = memchr(data->d_buf, '\0', data->d_size)))
+				continue;
+			if (strcmp(data->d_buf, debuglink) == 0) {
+				size_t n = data->d_size - (size_t)(nul - (const char *)data->d_buf) - 1;
+				if (n > 0 && n <= cap) {
+					memcpy(id, nul + 1, n);
+					len = n;
+				}
+			}
+		}
+	}
+	elf_end(elf);
+	close(fd);
+	return len;
+}
+
 static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
 			  const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
 			  char **debuginfo_file_name)
 {
 	struct module_data *md = *userdata;
+	unsigned char alt_id[BUILD_ID_MAX];
+	size_t alt_len = md && md->u ? altlink_request(file_name, debuglink_file, alt_id, sizeof(alt_id)) : 0;
 	Elf *elf;
-	int fd = md && md->u ? find_by_build_id(md->u, mod, true, &elf, debuginfo_file_name) : -1;
+	int fd;
 
+	/* the dwz file: by its own build-id, never the module's (that is the debug file asking) */
+	if (alt_len) {
+		fd = find_in_index(md->u, alt_id, alt_len, true, &elf, debuginfo_file_name);
+		if (fd >= 0)
+			elf_end(elf);
+		else
+			fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+							  debuglink_crc, debuginfo_file_name);
+		if (fd >= 0 && md->u->opts.resolve_all && *debuginfo_file_name && !md->alt_path) {
+			md->alt_path = strdup(*debuginfo_file_name);
+			md->alt_build_id = hex(alt_id, alt_len);
+		}
+		return fd;
+	}
+	fd = md && md->u ? find_by_build_id(md->u, mod, true, &elf, debuginfo_file_name) : -1;
 	if (fd >= 0) {
 		/* libdwfl opens the ELF again from the fd */
 		elf_end(elf);
@@ -1148,6 +1228,10 @@ static void module_status(struct unwinder *u)
 			    (debugfile && (!mainfile || strcmp(debugfile, mainfile) != 0) &&
 			     !(info->debug_path = strdup(debugfile))))
 				u->err = u->err ? u->err : &hs_error_nomem;
+			/* the dwz file, found while its debug info was loaded */
+			info->alt_path = md->alt_path;
+			info->alt_build_id = md->alt_build_id;
+			md->alt_path = md->alt_build_id = NULL;
 		}
 		if (!md->touched)
 			continue;
@@ -1185,8 +1269,11 @@ void unwind_destroy(struct unwinder *u)
 	if (u->dwfl)
 		dwfl_end(u->dwfl);
 	elf_end(u->arch_elf);
-	for (size_t i = 0; i < u->mdata.len; i++)
+	for (size_t i = 0; i < u->mdata.len; i++) {
+		free(u->mdata.items[i]->alt_path);
+		free(u->mdata.items[i]->alt_build_id);
 		free(u->mdata.items[i]);
+	}
 	VEC_DEINIT(&u->mdata);
 	free(u->vdso);
 	free(u->debuginfo_path);

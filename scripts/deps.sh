@@ -4,7 +4,7 @@
 set -euo pipefail
 packages="build-essential cmake pkg-config libdw-dev libelf-dev libzstd-dev libsqlite3-dev libpq-dev postgresql libiberty-dev
           elfutils gdb strace zstd clang procps util-linux time
-          python3 python3-jsonschema libc6-dbg
+          python3 python3-jsonschema libc6-dbg dwz
           chromium fonts-dejavu-core libclang-rt-14-dev rustc
           man-db groff-base ruby default-jdk-headless nodejs debootstrap debuginfod"
 missing=""

@@ -183,19 +183,25 @@ static bool add_item(struct item **items, size_t *n, struct bundle_entry *e, int
 	return true;
 }
 
-/* Adds the file open at fd (size bytes) as mi's ELF or debug file, recorded as path; an exit code. */
-static int add_file_item(struct item **items, size_t *n, enum bundle_kind kind, const struct module_info *mi,
-			 const char *path, int fd, uint64_t size)
+/*
+ * Adds the file open at fd (size bytes, build-id build_id) as an ELF or
+ * debug file, recorded as path (made absolute), its member named after
+ * name; an exit code.
+ */
+static int add_file_item(struct item **items, size_t *n, enum bundle_kind kind, const char *name,
+			 const char *build_id, const char *path, int fd, uint64_t size)
 {
 	struct bundle_entry e = { .kind = kind, .size = size };
 	char prefix[16];
+	size_t len;
 
 	snprintf(prefix, sizeof(prefix), "%03zu-", *n);
-	member_name(e.member, sizeof(e.member), prefix, mi->name);
-	if (kind == BUNDLE_DEBUG && strlen(e.member) + 6 < sizeof(e.member))
+	member_name(e.member, sizeof(e.member), prefix, name);
+	len = strlen(e.member);
+	if (kind == BUNDLE_DEBUG && (len < 6 || strcmp(e.member + len - 6, ".debug") != 0) && len + 6 < sizeof(e.member))
 		strcat(e.member, ".debug");
-	snprintf(e.build_id, sizeof(e.build_id), "%s", mi->build_id);
-	if (!(e.path = strdup(path))) {
+	snprintf(e.build_id, sizeof(e.build_id), "%s", build_id);
+	if (!(e.path = path[0] == '/' ? strdup(path) : realpath(path, NULL)) && !(e.path = strdup(path))) {
 		close(fd);
 		fputs("hanganalyze: out of memory\n", stderr);
 		return EXIT_INTERNAL;
@@ -432,7 +438,7 @@ int cmd_bundle(int argc, char **argv)
 			}
 			continue;
 		}
-		if ((rc = add_file_item(&items, &nitems, BUNDLE_ELF, mi, mi->name, fd, size)) != EXIT_DONE)
+		if ((rc = add_file_item(&items, &nitems, BUNDLE_ELF, mi->name, mi->build_id, mi->name, fd, size)) != EXIT_DONE)
 			goto out;
 		/* its debug file: the one the analysis found, else (a file libdwfl never had) by build-id */
 		if (!debug && strlen(mi->build_id) > 2 &&
@@ -440,11 +446,17 @@ int cmd_bundle(int argc, char **argv)
 			     mi->build_id, mi->build_id + 2) > 0 && access(by_id, F_OK) == 0)
 			debug = by_id;
 		if (debug && (dfd = open_checked(debug, mi->build_id, mi->name, "debug file", &dsize)) >= 0 &&
-		    (rc = add_file_item(&items, &nitems, BUNDLE_DEBUG, mi, debug, dfd, dsize)) != EXIT_DONE) {
+		    (rc = add_file_item(&items, &nitems, BUNDLE_DEBUG, mi->name, mi->build_id, debug, dfd, dsize)) != EXIT_DONE) {
 			free(by_id);
 			goto out;
 		}
 		free(by_id);
+		/* the dwz file its debug info refers to (.gnu_debugaltlink), shared by several modules: once */
+		if (mi->alt_path && mi->alt_build_id &&
+		    (dfd = open_checked(mi->alt_path, mi->alt_build_id, mi->name, "dwz file", &dsize)) >= 0 &&
+		    (rc = add_file_item(&items, &nitems, BUNDLE_DEBUG, mi->alt_path, mi->alt_build_id, mi->alt_path, dfd,
+					dsize)) != EXIT_DONE)
+			goto out;
 	}
 	for (size_t i = 0; i < nitems; i++)
 		total += items[i].e.size;

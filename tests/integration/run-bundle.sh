@@ -180,6 +180,60 @@ kill -9 "$TARGET_PID"
 wait "$TARGET_PID" 2>/dev/null
 rm -rf "$WORK/home"
 
+# --- 2b. debug info compressed with dwz (Fedora's, Ubuntu's): the dwz file found by its build-id, and bundled ---
+if command -v dwz >/dev/null; then
+	DZ=$WORK/dz
+	mkdir -p "$DZ/dbg"
+	cat >"$DZ/common.h" <<'C'
+#include <unistd.h>
+struct job { int id; const char *name; long deadline; struct job *next; };
+static inline __attribute__((always_inline)) void job_wait(volatile struct job *j) { while (j->id) pause(); }
+C
+	printf '#include "common.h"\n__attribute__((noinline)) void lib_wait(struct job *j) { job_wait(j); j->id = 2; }\n' >"$DZ/lib.c"
+	cat >"$DZ/main.c" <<'C'
+#include <stdio.h>
+#include "common.h"
+void lib_wait(struct job *j);
+int main(int argc, char **argv)
+{
+	struct job j = { argc, "x", 5, NULL };
+	printf("ready %d\n", getpid());
+	fflush(stdout);
+	if (argc > 5)
+		job_wait(&j);
+	lib_wait(&j);
+	return 0;
+}
+C
+	gcc -g -O2 -shared -fPIC "$DZ/lib.c" -o "$DZ/libjob.so" &&
+		gcc -g -O2 "$DZ/main.c" -L"$DZ" -ljob -Wl,-rpath,"$DZ" -o "$DZ/jobapp" || fail "cc jobapp"
+	for f in jobapp libjob.so; do
+		objcopy --only-keep-debug "$DZ/$f" "$DZ/dbg/$f.debug" && strip --strip-debug "$DZ/$f" &&
+			objcopy --add-gnu-debuglink="$DZ/dbg/$f.debug" "$DZ/$f" || fail "objcopy $f"
+	done
+	# the types and job_wait's abstract instance move into the shared dwz file; its name is recorded absolute
+	dwz -m "$DZ/dbg/common.debug" -M /usr/lib/debug/.dwz/hs-test-common.debug "$DZ/dbg/jobapp.debug" \
+		"$DZ/dbg/libjob.so.debug" || fail "dwz"
+	readelf -S "$DZ/dbg/libjob.so.debug" | grep -q gnu_debugaltlink || fail "dwz wrote no .gnu_debugaltlink"
+	start_target "$WORK/jobapp.out" "$DZ/jobapp"
+	expect_exit 0 "$HANGSNAP" -q -o job.hang.zst "$TARGET_PID"
+	kill -9 "$TARGET_PID"
+	wait "$TARGET_PID" 2>/dev/null
+	expect_exit 0 "$HANGANALYZE" --no-db --search "$DZ/dbg" job.hang.zst
+	cp "$WORK/stdout" job.search.txt
+	expect_grep 'job_wait (libjob.so) common.h:3 \[inlined\]' job.search.txt "the inlined call, named from the dwz file"
+	expect_grep 'lib_wait+0x[0-9a-f]* (libjob.so) lib.c:2$' job.search.txt "the caller's own line"
+	expect_exit 0 "$HANGANALYZE" bundle --search "$DZ/dbg" -o job.bundle job.hang.zst
+	tar -xOf job.bundle MANIFEST | grep -q "^debug [^ ]* [0-9]* [0-9a-f]* $DZ/dbg/common.debug\$" ||
+		fail "the dwz file is not in the bundle"
+	rm -rf "$DZ"
+	clean_analyze job.bundle || fail "the dwz bundle cannot be analyzed in the clean root"
+	grep -v '^core ' "$WORK/stdout" >job.bundle.txt
+	grep -v '^core ' job.search.txt | diff -u - job.bundle.txt || fail "the dwz bundle's report differs from --search's"
+else
+	note "no dwz: the dwz case is not tried"
+fi
+
 # --- 3. output rules: never over a file, the size cap ---
 expect_exit 5 "$HANGANALYZE" bundle -o app.bundle app.hang.zst
 expect_grep "exists" "$WORK/stderr"
