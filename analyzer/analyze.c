@@ -41,6 +41,7 @@ static struct hs_error *stage_unwind(struct analysis *a)
 		.debug_dirs = a->opts->debug_dirs, .ndebug = a->opts->ndebug,
 		.no_demangle = a->opts->no_demangle,
 		.bundle_fds = a->opts->bundle_fds, .nbundle = a->opts->nbundle, .resolve_all = a->opts->resolve_all,
+		.cache_dir = a->opts->cache_dir, .analyzer_id = a->opts->analyzer_id,
 	};
 	struct hs_error *err = unwind_threads(a->m, &uo, &a->unwinder);
 
@@ -126,8 +127,10 @@ struct hs_error *analyze_core(struct elfcore *core, const struct analyze_options
 	struct analysis a = { .opts = opts ? opts : &defaults };
 	struct hs_error *err;
 
-	if (stats)
+	if (stats) {
 		stats->nstages = 0;
+		stats->cache_hits = stats->cache_new = 0;
+	}
 	if ((err = model_create(core, &a.m)))
 		return err;
 	for (size_t i = 0; i < ARRAY_SIZE(stages); i++) {
@@ -142,6 +145,8 @@ struct hs_error *analyze_core(struct elfcore *core, const struct analyze_options
 		if (err)
 			break;
 	}
+	if (stats)
+		unwind_cache_stats(a.unwinder, &stats->cache_hits, &stats->cache_new);
 	analysis_deinit(&a);
 	if (err) {
 		model_destroy(a.m);

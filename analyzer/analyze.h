@@ -61,6 +61,8 @@ struct analyze_options {
 	const int *bundle_fds;		/* a bundle's files, open: looked up by build-id before any path */
 	size_t nbundle;
 	bool resolve_all;		/* find every module's files, not only those frames are in (modules[].elf_path) */
+	const char *cache_dir;		/* the symbol cache's directory (symcache.h), NULL: none */
+	const char *analyzer_id;	/* hanganalyze's own build-id, which the cache's files must carry */
 	bool no_inline;			/* do not expand inlined calls */
 	bool no_demangle;		/* frames show raw symbol names (and no linkage_name) */
 	bool no_runtime;		/* skip the interpreter walkers (runtime-stacks stage) */
@@ -75,6 +77,8 @@ struct analyze_stats {
 		uint64_t ns;		/* wall-clock (CLOCK_MONOTONIC) time it took */
 	} stages[ANALYZE_STAGES_MAX];
 	unsigned nstages;		/* how many ran: all of them unless one failed */
+	/* the symbol cache (analyze_options.cache_dir): modules whose cached derivations were used, and written anew */
+	size_t cache_hits, cache_new;
 };
 
 /*

@@ -30,6 +30,7 @@
 
 #include "analyzer/buildid_index.h"
 #include "analyzer/demangle.h"
+#include "analyzer/symcache.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 
@@ -68,6 +69,9 @@ struct module_data {
 	size_t info;		/* index into m->modules */
 	char *alt_path;		/* the dwz file its debug info refers to (.gnu_debugaltlink), once found */
 	char *alt_build_id;	/* its build-id, hex */
+	/* the symbol cache (symcache.h): loaded, or made empty, the first time a pc is symbolized in it */
+	struct symcache *sc;
+	bool sc_tried;
 };
 
 struct unwinder {
@@ -93,6 +97,8 @@ struct unwinder {
 	/* --search: the ELF files under those directories by build-id, made on first need */
 	struct buildid_index *index;
 	bool index_tried;
+	/* the symbol cache: modules whose file was used, or missing/stale and written anew */
+	size_t sc_hits, sc_new;
 	/* demangled names */
 	struct name_slot *names;
 	size_t nnames_slots, nnames;
@@ -671,6 +677,211 @@ static const char *die_linkage_name(Dwarf_Die *die)
 	return name;
 }
 
+/* ---- the symbol cache ---------------------------------------------------- */
+
+/* Has elf its own DWARF (.debug_info with bytes)? */
+static bool elf_has_dwarf(Elf *elf)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (gelf_getshdr(scn, &sh) && sh.sh_type != SHT_NOBITS && sh.sh_size > 0 &&
+		    (name = elf_strptr(elf, shstrndx, sh.sh_name)) &&
+		    (strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0))
+			return true;
+	}
+	return false;
+}
+
+/* Is the file at path an ELF file with build-id id? */
+static bool file_has_build_id(const char *path, const unsigned char *id, size_t len)
+{
+	Elf *elf;
+	int fd = open_elf(path, &elf);
+	bool yes;
+
+	if (fd < 0)
+		return false;
+	yes = has_build_id(elf, id, len);
+	elf_end(elf);
+	close(fd);
+	return yes;
+}
+
+/*
+ * The separate debug file libdwfl will read for md (a new string), found
+ * the way it looks, without asking it (libdwfl's own lookup, called from
+ * outside, sets the module's debug file without its bias): among the
+ * --search files, then in each absolute directory of the debuginfo path by
+ * build-id (.build-id/xx/yyyy.debug), then by .gnu_debuglink beside the
+ * file, in its .debug/, and under each directory. NULL when there is none
+ * here (debuginfod's are not looked for: such a module is not cached).
+ */
+static char *probe_debug_file(struct unwinder *u, struct module_data *md, const char *mainfile, Elf *elf)
+{
+	const char *dpath = u->debuginfo_path ? u->debuginfo_path : ":.debug:/usr/lib/debug", *link, *slash;
+	const unsigned char *id;
+	GElf_Addr vaddr;
+	GElf_Word crc;
+	int len = dwfl_module_build_id(md->mod, &id, &vaddr);
+	char *path = NULL, *list, *save = NULL;
+	Elf *found;
+	int fd;
+
+	if (len <= 0)
+		return NULL;
+	if ((fd = find_in_index(u, id, (size_t)len, true, &found, &path)) >= 0) {
+		elf_end(found);
+		close(fd);
+		return path;
+	}
+	if (!(list = strdup(dpath)))
+		return NULL;
+	link = dwelf_elf_gnu_debuglink(elf, &crc);
+	slash = strrchr(mainfile, '/');
+	for (int pass = 0; pass < 2 && !path; pass++) {
+		char *copy = strdup(list);
+
+		if (!copy)
+			break;
+		for (char *d = strtok_r(copy, ":", &save); d && !path; d = strtok_r(NULL, ":", &save)) {
+			char *cand = NULL;
+			int n = -1;
+
+			if (d[0] != '/')
+				continue;
+			if (pass == 0) {
+				char hex2[3] = { 0 };
+				struct strbuf rest;
+
+				strbuf_init(&rest);
+				snprintf(hex2, sizeof(hex2), "%02x", id[0]);
+				for (int i = 1; i < len; i++)
+					strbuf_appendf(&rest, "%02x", id[i]);
+				n = rest.buf ? asprintf(&cand, "%s/.build-id/%s/%s.debug", d, hex2, rest.buf) : -1;
+				strbuf_deinit(&rest);
+			} else if (link && slash) {
+				n = asprintf(&cand, "%s%.*s/%s", d, (int)(slash - mainfile), mainfile, link);
+			}
+			if (n >= 0 && file_has_build_id(cand, id, (size_t)len))
+				path = cand;
+			else
+				free(cand);
+		}
+		free(copy);
+	}
+	/* beside the file and in its .debug/ */
+	for (int k = 0; k < 2 && !path && link && slash; k++) {
+		char *cand = NULL;
+
+		if (asprintf(&cand, "%.*s/%s%s", (int)(slash - mainfile), mainfile, k ? ".debug/" : "", link) >= 0 &&
+		    strcmp(cand, mainfile) != 0 && file_has_build_id(cand, id, (size_t)len))
+			path = cand;
+		else
+			free(cand);
+	}
+	free(list);
+	return path;
+}
+
+/*
+ * md's symbol cache: loaded when the cache directory has a valid one for
+ * the files this run uses, else a new empty one; NULL when there is no
+ * cache (none asked for, no build-id, a bundle's unnamed files) or nothing
+ * worth caching (no debug info). The key is found without reading any
+ * DWARF: the module's ELF, and the debug file as libdwfl will look it up.
+ */
+static struct symcache *module_cache(struct unwinder *u, struct module_data *md)
+{
+	struct model *m = u->m;
+	const struct module_info *info = &m->modules.items[md->info];
+	struct symcache_key key = { .analyzer = u->opts.analyzer_id, .build_id = info->build_id };
+	const char *mainfile = NULL;
+	char *debug_path = NULL;
+	struct stat st;
+	Dwarf_Addr bias;
+	Elf *elf;
+
+	if (md->sc_tried)
+		return md->sc;
+	md->sc_tried = true;
+	if (!u->opts.cache_dir || !u->opts.analyzer_id || !info->build_id || md->is_vdso || u->opts.nbundle ||
+	    u->opts.resolve_all || !(elf = dwfl_module_getelf(md->mod, &bias)))
+		return NULL;
+	dwfl_module_info(md->mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
+	if (!mainfile || stat(mainfile, &st) != 0)
+		return NULL;
+	key.elf_size = (uint64_t)st.st_size;
+	key.elf_mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
+	key.elf_ino = (uint64_t)st.st_ino;
+	if (elf_has_dwarf(elf)) {
+		key.debug_path = mainfile;
+	} else {
+		if (!(debug_path = probe_debug_file(u, md, mainfile, elf)) || stat(debug_path, &st) != 0) {
+			free(debug_path);
+			return NULL;
+		}
+		key.debug_path = debug_path;
+	}
+	key.debug_size = (uint64_t)st.st_size;
+	key.debug_mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
+	key.debug_ino = (uint64_t)st.st_ino;
+	key.flags = u->opts.no_inline ? SYMCACHE_NO_INLINE : 0;
+	if (symcache_load(u->opts.cache_dir, &key, &md->sc) == NULL && md->sc)
+		u->sc_hits++;
+	else if (!md->sc && symcache_new(&key, &md->sc) == NULL)
+		u->sc_new++;
+	free(debug_path);
+	return md->sc;
+}
+
+/* What a cached frame says, as symbolize() would have made it. */
+static struct hs_error *frame_from_cache(struct unwinder *u, const struct symcache_frame *cf, const char *module,
+					 struct frame *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (cf->raw && frame_names(u, cf->raw, &f->function, &f->linkage_name))
+		return &hs_error_nomem;
+	f->module = module;
+	if (cf->file && !(f->file = model_intern(u->m, cf->file)))
+		return &hs_error_nomem;
+	f->line = cf->line;
+	f->inlined = cf->inlined;
+	f->how = (enum frame_how)cf->how;
+	f->offset = cf->offset;
+	return NULL;
+}
+
+/* A frame as the cache keeps it (its strings the frame's). */
+static struct symcache_frame frame_to_cache(const struct frame *f)
+{
+	return (struct symcache_frame){
+		.raw = f->linkage_name ? f->linkage_name : f->function,
+		.file = f->file,
+		.line = f->line,
+		.inlined = f->inlined,
+		.how = (uint8_t)f->how,
+		.offset = f->offset,
+	};
+}
+
+/* Writes every symbol cache that learned something; failures cost only the next run's time. */
+static void save_caches(struct unwinder *u)
+{
+	for (size_t i = 0; i < u->mdata.len; i++) {
+		struct module_data *md = u->mdata.items[i];
+
+		if (md->sc && symcache_dirty(md->sc))
+			hs_error_destroy(symcache_save(u->opts.cache_dir, md->sc));
+	}
+}
+
 static struct frame *pool_push(struct unwinder *u)
 {
 	return VEC_PUSH(&u->pool);
@@ -693,6 +904,9 @@ static struct hs_error *symbolize(struct unwinder *u, Dwarf_Addr pc, uint32_t *f
 	Dwarf_Die *cudie = NULL;
 	Dwarf_Addr bias = 0;
 	struct frame *f;
+	struct symcache *sc = NULL;
+	uint64_t mstart = 0;
+	struct hs_error *err;
 
 	*first = (uint32_t)u->pool.len;
 	*count = 0;
@@ -707,6 +921,19 @@ static struct hs_error *symbolize(struct unwinder *u, Dwarf_Addr pc, uint32_t *f
 		if (*userdata)
 			((struct module_data *)*userdata)->touched = true;
 		module = model_intern(m, base ? base + 1 : mname ? mname : "?");
+		if (*userdata && (sc = module_cache(u, *userdata))) {
+			const struct symcache_frame *cf;
+			uint32_t n;
+
+			mstart = m->modules.items[((struct module_data *)*userdata)->info].start;
+			if (symcache_find_pc(sc, pc - mstart, &cf, &n, has_cfi)) {
+				for (uint32_t i = 0; i < n; i++)
+					if (!(f = pool_push(u)) || frame_from_cache(u, &cf[i], module, f))
+						return &hs_error_nomem;
+				*count = n;
+				return NULL;
+			}
+		}
 		name = dwfl_module_addrinfo(mod, pc, &offset, &sym, NULL, NULL, NULL);
 		if (!name) {
 			Dwarf_Addr start;
@@ -789,6 +1016,14 @@ static struct hs_error *symbolize(struct unwinder *u, Dwarf_Addr pc, uint32_t *f
 	f->file = file ? model_intern(m, file) : NULL;
 	f->line = line;
 	(*count)++;
+	if (sc && *count <= SYMCACHE_MAX_FRAMES) {
+		struct symcache_frame cf[SYMCACHE_MAX_FRAMES];
+
+		for (uint32_t i = 0; i < *count; i++)
+			cf[i] = frame_to_cache(&u->pool.items[*first + i]);
+		if ((err = symcache_add_pc(sc, pc - mstart, cf, *count, *has_cfi)))
+			return err;
+	}
 	return NULL;
 nomem:
 	free(scopes);
@@ -968,7 +1203,7 @@ static Dwarf_Addr symbol_address(Dwfl_Module *mod, const char *name)
  * the frame is C, at the line of that tail call, as gdb shows it. False
  * when nothing says so.
  */
-static bool tailcall_frame(struct unwinder *u, Dwarf_Addr ret, const char *above, struct frame *out)
+static bool tailcall_frame_derive(struct unwinder *u, Dwarf_Addr ret, const char *above, struct frame *out)
 {
 	Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, ret - 1);
 	Dwarf_Die *cudie, *scopes = NULL, site, callee, *cscopes = NULL, tail;
@@ -1033,6 +1268,43 @@ static bool tailcall_frame(struct unwinder *u, Dwarf_Addr ret, const char *above
 	out->offset = at - entry;
 	out->how = FRAME_TAILCALL;
 	return out->function != NULL;
+}
+
+/* tailcall_frame_derive(), through the module's symbol cache. */
+static bool tailcall_frame(struct unwinder *u, Dwarf_Addr ret, const char *above, struct frame *out)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(u->dwfl, ret - 1);
+	void **userdata = NULL;
+	const struct symcache_frame *cf;
+	struct symcache *sc = NULL;
+	uint64_t start = 0;
+	bool found;
+
+	if (mod && above) {
+		const char *mname = dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+
+		if (*userdata && (sc = module_cache(u, *userdata))) {
+			start = u->m->modules.items[((struct module_data *)*userdata)->info].start;
+			if (symcache_find_tail(sc, ret - start, above, &found, &cf)) {
+				const char *base = mname ? strrchr(mname, '/') : NULL;
+				const char *module = model_intern(u->m, base ? base + 1 : mname ? mname : "?");
+
+				if (!found || !module || frame_from_cache(u, cf, module, out))
+					return false;
+				out->pc = start + cf->pc;
+				return out->function != NULL;
+			}
+		}
+	}
+	found = tailcall_frame_derive(u, ret, above, out);
+	if (sc) {
+		struct symcache_frame c = found ? frame_to_cache(out) : (struct symcache_frame){ .raw = NULL };
+
+		c.pc = found ? out->pc - start : 0;
+		/* (out of memory here costs only the next run's time) */
+		hs_error_destroy(symcache_add_tail(sc, ret - start, above, found, found ? &c : NULL));
+	}
+	return found;
 }
 
 struct thread_unwind {
@@ -1236,7 +1508,18 @@ static void module_status(struct unwinder *u)
 		if (!md->touched)
 			continue;
 		info->elf_found = dwfl_module_getelf(md->mod, &bias) != NULL;
-		info->has_debuginfo = info->elf_found && dwfl_module_getdwarf(md->mod, &bias) != NULL;
+		{
+			int64_t v;
+
+			/* from the symbol cache: loading the DWARF to know it is there is what the cache saves */
+			if (info->elf_found && md->sc && symcache_find_fact(md->sc, "has_debuginfo", &v)) {
+				info->has_debuginfo = v != 0;
+			} else {
+				info->has_debuginfo = info->elf_found && dwfl_module_getdwarf(md->mod, &bias) != NULL;
+				if (info->elf_found && md->sc)
+					hs_error_destroy(symcache_add_fact(md->sc, "has_debuginfo", info->has_debuginfo));
+			}
+		}
 		if (!info->elf_found && u->opts.nbundle) {
 			model_missing(m, "no ELF file for '%s'%s%s, at its path or in the bundle: its frames are unsymbolized "
 				      "and unwound by frame pointer", info->name, info->build_id ? " with build-id " : "",
@@ -1262,16 +1545,24 @@ static void module_status(struct unwinder *u)
 	strbuf_deinit(&nodebug);
 }
 
+void unwind_cache_stats(const struct unwinder *u, size_t *hits, size_t *made)
+{
+	*hits = u ? u->sc_hits : 0;
+	*made = u ? u->sc_new : 0;
+}
+
 void unwind_destroy(struct unwinder *u)
 {
 	if (!u)
 		return;
+	save_caches(u);
 	if (u->dwfl)
 		dwfl_end(u->dwfl);
 	elf_end(u->arch_elf);
 	for (size_t i = 0; i < u->mdata.len; i++) {
 		free(u->mdata.items[i]->alt_path);
 		free(u->mdata.items[i]->alt_build_id);
+		symcache_free(u->mdata.items[i]->sc);
 		free(u->mdata.items[i]);
 	}
 	VEC_DEINIT(&u->mdata);
@@ -1402,12 +1693,26 @@ int64_t unwind_member_offset(struct unwinder *u, uint64_t pc, const char *type_n
 	Dwfl_Module *mod;
 	Dwarf_Die storage, *cudie;
 	Dwarf_Addr bias;
+	void **userdata = NULL;
+	struct symcache *sc = NULL;
+	uint64_t start = 0;
+	int64_t v;
 
 	if (!u || !(mod = dwfl_addrmodule(u->dwfl, pc)))
 		return -1;
+	dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+	if (*userdata && (sc = module_cache(u, *userdata))) {
+		start = u->m->modules.items[((struct module_data *)*userdata)->info].start;
+		if (symcache_find_member(sc, pc - start, type_name, member, &v))
+			return v;
+	}
 	if (!(cudie = dwfl_module_addrdie(mod, pc, &bias)) && !(cudie = cu_by_ranges(mod, pc, &storage, &bias)))
-		return -1;
-	return find_member(cudie, type_name, member, 1);
+		v = -1;
+	else
+		v = find_member(cudie, type_name, member, 1);
+	if (sc)
+		hs_error_destroy(symcache_add_member(sc, pc - start, type_name, member, v));
+	return v;
 }
 
 /* ---- lookups for the runtime walkers ------------------------------------ */

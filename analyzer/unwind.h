@@ -32,6 +32,8 @@ struct unwind_options {
 	const int *bundle_fds;		/* a bundle's files, open: looked up by build-id before any path */
 	size_t nbundle;
 	bool resolve_all;		/* find every module's files, not only those frames are in (modules[].elf_path) */
+	const char *cache_dir;		/* the symbol cache's directory (symcache.h), NULL: none */
+	const char *analyzer_id;	/* hanganalyze's own build-id, which the cache's files must carry */
 	bool no_inline;			/* do not expand inlined calls */
 	bool no_demangle;		/* frames show raw symbol names (and no linkage_name) */
 };
@@ -49,7 +51,10 @@ struct unwinder;
  */
 struct hs_error *unwind_threads(struct model *m, const struct unwind_options *opts, struct unwinder **ret);
 
-/* Ends the libdwfl session; accepts NULL. */
+/* The symbol cache's use so far: modules whose cache file was used, and made anew (0, 0 for NULL). */
+void unwind_cache_stats(const struct unwinder *u, size_t *hits, size_t *made);
+
+/* Ends the libdwfl session (writing the symbol caches that learned something); accepts NULL. */
 void unwind_destroy(struct unwinder *u);
 
 /*

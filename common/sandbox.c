@@ -103,8 +103,8 @@ static int existing_dir(const char *write_dir, char *buf)
 	return 0;
 }
 
-/* Read-only /, writable write_dir; 0 when in force, else a negative errno (-ENOSYS etc.: not offered). */
-static int landlock_enter(const char *write_dir, int *abi_ret)
+/* Read-only /, writable write_dir and cache_dir; 0 when in force, else a negative errno (-ENOSYS etc.: not offered). */
+static int landlock_enter(const char *write_dir, const char *cache_dir, int *abi_ret)
 {
 	struct hs_landlock_ruleset_attr attr;
 	char dir[PATH_MAX];
@@ -120,6 +120,8 @@ static int landlock_enter(const char *write_dir, int *abi_ret)
 	/* cores name arbitrary library paths, and libdw loads libdebuginfod: all of / stays readable */
 	rc = landlock_allow(ruleset, "/", LL_READ_FILE | LL_READ_DIR | LL_EXECUTE);
 	if (rc == 0 && write_dir && (rc = existing_dir(write_dir, dir)) == 0)
+		rc = landlock_allow(ruleset, dir, attr.handled_access_fs);
+	if (rc == 0 && cache_dir && (rc = existing_dir(cache_dir, dir)) == 0)
 		rc = landlock_allow(ruleset, dir, attr.handled_access_fs);
 	if (rc == 0 && syscall(__NR_landlock_restrict_self, ruleset, 0) != 0)
 		rc = -errno;
@@ -155,6 +157,8 @@ static const int allowed_always[] = {
 static const int allowed_writing[] = {
 	SYS_open, SYS_openat, SYS_pwrite64, SYS_pwritev, SYS_fsync, SYS_fdatasync, SYS_ftruncate, SYS_fallocate,
 	SYS_unlink, SYS_unlinkat, SYS_mkdir, SYS_mkdirat, SYS_fchown, SYS_fchmod,
+	/* the symbol cache's files are renamed into place */
+	SYS_rename, SYS_renameat, SYS_renameat2,
 };
 
 #ifdef SANITIZER_BUILD
@@ -247,16 +251,16 @@ static int seccomp_enter(bool store, bool log)
 }
 #endif
 
-int sandbox_enter(const char *write_dir, bool log, struct sandbox_status *ret)
+int sandbox_enter(const char *write_dir, const char *cache_dir, bool log, struct sandbox_status *ret)
 {
 	int rc;
 
 	*ret = (struct sandbox_status){ 0 };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return -errno;
-	rc = landlock_enter(write_dir, &ret->landlock_abi);
+	rc = landlock_enter(write_dir, cache_dir, &ret->landlock_abi);
 	ret->landlock_errno = rc < 0 ? -rc : 0;
-	if ((rc = seccomp_enter(write_dir != NULL, log)) < 0)
+	if ((rc = seccomp_enter(write_dir != NULL || cache_dir != NULL, log)) < 0)
 		return rc;
 	ret->seccomp = rc == 0;
 	return 0;

@@ -3,7 +3,7 @@
  * systemd-coredump isolates its analysis: no_new_privs, a seccomp filter
  * that allows only the system calls the analysis makes, and, where the
  * kernel offers Landlock, a file system that is read-only but for the case
- * database's directory. Nothing here needs libseccomp: the filter is raw
+ * database's directory and the symbol cache's. Nothing here needs libseccomp: the filter is raw
  * BPF, for x86-64 only.
  *
  * What the filter allows (the set was found by `strace -f` of every
@@ -23,9 +23,10 @@
  *    (glibc's qsort), tgkill (abort()), exit, exit_group, and socketpair
  *    (an AF_UNIX pair: libcurl's wakeup pipe when libdw loads
  *    libdebuginfod; no socket, no connect);
- *  - with write_dir (a case will be stored: SQLite's needs): write opens,
- *    pwrite64, fsync, fdatasync, ftruncate, fallocate, unlink(at),
- *    mkdir(at), fchown, fchmod; Landlock keeps their writes in write_dir;
+ *  - with write_dir (a case will be stored: SQLite's needs) or cache_dir
+ *    (the symbol cache is written): write opens, pwrite64, fsync,
+ *    fdatasync, ftruncate, fallocate, unlink(at), mkdir(at), fchown, fchmod,
+ *    rename(at)(2); Landlock keeps their writes in write_dir and cache_dir;
  *  - in sanitizer builds only: what LeakSanitizer's exit-time leak check
  *    needs to stop the world (clone, ptrace, wait4, prctl, getppid, kill,
  *    sched_setaffinity) — see sandbox.c. The filter cannot tell that ptrace
@@ -55,7 +56,8 @@ struct sandbox_status {
  * write_dir: NULL when nothing will be written but to the file descriptors
  * already open (stdout, stderr); otherwise the directory that may be written
  * (the case database's; when it does not exist yet, its nearest existing
- * ancestor, so that it can be created). Landlock's absence is no error; it
+ * ancestor, so that it can be created); cache_dir, when not NULL, another
+ * (the symbol cache's, analyzer/symcache.h). Landlock's absence is no error; it
  * is told in ret->landlock_abi and ret->landlock_errno.
  * With log, the kernel logs every refused call (the audit log, or dmesg:
  * "type=1326 ... syscall=N"): how the allowed set is checked against a run.
@@ -63,7 +65,7 @@ struct sandbox_status {
  * be set (then ret->seccomp is false and nothing is restricted but, possibly,
  * no_new_privs).
  */
-int sandbox_enter(const char *write_dir, bool log, struct sandbox_status *ret);
+int sandbox_enter(const char *write_dir, const char *cache_dir, bool log, struct sandbox_status *ret);
 
 /*
  * Test hook (HANGANALYZE_SANDBOX_SELFTEST): tries what the sandbox must

@@ -47,7 +47,7 @@ _hanganalyze()
 {
 	local _ha_cur _ha_prev sub="" i w
 	local global="--db --no-db --quiet --help --version"
-	local analysis="--format= --all-threads --exe= --sysroot= --search= --debug-dir= --no-inline --no-demangle --no-runtime --rules= --no-default-rules
+	local analysis="--format= --all-threads --exe= --sysroot= --search= --debug-dir= --no-inline --no-demangle --no-runtime --no-cache --rules= --no-default-rules
 		--db= --no-db --quiet --stats"
 	local formats
 

@@ -27,6 +27,7 @@
 #include "common/util.h"
 #include "common/version.h"
 #include "formats/bundle.h"
+#include "formats/elf_buildid.h"
 #include "formats/tree_manifest.h"
 #include "reports/report.h"
 
@@ -58,6 +59,8 @@ static void usage(FILE *out)
 	      "      --no-inline      do not show inlined calls as frames of their own\n"
 	      "      --no-demangle    show C++ and Rust symbols by their raw (mangled) names\n"
 	      "      --no-runtime     do not read interpreter (Ruby) stacks: native frames only\n"
+	      "      --no-cache       neither use nor write the symbol cache\n"
+	      "                       (${XDG_CACHE_HOME:-~/.cache}/hanganalyze/symbols)\n"
 	      "      --rules=DIR      also load the user rules in DIR/*.rules (may be repeated)\n"
 	      "      --no-default-rules  skip ~/.config/hanganalyze/rules.d and /etc/hanganalyze/rules.d\n"
 	      "      --fail-on=SEVERITY  exit 1 when a finding is at least SEVERITY (low, medium, high, critical)\n"
@@ -110,6 +113,7 @@ int analysis_parse_option(struct analysis_options *a, int opt, const char *arg)
 		a->rule_dirs[a->nrule_dirs++] = arg;
 		return EXIT_DONE;
 	case OPT_NO_DEFAULT_RULES: a->no_default_rules = true; return EXIT_DONE;
+	case OPT_NO_CACHE: a->no_cache = true; return EXIT_DONE;
 	case OPT_SEARCH:
 	case OPT_DEBUG_DIR:
 		if (!*arg) {
@@ -129,6 +133,57 @@ int analysis_parse_option(struct analysis_options *a, int opt, const char *arg)
 	case OPT_NO_DB: a->no_db = true; return EXIT_DONE;
 	}
 	return -1;
+}
+
+/* mkdir path with mode 0700 unless it exists; then it must be ours, a directory, not writable by others */
+static bool private_dir(const char *path)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return false;
+	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022);
+}
+
+/*
+ * The symbol cache (analyzer/symcache.h): ${XDG_CACHE_HOME:-~/.cache}/
+ * hanganalyze/symbols, made private, and hanganalyze's own build-id, which
+ * its files must carry. No cache (silently: it only saves time) when
+ * --no-cache, HANGANALYZE_NO_CACHE, or either cannot be had.
+ */
+static int setup_cache(struct analysis_options *a)
+{
+	const char *off = getenv("HANGANALYZE_NO_CACHE"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *base = NULL, *top = NULL, *dir = NULL;
+	struct hs_error *err;
+
+	if (a->no_cache || (off && *off && strcmp(off, "0") != 0))
+		return EXIT_DONE;
+	if ((err = elf_build_id_hex_path("/proc/self/exe", &a->analyzer_id))) {
+		hs_error_destroy(err);
+		a->analyzer_id = NULL;
+		return EXIT_DONE;
+	}
+	if ((xdg && *xdg ? asprintf(&base, "%s", xdg) : home && *home ? asprintf(&base, "%s/.cache", home) : -1) < 0 ||
+	    asprintf(&top, "%s/hanganalyze", base) < 0 || asprintf(&dir, "%s/symbols", top) < 0) {
+		free(base);
+		free(top);
+		free(dir);
+		return EXIT_DONE;
+	}
+	/* ~/.cache itself as XDG says (0700 when made); ours must be private: another user's files would be trusted */
+	if ((mkdir(base, 0700) == 0 || errno == EEXIST) && private_dir(top) && private_dir(dir)) {
+		a->cache_dir = dir;
+		dir = NULL;
+	}
+	free(base);
+	free(top);
+	free(dir);
+	if (a->cache_dir) {
+		a->model.cache_dir = a->cache_dir;
+		a->model.analyzer_id = a->analyzer_id;
+	}
+	return EXIT_DONE;
 }
 
 int analysis_begin(struct analysis_options *a)
@@ -169,7 +224,7 @@ int analysis_begin(struct analysis_options *a)
 		return rc;
 	}
 	a->model.user_rules = a->user_rules;
-	return EXIT_DONE;
+	return setup_cache(a);
 }
 
 /* Opens (creating) the database on the first case to store: an unreadable core leaves no database behind. */
@@ -204,6 +259,10 @@ void analysis_end(struct analysis_options *a)
 	a->user_rules = NULL;
 	free(a->path_env);
 	a->path_env = NULL;
+	free(a->cache_dir);
+	free(a->analyzer_id);
+	a->cache_dir = a->analyzer_id = NULL;
+	a->model.cache_dir = a->model.analyzer_id = NULL;
 }
 
 /* A directory from hangsnap --tree: its manifest's cores, root first. */
@@ -426,6 +485,11 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 		for (unsigned i = 0; i < stages.nstages; i++)
 			fprintf(stderr, "hanganalyze: stage %-14s %8.1f ms\n", stages.stages[i].name,
 				(double)stages.stages[i].ns / 1e6);
+		if (a->cache_dir)
+			fprintf(stderr, "hanganalyze: symbol cache: %zu module%s from '%s', %zu derived anew\n",
+				stages.cache_hits, stages.cache_hits == 1 ? "" : "s", a->cache_dir, stages.cache_new);
+		else
+			fprintf(stderr, "hanganalyze: symbol cache: off\n");
 	}
 	/*
 	 * The report goes out before the case is filed: a database that cannot
@@ -497,6 +561,7 @@ static char *parent_dir(const char *path)
 /* What enter_sandbox() does once the cores are open. */
 struct sandbox_plan {
 	bool stats;
+	const char *cache_dir;	/* the symbol cache's directory, or NULL */
 	const char *off;	/* why there is no sandbox, or NULL */
 	char *write_dir;	/* the case database's directory, or NULL: --no-db */
 };
@@ -521,7 +586,7 @@ static void enter_sandbox(void *arg)
 
 	if (!p->off) {
 		/* HANGANALYZE_SANDBOX_LOG: the kernel logs the calls refused (a debugging aid, see the README) */
-		if ((rc = sandbox_enter(p->write_dir, getenv("HANGANALYZE_SANDBOX_LOG") != NULL, &st)) < 0)
+		if ((rc = sandbox_enter(p->write_dir, p->cache_dir, getenv("HANGANALYZE_SANDBOX_LOG") != NULL, &st)) < 0)
 			fprintf(stderr, "hanganalyze: warning: cannot enter the sandbox: %s: analyzing unsandboxed\n",
 				strerror(-rc));
 	}
@@ -548,7 +613,7 @@ static int plan_sandbox(const struct analysis_options *a, bool no_sandbox, struc
 	const char *off = getenv("HANGANALYZE_NO_SANDBOX"), *urls = getenv("DEBUGINFOD_URLS");
 	char *db;
 
-	*p = (struct sandbox_plan){ .stats = a->stats };
+	*p = (struct sandbox_plan){ .stats = a->stats, .cache_dir = a->cache_dir };
 	if (no_sandbox)
 		p->off = "--no-sandbox";
 	else if (off && *off && strcmp(off, "0") != 0)

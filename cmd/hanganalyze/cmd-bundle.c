@@ -313,6 +313,7 @@ int cmd_bundle(int argc, char **argv)
 	a.no_default_rules = true;
 	a.model.no_runtime = true;	/* the files are what is wanted, not the interpreter's stacks */
 	a.model.resolve_all = true;
+	a.no_cache = true;	/* every file is read in full anyway */
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "o:fe:qh", options, NULL)) != -1) {
 		char *end;

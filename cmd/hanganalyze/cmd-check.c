@@ -46,8 +46,8 @@ static void usage(FILE *out)
 	      "  -h, --help           show this help\n"
 	      "analyze options, applied to each CORE (see 'hanganalyze analyze --help'):\n"
 	      "  -a, --all-threads, -e, --exe=PATH, --sysroot=DIR, --search=DIR, --debug-dir=DIR,\n"
-	      "  --no-inline, --no-demangle, --no-runtime, --rules=DIR, --no-default-rules, --db=PATH|URI,\n"
-	      "  --no-db, -q, --quiet (the default here), --stats\n",
+	      "  --no-inline, --no-demangle, --no-runtime, --no-cache, --rules=DIR, --no-default-rules,\n"
+	      "  --db=PATH|URI, --no-db, -q, --quiet (the default here), --stats\n",
 	      out);
 }
 

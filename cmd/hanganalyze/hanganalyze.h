@@ -98,7 +98,7 @@ void queue_row_from_group(struct report_queue_row *r, const struct casedb_group 
 
 enum {
 	OPT_SYSROOT = 256, OPT_NO_INLINE, OPT_NO_DEMANGLE, OPT_NO_RUNTIME, OPT_STATS, OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_FAIL_ON, OPT_DB, OPT_NO_DB, OPT_NO_SANDBOX,
-	OPT_KNOWN, OPT_STATUS, OPT_NOTE, OPT_TICKET, OPT_FIXED_IN, OPT_ALL, OPT_FROM, OPT_TO, OPT_ROLE, OPT_SEARCH, OPT_DEBUG_DIR,
+	OPT_KNOWN, OPT_STATUS, OPT_NOTE, OPT_TICKET, OPT_FIXED_IN, OPT_ALL, OPT_FROM, OPT_TO, OPT_ROLE, OPT_SEARCH, OPT_DEBUG_DIR, OPT_NO_CACHE,
 };
 
 /* The options analyze and check share (short ones: "f:ae:q"). */
@@ -110,6 +110,7 @@ enum {
 	{ "stats", no_argument, NULL, OPT_STATS }, { "rules", required_argument, NULL, OPT_RULES },             \
 	{ "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },                                        \
 	{ "search", required_argument, NULL, OPT_SEARCH }, { "debug-dir", required_argument, NULL, OPT_DEBUG_DIR }, \
+	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },                                                        \
 	{ "db", required_argument, NULL, OPT_DB }, { "no-db", no_argument, NULL, OPT_NO_DB }
 
 struct analysis_options {
@@ -123,6 +124,8 @@ struct analysis_options {
 	const char *search_dirs[64], *debug_dirs[16];
 	size_t nsearch, ndebug;
 	char *path_env;
+	bool no_cache;				/* --no-cache */
+	char *cache_dir, *analyzer_id;		/* the symbol cache, set up by analysis_begin() (NULL: none) */
 	const char *db_path;
 	const struct file_case_opened *opened;	/* called once the cores are open (analyze: its sandbox), or NULL */
 	/* set up by analysis_begin() */

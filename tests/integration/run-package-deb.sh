@@ -107,7 +107,7 @@ readelf -d "$SAMPLES/$SAMPLE" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' >sample-n
 [ "$(cat sample-needed)" = "libc.so.6" ] || fail "$SAMPLE links more than libc: $(tr '\n' ' ' <sample-needed)"
 
 # --- the root: debootstrap once per mirror and suite, cached ---
-cache=${HS_TEST_ROOT_CACHE:-${XDG_CACHE_HOME:+$XDG_CACHE_HOME/hanganalyze-test-root}}
+cache=${HS_TEST_ROOT_CACHE:-${HS_USER_CACHE_HOME:+$HS_USER_CACHE_HOME/hanganalyze-test-root}}
 cache=${cache:-/var/cache/hanganalyze-test-root}
 key=$(printf '%s' "$mirror" | sed 's|^[a-z]*://||; s|[^A-Za-z0-9.-]|_|g')
 tarball=$cache/$SUITE-minbase-$arch-$key.tar

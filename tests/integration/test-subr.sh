@@ -11,8 +11,11 @@ PROGS=$BUILD/tests
 SAMPLES=$BUILD/samples
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hs-test.XXXXXX")
 chmod 755 "$WORK"
-# cases go to a database of the test's own, never the user's
+# cases go to a database of the test's own, never the user's; so does the symbol cache
+# (the user's cache directory stays in HS_USER_CACHE_HOME, for what a test keeps between runs)
 export HANGANALYZE_DB=$WORK/cases.db
+HS_USER_CACHE_HOME=${XDG_CACHE_HOME:-}
+export XDG_CACHE_HOME=$WORK/cache
 STARTED_PIDS=""
 
 cleanup() {
