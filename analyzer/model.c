@@ -134,11 +134,11 @@ const struct runtime_info *model_thread_runtime(const struct model *m, const str
 
 uint64_t model_content_hash(const struct model *m)
 {
-	uint64_t h = m->core ? m->core->content_hash : 0;
+	uint64_t h = m->core ? elfcore_content_hash(m->core) : 0;
 
 	for (size_t i = 1; i < m->procs.len; i++) {
 		const struct model *p = m->procs.items[i].part;
-		uint64_t part = p && p->core ? p->core->content_hash : 0;
+		uint64_t part = p && p->core ? elfcore_content_hash(p->core) : 0;
 		for (unsigned b = 0; b < 8; b++)
 			h = (h ^ ((part >> (8 * b)) & 0xff)) * 0x100000001b3ull;
 	}

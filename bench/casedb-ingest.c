@@ -224,7 +224,7 @@ static void open_source(struct source *s, const char *path, const struct analyze
 	if ((err = file_case_analyze(path, opts, NULL, NULL, &m, &step)))
 		die_err(err, step == FILE_CASE_READ ? "cannot read core" : "cannot analyze core", path);
 	s->m = m;
-	s->base_hash = m->core->content_hash;
+	s->base_hash = elfcore_content_hash(m->core);
 	s->base_captured = m->captured_real_ns ? m->captured_real_ns : (uint64_t)time(NULL) * 1000000000ull;
 	s->base_pid = m->pid;
 	if (!(s->base_tids = calloc(m->threads.len + 1, sizeof(int32_t))))
@@ -261,6 +261,7 @@ static void vary(struct source *s, size_t k, size_t ncases)
 	uint64_t da = addr_delta - s->addr_delta;	/* mod 2^64: moves back as well as forth */
 
 	m->core->content_hash = splitmix64(s->base_hash ^ r);
+	m->core->content_hashed = true;
 	m->captured_real_ns = s->base_captured - (uint64_t)(ncases - 1 - k) * CAPTURE_STEP_NS;
 	m->pid = move_tid(m->pid, dt);
 	for (size_t i = 0; i < m->threads.len; i++) {

@@ -313,8 +313,13 @@ static struct hs_error *read_notes(struct elfcore *core, const Elf64_Phdr *ph)
 		return err ? err : hs_error_create(HS_ERR_FORMAT, "cannot read notes at offset 0x%llx",
 						   (unsigned long long)ph->p_offset);
 	end = ph->p_filesz;
-	for (uint64_t i = 0; i < end; i++)
-		core->content_hash = (core->content_hash ^ buf[i]) * 0x100000001b3ull;
+	{
+		struct elfcore_note_region *r = VEC_PUSH(&core->note_regions);
+
+		if (!r)
+			return &hs_error_nomem;
+		*r = (struct elfcore_note_region){ ph->p_offset, ph->p_filesz };
+	}
 	for (off = 0; off + sizeof(Elf64_Nhdr) <= end; total_notes++) {
 		Elf64_Nhdr nh;
 		uint64_t name_off, desc_off, next;
@@ -383,9 +388,6 @@ struct hs_error *elfcore_open_file(struct core_file *file, struct elfcore **ret)
 		return &hs_error_nomem;
 	}
 	core->file = file;
-	core->content_hash = 0xcbf29ce484222325ull;
-	for (uint64_t size = core_file_size(file), i = 0; i < 8; i++)
-		core->content_hash = (core->content_hash ^ ((size >> (8 * i)) & 0xff)) * 0x100000001b3ull;
 	hangsnap_context_init(&core->ctx);
 	if ((err = read_ehdr(core, &eh)) || (err = read_phdrs(core, &eh, &notes)))
 		goto fail;
@@ -426,10 +428,34 @@ struct hs_error *elfcore_open(const char *path, struct elfcore **ret)
 	return elfcore_open_file(file, ret);
 }
 
+uint64_t elfcore_content_hash(struct elfcore *core)
+{
+	uint64_t h = 0xcbf29ce484222325ull, size = core_file_size(core->file);
+
+	if (core->content_hashed)
+		return core->content_hash;
+	for (uint64_t i = 0; i < 8; i++)
+		h = (h ^ ((size >> (8 * i)) & 0xff)) * 0x100000001b3ull;
+	for (size_t k = 0; k < core->note_regions.len; k++) {
+		const struct elfcore_note_region *r = &core->note_regions.items[k];
+		struct hs_error *err = NULL;
+		const unsigned char *buf = core_file_peek(core->file, r->offset, r->size, &err);
+
+		/* (read once at open: it reads again; should it not, the hash is of what was read) */
+		hs_error_destroy(err);
+		for (uint64_t i = 0; buf && i < r->size; i++)
+			h = (h ^ buf[i]) * 0x100000001b3ull;
+	}
+	core->content_hash = h;
+	core->content_hashed = true;
+	return h;
+}
+
 void elfcore_destroy(struct elfcore *core)
 {
 	if (!core)
 		return;
+	VEC_DEINIT(&core->note_regions);
 	core_file_destroy(core->file);
 	VEC_DEINIT(&core->segments);
 	VEC_DEINIT(&core->threads);

@@ -54,6 +54,10 @@ struct elfcore_file_mapping {
 	char *path;
 };
 
+struct elfcore_note_region {
+	uint64_t offset, size;
+};
+
 struct elfcore {
 	struct core_file *file;
 	VEC(struct elfcore_segment) segments;	/* ascending vaddr */
@@ -68,13 +72,20 @@ struct elfcore {
 	bool has_hangsnap;
 	struct hangsnap_context ctx;		/* HANGSNAP notes, when present */
 	VEC(char *) warnings;			/* local damage, at most ELFCORE_MAX_WARNINGS */
-	/*
-	 * FNV-1a over the core's size and its note segments (every thread's
-	 * registers, pids, HANGSNAP capture time): the same snapshot, plain or
-	 * compressed, hashes the same; two snapshots do not.
-	 */
-	uint64_t content_hash;
+	/* the note segments, for elfcore_content_hash() */
+	VEC(struct elfcore_note_region) note_regions;
+	uint64_t content_hash;		/* its value once computed */
+	bool content_hashed;
 };
+
+/*
+ * FNV-1a over the core's size and its note segments (every thread's
+ * registers, pids, HANGSNAP capture time): the same snapshot, plain or
+ * compressed, hashes the same; two snapshots do not. Computed on first use
+ * (only a stored case needs it: an analysis without a database reads no
+ * note twice).
+ */
+uint64_t elfcore_content_hash(struct elfcore *core);
 
 /* Opens and parses path. */
 struct hs_error *elfcore_open(const char *path, struct elfcore **ret);

@@ -81,36 +81,41 @@ void json_array_end(struct json_writer *w) { close_level(w, "]"); }
 
 bool json_escape(struct strbuf *sb, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *s = (const unsigned char *)str, *run = s;
 	uint32_t cp;
 
+	/* runs of bytes that need no escaping (printable ASCII, valid UTF-8) are appended whole */
 	while (*s) {
 		size_t n;
 		bool ok;
 
+		if (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\' && *s != '<') {
+			s++;
+			continue;
+		}
+		if (*s >= 0x80 && (n = utf8_decode((const char *)s, &cp)) != 0) {
+			s += n;
+			continue;
+		}
+		if (s > run && !strbuf_append(sb, run, (size_t)(s - run)))
+			return false;
 		switch (*s) {
-		case '"': ok = strbuf_append(sb, "\\\"", 2); n = 1; break;
-		case '\\': ok = strbuf_append(sb, "\\\\", 2); n = 1; break;
-		case '\n': ok = strbuf_append(sb, "\\n", 2); n = 1; break;
-		case '\t': ok = strbuf_append(sb, "\\t", 2); n = 1; break;
-		case '\r': ok = strbuf_append(sb, "\\r", 2); n = 1; break;
+		case '"': ok = strbuf_append(sb, "\\\"", 2); break;
+		case '\\': ok = strbuf_append(sb, "\\\\", 2); break;
+		case '\n': ok = strbuf_append(sb, "\\n", 2); break;
+		case '\t': ok = strbuf_append(sb, "\\t", 2); break;
+		case '\r': ok = strbuf_append(sb, "\\r", 2); break;
+		/* '<' escaped too, so JSON embedded in HTML cannot close a script element */
+		case '<': ok = strbuf_append(sb, "\\u003c", 6); break;
 		default:
-			if (*s < 0x20 || *s == 0x7f) {
-				ok = strbuf_appendf(sb, "\\u%04x", *s);
-				n = 1;
-			} else if ((n = utf8_decode((const char *)s, &cp)) == 0) {
-				ok = strbuf_append(sb, "\\ufffd", 6);
-				n = 1;
-			} else {
-				/* '<' escaped too, so JSON embedded in HTML cannot close a script element */
-				ok = *s == '<' ? strbuf_append(sb, "\\u003c", 6) : strbuf_append(sb, s, n);
-			}
+			ok = *s < 0x20 || *s == 0x7f ? strbuf_appendf(sb, "\\u%04x", *s)
+						     : strbuf_append(sb, "\\ufffd", 6);	/* not UTF-8 */
 		}
 		if (!ok)
 			return false;
-		s += n;
+		run = ++s;
 	}
-	return true;
+	return s == run || strbuf_append(sb, run, (size_t)(s - run));
 }
 
 void json_key(struct json_writer *w, const char *key)
