@@ -39,7 +39,7 @@ bool strbuf_reserve(struct strbuf *sb, size_t extra)
 	return true;
 }
 
-bool strbuf_append(struct strbuf *sb, const void *data, size_t len)
+bool strbuf_append_slow(struct strbuf *sb, const void *data, size_t len)
 {
 	if (!strbuf_reserve(sb, len))
 		return false;

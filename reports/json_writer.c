@@ -26,12 +26,14 @@ static void put(struct json_writer *w, const char *s, size_t n)
 		w->failed = true;
 }
 
+/* ",\n" and the deepest indentation: a separator and a newline are one append */
+static const char sep_indent[2 + 2 * JSON_MAX_DEPTH + 1] =
+	",\n                                                                ";
+_Static_assert(sizeof(sep_indent) >= 2 + 2 * JSON_MAX_DEPTH, "indentation for every level");
+
 static void newline(struct json_writer *w)
 {
-	static const char spaces[2 * JSON_MAX_DEPTH] = "                                                                ";
-
-	put(w, "\n", 1);
-	put(w, spaces, 2 * (size_t)w->depth);
+	put(w, sep_indent + 1, 1 + 2 * (size_t)w->depth);
 }
 
 /* Separator and indentation before a value or key at the current level. */
@@ -42,9 +44,8 @@ static void before_item(struct json_writer *w)
 		return;
 	}
 	if (w->depth > 0) {
-		if (!w->first[w->depth])
-			put(w, ",", 1);
-		newline(w);
+		bool first = w->first[w->depth];
+		put(w, sep_indent + (first ? 1 : 0), (first ? 1 : 2) + 2 * (size_t)w->depth);
 	}
 	w->first[w->depth] = false;
 }
@@ -141,26 +142,52 @@ void json_string(struct json_writer *w, const char *s)
 	put(w, "\"", 1);
 }
 
-static void scalar(struct json_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void scalar(struct json_writer *w, const char *fmt, ...)
+/* digits of v in base (10 or 16) at the end of buf[0..32); returns where they start */
+static char *digits(char *end, uint64_t v, unsigned base)
 {
-	char buf[64];
-	va_list ap;
-	int n;
-
-	before_item(w);
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	put(w, buf, (size_t)n);
+	do {
+		*--end = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	return end;
 }
 
-void json_int(struct json_writer *w, int64_t v) { scalar(w, "%" PRId64, v); }
-void json_uint(struct json_writer *w, uint64_t v) { scalar(w, "%" PRIu64, v); }
-void json_bool(struct json_writer *w, bool v) { scalar(w, "%s", v ? "true" : "false"); }
-void json_null(struct json_writer *w) { scalar(w, "null"); }
-void json_hex(struct json_writer *w, uint64_t v) { scalar(w, "\"0x%" PRIx64 "\"", v); }
+static void literal(struct json_writer *w, const char *s, size_t n)
+{
+	before_item(w);
+	put(w, s, n);
+}
+
+void json_int(struct json_writer *w, int64_t v)
+{
+	char buf[32], *p = digits(buf + sizeof(buf), v < 0 ? 0 - (uint64_t)v : (uint64_t)v, 10);
+
+	if (v < 0)
+		*--p = '-';
+	literal(w, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void json_uint(struct json_writer *w, uint64_t v)
+{
+	char buf[32], *p = digits(buf + sizeof(buf), v, 10);
+
+	literal(w, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void json_bool(struct json_writer *w, bool v) { literal(w, v ? "true" : "false", v ? 4 : 5); }
+void json_null(struct json_writer *w) { literal(w, "null", 4); }
+
+void json_hex(struct json_writer *w, uint64_t v)
+{
+	char buf[32], *p;
+
+	buf[sizeof(buf) - 1] = '"';
+	p = digits(buf + sizeof(buf) - 1, v, 16);
+	*--p = 'x';
+	*--p = '0';
+	*--p = '"';
+	literal(w, p, (size_t)(buf + sizeof(buf) - p));
+}
 
 void json_raw(struct json_writer *w, const char *json, size_t len)
 {
