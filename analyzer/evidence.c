@@ -845,6 +845,9 @@ static void scan_thread(struct model *m, const struct thread *t, struct ownerles
 	uint64_t seen = 0;	/* bit k: objs[k] already has t's innermost reference */
 	const struct elfcore_segment *seg;
 	uint64_t sp = t->regs[GREG_RSP] & ~(uint64_t)7, len;
+	/* what the objects span (n > 0; each ends where the next starts); all of memory when their end wraps */
+	uint64_t end = objs[n - 1].addr + objs[n - 1].size;
+	uint64_t span = end < objs[n - 1].addr ? UINT64_MAX : end - objs[0].addr;
 	size_t words;
 
 	for (unsigned r = 0; r < ARRAY_SIZE(greg_names); r++) {
@@ -861,8 +864,14 @@ static void scan_thread(struct model *m, const struct thread *t, struct ownerles
 	len = MIN(seg->vaddr + seg->memsz - sp, (uint64_t)STACK_SCAN_BYTES);
 	words = elfcore_read_memory(m->core, sp, buf, (size_t)len) / 8;
 	for (size_t w = 0; w < words; w++) {
-		struct ownerless *o = ownerless_find(objs, n, buf[w]);
-		size_t k = o ? (size_t)(o - objs) : 0;
+		struct ownerless *o;
+		size_t k;
+
+		/* most words point nowhere near the objects (sorted): one comparison, then the search */
+		if (buf[w] - objs[0].addr >= span)
+			continue;
+		o = ownerless_find(objs, n, buf[w]);
+		k = o ? (size_t)(o - objs) : 0;
 		if (!o || (seen >> k & 1) || t->blocked.addr == o->addr)
 			continue;
 		seen |= 1ull << k;
