@@ -191,7 +191,7 @@ bool symcache_find_pc(const struct symcache *c, uint64_t off, const struct symca
 
 	if (!r)
 		return false;
-	*frames = c->frames.items + r->first;
+	*frames = r->n ? c->frames.items + r->first : NULL;	/* (no frames: maybe no array at all) */
 	*n = r->n;
 	*has_cfi = r->flag;
 	return true;
