@@ -608,12 +608,26 @@ struct hs_error *symcache_load(const char *dir, const struct symcache_key *key, 
 	return err;
 }
 
+/* An unnamed file in dir (O_TMPFILE), else a named one under tmp (removed on failure); -errno. */
+static int open_temp(const char *dir, const char *tmp, bool *named)
+{
+	int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+
+	*named = false;
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd >= 0 ? fd : -errno;
+	*named = true;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return fd >= 0 ? fd : -errno;
+}
+
 struct hs_error *symcache_save(const char *dir, const struct symcache *c)
 {
-	struct hs_error *err;
-	char *tmp = NULL, *path = NULL;
+	struct hs_error *err = NULL;
+	char *tmp = NULL, *path = NULL, proc[32];
 	void *data;
 	size_t len, done = 0;
+	bool named, placed = false;
 	int fd;
 
 	if (!valid_build_id(c->key.build_id))
@@ -631,9 +645,9 @@ struct hs_error *symcache_save(const char *dir, const struct symcache *c)
 		free(data);
 		return &hs_error_nomem;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err = hs_error_errno(errno, "cannot write the symbol cache '%s'", tmp);
+	/* written unnamed, given a unique name, then renamed over: a kill at any moment leaves no part file */
+	if ((fd = open_temp(dir, tmp, &named)) < 0) {
+		err = hs_error_errno(-fd, "cannot write the symbol cache in '%s'", dir);
 		goto out;
 	}
 	while (done < len) {
@@ -641,17 +655,21 @@ struct hs_error *symcache_save(const char *dir, const struct symcache *c)
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			err = hs_error_errno(k < 0 ? errno : ENOSPC, "cannot write the symbol cache '%s'", tmp);
+			err = hs_error_errno(k < 0 ? errno : ENOSPC, "cannot write the symbol cache '%s'", path);
 			break;
 		}
 		done += (size_t)k;
 	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (!err && !named && linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) != 0)
+		err = hs_error_errno(errno, "cannot write the symbol cache '%s'", path);
+	placed = !err;
 	if (close(fd) != 0 && !err)
-		err = hs_error_errno(errno, "cannot write the symbol cache '%s'", tmp);
+		err = hs_error_errno(errno, "cannot write the symbol cache '%s'", path);
 	/* concurrent writers: each renames a whole file over the name, the last one stays */
 	if (!err && rename(tmp, path) != 0)
 		err = hs_error_errno(errno, "cannot write the symbol cache '%s'", path);
-	if (err)
+	if (err && (named || placed))
 		unlink(tmp);
 out:
 	free(tmp);

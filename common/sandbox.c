@@ -157,8 +157,8 @@ static const int allowed_always[] = {
 static const int allowed_writing[] = {
 	SYS_open, SYS_openat, SYS_pwrite64, SYS_pwritev, SYS_fsync, SYS_fdatasync, SYS_ftruncate, SYS_fallocate,
 	SYS_unlink, SYS_unlinkat, SYS_mkdir, SYS_mkdirat, SYS_fchown, SYS_fchmod,
-	/* the symbol cache's files are renamed into place */
-	SYS_rename, SYS_renameat, SYS_renameat2,
+	/* the symbol cache's files are linked, then renamed into place */
+	SYS_link, SYS_linkat, SYS_rename, SYS_renameat, SYS_renameat2,
 };
 
 #ifdef SANITIZER_BUILD

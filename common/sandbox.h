@@ -26,7 +26,7 @@
  *  - with write_dir (a case will be stored: SQLite's needs) or cache_dir
  *    (the symbol cache is written): write opens, pwrite64, fsync,
  *    fdatasync, ftruncate, fallocate, unlink(at), mkdir(at), fchown, fchmod,
- *    rename(at)(2); Landlock keeps their writes in write_dir and cache_dir;
+ *    link(at), rename(at)(2); Landlock keeps their writes in write_dir and cache_dir;
  *  - in sanitizer builds only: what LeakSanitizer's exit-time leak check
  *    needs to stop the world (clone, ptrace, wait4, prctl, getppid, kill,
  *    sched_setaffinity) — see sandbox.c. The filter cannot tell that ptrace
