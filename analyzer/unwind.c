@@ -278,6 +278,10 @@ static size_t altlink_request(const char *file_name, const char *debuglink, unsi
 	return len;
 }
 
+static bool debuginfod_wanted(void);
+static int open_local(struct unwinder *u, const unsigned char *id, size_t len, const char *suffix, const char *mainfile,
+		      const char *link, char **name_ret, Elf **elf_ret);
+
 static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
 			  const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
 			  char **debuginfo_file_name)
@@ -293,6 +297,9 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 		fd = find_in_index(md->u, alt_id, alt_len, true, &elf, debuginfo_file_name);
 		if (fd >= 0)
 			elf_end(elf);
+		else if (!debuginfod_wanted())
+			fd = open_local(md->u, alt_id, alt_len, ".debug", file_name, debuglink_file, debuginfo_file_name,
+					NULL);
 		else
 			fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
 							  debuglink_crc, debuginfo_file_name);
@@ -307,6 +314,21 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 		/* libdwfl opens the ELF again from the fd */
 		elf_end(elf);
 		return fd;
+	}
+	/*
+	 * Without debuginfod, libdwfl's local lookups done here: the same
+	 * files, without loading libdebuginfod and libcurl (some 5 ms of
+	 * relocations on every analysis). A module without a build-id keeps
+	 * libdwfl's lookup, which checks a .gnu_debuglink's CRC instead.
+	 */
+	{
+		const unsigned char *id;
+		GElf_Addr vaddr;
+		int len = dwfl_module_build_id(mod, &id, &vaddr);
+
+		if (md && md->u && len > 0 && !debuginfod_wanted())
+			return open_local(md->u, id, (size_t)len, ".debug", file_name, debuglink_file, debuginfo_file_name,
+					  NULL);
 	}
 	return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file, debuglink_crc,
 					    debuginfo_file_name);
@@ -350,6 +372,14 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwar
 	/* by build-id: among the files under --search, then /usr/lib/debug/.build-id/xx/yyyy, debuginfod */
 	if ((fd = find_by_build_id(u, mod, false, elfp, file_name)) >= 0)
 		return fd;
+	if (!debuginfod_wanted()) {
+		const unsigned char *id;
+		GElf_Addr vaddr;
+		int idlen = dwfl_module_build_id(mod, &id, &vaddr);
+
+		if (idlen > 0)
+			return open_local(u, id, (size_t)idlen, "", NULL, NULL, file_name, elfp);
+	}
 	return dwfl_build_id_find_elf(mod, userdata, modname, base, file_name, elfp);
 }
 
@@ -714,23 +744,117 @@ static bool file_has_build_id(const char *path, const unsigned char *id, size_t 
 	return yes;
 }
 
+/* Is debuginfod to be asked (DEBUGINFOD_URLS set)? Else libdwfl's lookups are done here, without loading its client. */
+static bool debuginfod_wanted(void)
+{
+	const char *urls = getenv("DEBUGINFOD_URLS");
+
+	return urls && *urls;
+}
+
+/* "xx/yyyy" of build-id id into a new string */
+static char *build_id_path(const unsigned char *id, size_t len)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	for (size_t i = 0; i < len; i++)
+		if (!strbuf_appendf(&sb, i == 1 ? "/%02x" : "%02x", id[i])) {
+			strbuf_deinit(&sb);
+			return NULL;
+		}
+	return strbuf_detach(&sb, NULL);
+}
+
+/*
+ * The file with build-id id found the way libdwfl's local lookups find one
+ * (a new string, or NULL): in each absolute directory of the debuginfo
+ * path, .build-id/xx/yyyy followed by suffix (".debug" for a debug file,
+ * "" for an ELF file); then, for a debug file named link (.gnu_debuglink,
+ * or a dwz file's .gnu_debugaltlink), the link itself when absolute, under
+ * each directory plus mainfile's directory, beside mainfile and in its
+ * .debug/. Every candidate is checked for the build-id.
+ */
+static char *local_file(struct unwinder *u, const unsigned char *id, size_t len, const char *suffix,
+			const char *mainfile, const char *link)
+{
+	const char *dpath = u->debuginfo_path ? u->debuginfo_path : ":.debug:/usr/lib/debug";
+	const char *slash = mainfile ? strrchr(mainfile, '/') : NULL;
+	char *bid = build_id_path(id, len), *path = NULL, *save = NULL;
+
+	if (!bid)
+		return NULL;
+	if (link && link[0] == '/' && file_has_build_id(link, id, len))
+		path = strdup(link);
+	for (int pass = 0; pass < 2 && !path; pass++) {
+		char *copy = strdup(dpath);
+
+		for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d && !path; d = strtok_r(NULL, ":", &save)) {
+			char *cand = NULL;
+			int n = -1;
+
+			if (d[0] != '/')
+				continue;
+			if (pass == 0)
+				n = asprintf(&cand, "%s/.build-id/%s%s", d, bid, suffix);
+			else if (link && link[0] != '/' && slash)
+				n = asprintf(&cand, "%s%.*s/%s", d, (int)(slash - mainfile), mainfile, link);
+			if (n >= 0 && file_has_build_id(cand, id, len))
+				path = cand;
+			else
+				free(cand);
+		}
+		free(copy);
+	}
+	/* beside the file and in its .debug/ */
+	for (int k = 0; k < 2 && !path && link && link[0] != '/' && slash; k++) {
+		char *cand = NULL;
+
+		if (asprintf(&cand, "%.*s/%s%s", (int)(slash - mainfile), mainfile, k ? ".debug/" : "", link) >= 0 &&
+		    strcmp(cand, mainfile) != 0 && file_has_build_id(cand, id, len))
+			path = cand;
+		else
+			free(cand);
+	}
+	free(bid);
+	return path;
+}
+
+/* local_file() opened, for a libdwfl callback: its fd (and *name_ret), or -1 with errno 0 (not found) */
+static int open_local(struct unwinder *u, const unsigned char *id, size_t len, const char *suffix, const char *mainfile,
+		      const char *link, char **name_ret, Elf **elf_ret)
+{
+	char *path = local_file(u, id, len, suffix, mainfile, link);
+	Elf *elf;
+	int fd = path ? open_elf(path, &elf) : -1;
+
+	if (fd < 0) {
+		free(path);
+		errno = 0;
+		return -1;
+	}
+	*name_ret = path;
+	if (elf_ret)
+		*elf_ret = elf;
+	else
+		elf_end(elf);
+	return fd;
+}
+
 /*
  * The separate debug file libdwfl will read for md (a new string), found
  * the way it looks, without asking it (libdwfl's own lookup, called from
  * outside, sets the module's debug file without its bias): among the
- * --search files, then in each absolute directory of the debuginfo path by
- * build-id (.build-id/xx/yyyy.debug), then by .gnu_debuglink beside the
- * file, in its .debug/, and under each directory. NULL when there is none
- * here (debuginfod's are not looked for: such a module is not cached).
+ * --search files, then local_file(). NULL when there is none here
+ * (debuginfod's are not looked for: such a module is not cached).
  */
 static char *probe_debug_file(struct unwinder *u, struct module_data *md, const char *mainfile, Elf *elf)
 {
-	const char *dpath = u->debuginfo_path ? u->debuginfo_path : ":.debug:/usr/lib/debug", *link, *slash;
 	const unsigned char *id;
 	GElf_Addr vaddr;
 	GElf_Word crc;
 	int len = dwfl_module_build_id(md->mod, &id, &vaddr);
-	char *path = NULL, *list, *save = NULL;
+	char *path = NULL;
 	Elf *found;
 	int fd;
 
@@ -741,53 +865,7 @@ static char *probe_debug_file(struct unwinder *u, struct module_data *md, const 
 		close(fd);
 		return path;
 	}
-	if (!(list = strdup(dpath)))
-		return NULL;
-	link = dwelf_elf_gnu_debuglink(elf, &crc);
-	slash = strrchr(mainfile, '/');
-	for (int pass = 0; pass < 2 && !path; pass++) {
-		char *copy = strdup(list);
-
-		if (!copy)
-			break;
-		for (char *d = strtok_r(copy, ":", &save); d && !path; d = strtok_r(NULL, ":", &save)) {
-			char *cand = NULL;
-			int n = -1;
-
-			if (d[0] != '/')
-				continue;
-			if (pass == 0) {
-				char hex2[3] = { 0 };
-				struct strbuf rest;
-
-				strbuf_init(&rest);
-				snprintf(hex2, sizeof(hex2), "%02x", id[0]);
-				for (int i = 1; i < len; i++)
-					strbuf_appendf(&rest, "%02x", id[i]);
-				n = rest.buf ? asprintf(&cand, "%s/.build-id/%s/%s.debug", d, hex2, rest.buf) : -1;
-				strbuf_deinit(&rest);
-			} else if (link && slash) {
-				n = asprintf(&cand, "%s%.*s/%s", d, (int)(slash - mainfile), mainfile, link);
-			}
-			if (n >= 0 && file_has_build_id(cand, id, (size_t)len))
-				path = cand;
-			else
-				free(cand);
-		}
-		free(copy);
-	}
-	/* beside the file and in its .debug/ */
-	for (int k = 0; k < 2 && !path && link && slash; k++) {
-		char *cand = NULL;
-
-		if (asprintf(&cand, "%.*s/%s%s", (int)(slash - mainfile), mainfile, k ? ".debug/" : "", link) >= 0 &&
-		    strcmp(cand, mainfile) != 0 && file_has_build_id(cand, id, (size_t)len))
-			path = cand;
-		else
-			free(cand);
-	}
-	free(list);
-	return path;
+	return local_file(u, id, (size_t)len, ".debug", mainfile, dwelf_elf_gnu_debuglink(elf, &crc));
 }
 
 /*
