@@ -99,7 +99,7 @@ _hanganalyze()
 		push) w="--db= --help -h" ;;
 		copy) w="--from= --to= --help -h" ;;
 		schema) w="--role= --help -h" ;;
-		bundle) w="--output= --force --max-size= --level= --exe= --sysroot= --search= --debug-dir= --pid= --quiet --help -o -f -e -q -h" ;;
+		bundle) w="--output= --force --max-size= --level= --exe= --sysroot= --search= --debug-dir= --no-debug --pid= --quiet --help -o -f -e -q -h" ;;
 		*) w="" ;;
 		esac
 		COMPREPLY=($(compgen -W "$w" -- "$_ha_cur"))

@@ -58,6 +58,8 @@ static void usage(FILE *out)
 	      "      --search=DIR     also look for the files among the ELF files under DIR, by build-id\n"
 	      "                       (may be repeated; also HANGANALYZE_PATH)\n"
 	      "      --debug-dir=DIR  a debug-file directory with a .build-id tree (may be repeated)\n"
+	      "      --no-debug       leave the separate debug files out (smaller; the receiver's own\n"
+	      "                       /usr/lib/debug or debuginfod gives file:line, or nothing does)\n"
 	      "      --pid=PID        CORE is a snapshot of the live process PID: look up its files under\n"
 	      "                       /proc/PID/root, and take a file replaced or deleted since it was\n"
 	      "                       mapped from /proc/PID/map_files (needs CAP_SYS_ADMIN)\n"
@@ -69,7 +71,7 @@ static void usage(FILE *out)
 	      out);
 }
 
-enum { EXIT_OUTPUT = 5, OPT_MAX_SIZE = 1000, OPT_LEVEL, OPT_PID };
+enum { EXIT_OUTPUT = 5, OPT_MAX_SIZE = 1000, OPT_LEVEL, OPT_PID, OPT_NO_DEBUG };
 
 /* /proc/PID/map_files/START-END of pid's mapping that starts at start (a new string), or NULL */
 static char *mapped_file(pid_t pid, uint64_t start)
@@ -291,6 +293,7 @@ int cmd_bundle(int argc, char **argv)
 		{ "search", required_argument, NULL, OPT_SEARCH },
 		{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },
 		{ "pid", required_argument, NULL, OPT_PID },
+		{ "no-debug", no_argument, NULL, OPT_NO_DEBUG },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -304,7 +307,7 @@ int cmd_bundle(int argc, char **argv)
 	struct hs_error *err;
 	enum file_case_step step;
 	uint64_t max_size = DEFAULT_MAX_SIZE, total = 0, written = 0, size;
-	bool force = false;
+	bool force = false, no_debug = false;
 	pid_t pid = 0;
 	int level = 3, opt, rc, fd;
 
@@ -337,6 +340,7 @@ int cmd_bundle(int argc, char **argv)
 			}
 			level = (int)v;
 			break;
+		case OPT_NO_DEBUG: no_debug = true; break;
 		case OPT_PID:
 			errno = 0;
 			v = strtol(optarg, &end, 10);
@@ -446,6 +450,8 @@ int cmd_bundle(int argc, char **argv)
 		    asprintf(&by_id, "%s/usr/lib/debug/.build-id/%.2s/%s.debug", a.model.sysroot ? a.model.sysroot : "",
 			     mi->build_id, mi->build_id + 2) > 0 && access(by_id, F_OK) == 0)
 			debug = by_id;
+		if (no_debug)
+			debug = NULL;
 		if (debug && (dfd = open_checked(debug, mi->build_id, mi->name, "debug file", &dsize)) >= 0 &&
 		    (rc = add_file_item(&items, &nitems, BUNDLE_DEBUG, mi->name, mi->build_id, debug, dfd, dsize)) != EXIT_DONE) {
 			free(by_id);
@@ -453,7 +459,7 @@ int cmd_bundle(int argc, char **argv)
 		}
 		free(by_id);
 		/* the dwz file its debug info refers to (.gnu_debugaltlink), shared by several modules: once */
-		if (mi->alt_path && mi->alt_build_id &&
+		if (!no_debug && mi->alt_path && mi->alt_build_id &&
 		    (dfd = open_checked(mi->alt_path, mi->alt_build_id, mi->name, "dwz file", &dsize)) >= 0 &&
 		    (rc = add_file_item(&items, &nitems, BUNDLE_DEBUG, mi->alt_path, mi->alt_build_id, mi->alt_path, dfd,
 					dsize)) != EXIT_DONE)

@@ -234,6 +234,14 @@ else
 	note "no dwz: the dwz case is not tried"
 fi
 
+# --no-debug: the same files but the debug files; in the clean root the frames lose file:line, keep their names
+expect_exit 0 "$HANGANALYZE" bundle --no-debug -o lean.bundle app.hang.zst
+! tar -xOf lean.bundle MANIFEST | grep -q '^debug ' || fail "--no-debug bundled debug files"
+[ "$(stat -c %s lean.bundle)" -lt "$(stat -c %s app.bundle)" ] || fail "--no-debug made no smaller bundle"
+clean_analyze lean.bundle || fail "the lean bundle cannot be analyzed"
+expect_grep 'pthread_mutex_lock[@+]' "$WORK/stdout" "libc's symbols from the lean bundle"
+grep -q 'pthread_mutex_lock.c:' "$WORK/stdout" && fail "file:line in libc without its debug file"
+
 # --- 3. output rules: never over a file, the size cap ---
 expect_exit 5 "$HANGANALYZE" bundle -o app.bundle app.hang.zst
 expect_grep "exists" "$WORK/stderr"
