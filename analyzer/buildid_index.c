@@ -28,8 +28,7 @@ struct buildid_index {
 	struct buildid_index_stats stats;
 };
 
-/* What the file's sections say: code (an executable PROGBITS section), DWARF (.debug_info with data). */
-static void classify(Elf *elf, bool *code, bool *debug)
+void buildid_elf_classify(Elf *elf, bool *code, bool *debug)
 {
 	size_t shstrndx, nphdr;
 	Elf_Scn *scn = NULL;
@@ -88,7 +87,7 @@ static struct hs_error *add_fd(struct buildid_index *ix, int fd, const char *pat
 	} else {
 		memcpy(e->id, id, (size_t)len);
 		e->len = (size_t)len;
-		classify(elf, &e->code, &e->debug);
+		buildid_elf_classify(elf, &e->code, &e->debug);
 		ix->stats.elf++;
 	}
 	elf_end(elf);

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <libelf.h>
+
 #include "common/error.h"
 
 #define INDEX_MAX_DEPTH 16
@@ -46,5 +48,8 @@ void buildid_index_destroy(struct buildid_index *ix);
 const char *buildid_index_find(const struct buildid_index *ix, const unsigned char *id, size_t len, bool debug);
 
 void buildid_index_stats(const struct buildid_index *ix, struct buildid_index_stats *ret);
+
+/* What an ELF file's sections say: code (an executable PROGBITS section, or segment), DWARF (.debug_info with data). */
+void buildid_elf_classify(Elf *elf, bool *code, bool *debug);
 
 #endif

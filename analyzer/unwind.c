@@ -288,7 +288,9 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 {
 	struct module_data *md = *userdata;
 	unsigned char alt_id[BUILD_ID_MAX];
-	size_t alt_len = md && md->u ? altlink_request(file_name, debuglink_file, alt_id, sizeof(alt_id)) : 0;
+	/* (libdwfl asks for a dwz file with no CRC: only then is file_name opened to see whether it is one) */
+	size_t alt_len = md && md->u && debuglink_crc == 0 ? altlink_request(file_name, debuglink_file, alt_id, sizeof(alt_id))
+							   : 0;
 	Elf *elf;
 	int fd;
 
@@ -712,21 +714,10 @@ static const char *die_linkage_name(Dwarf_Die *die)
 /* Has elf its own DWARF (.debug_info with bytes)? */
 static bool elf_has_dwarf(Elf *elf)
 {
-	size_t shstrndx;
-	Elf_Scn *scn = NULL;
+	bool code, debug;
 
-	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return false;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *name;
-
-		if (gelf_getshdr(scn, &sh) && sh.sh_type != SHT_NOBITS && sh.sh_size > 0 &&
-		    (name = elf_strptr(elf, shstrndx, sh.sh_name)) &&
-		    (strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0))
-			return true;
-	}
-	return false;
+	buildid_elf_classify(elf, &code, &debug);
+	return debug;
 }
 
 /* Is the file at path an ELF file with build-id id? */
