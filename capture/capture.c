@@ -166,7 +166,32 @@ struct session {
 	bool stream_write_failed;	/* the output failed while streaming: an output error, not a freeze's */
 	struct live_source live;
 	uint64_t bytes_written;
+	uint64_t context_ns, write_ns;	/* sampling the context; writing the files */
 };
+
+static void add_timing(struct capture_result *ret, const char *what, bool while_stopped, uint64_t ns)
+{
+	if (ret->ntimings < CAPTURE_MAX_TIMINGS)
+		ret->timings[ret->ntimings++] = (struct capture_timing){ what, while_stopped, ns };
+}
+
+/* The steps' times: sampling, each phase of the freeze, writing. */
+static void fill_timings(const struct session *s, struct capture_result *ret)
+{
+	static const char *const names[SNAPSHOT_PHASE_COUNT] = {
+		[SNAPSHOT_PHASE_STOP] = "stop",
+		[SNAPSHOT_PHASE_REGISTERS] = "registers",
+		[SNAPSHOT_PHASE_PLAN] = "plan",
+		[SNAPSHOT_PHASE_COPY] = "copy",
+		[SNAPSHOT_PHASE_DETACH] = "detach",
+	};
+
+	add_timing(ret, "context", false, s->context_ns);
+	for (int i = 0; i < SNAPSHOT_PHASE_COUNT; i++)
+		add_timing(ret, i == SNAPSHOT_PHASE_PLAN && s->snap.plan_beside_registers ? "plan (beside registers)" : names[i],
+			   true, s->snap.phase_ns[i]);
+	add_timing(ret, s->snap.streamed ? "write (after the stop)" : "write", false, s->write_ns);
+}
 
 static void fill_process_timing(struct session *s)
 {
@@ -343,6 +368,9 @@ static struct hs_error *fill_result(struct session *s, struct capture_result *re
 	ret->bytes_written = s->bytes_written;
 	ret->stopped_ns = s->ctx.process.freeze_ns;
 	ret->streamed = s->snap.streamed;
+	ret->nmappings = s->snap.maps.len;
+	ret->nruns = s->snap.runs.len;
+	fill_timings(s, ret);
 	return NULL;
 }
 
@@ -386,6 +414,7 @@ static struct hs_error *run(struct session *s, pid_t pid, struct capture_result 
 {
 	const struct capture_options *opts = s->opts;
 	struct hs_error *err;
+	uint64_t t0;
 
 	ret->stage = CAPTURE_STAGE_TARGET;
 	if (!(ret->path = strdup(opts->output)) || (opts->plain_copy && !(ret->plain_copy_path = strdup(opts->plain_copy))))
@@ -400,8 +429,10 @@ static struct hs_error *run(struct session *s, pid_t pid, struct capture_result 
 		opts->cleanup->files[1] = &s->stream_tmp;
 	}
 	ret->stage = CAPTURE_STAGE_CONTEXT;
+	t0 = hs_now_mono_ns();
 	if ((err = sample_context(s, pid)))
 		return err;
+	s->context_ns = hs_now_mono_ns() - t0;
 	ret->stage = CAPTURE_STAGE_FREEZE;
 	if ((err = freeze(s, pid))) {
 		if (s->stream_write_failed)	/* disk full while streaming: the output's fault */
@@ -409,8 +440,10 @@ static struct hs_error *run(struct session *s, pid_t pid, struct capture_result 
 		return err;
 	}
 	ret->stage = CAPTURE_STAGE_WRITE;
+	t0 = hs_now_mono_ns();
 	if ((err = write_outputs(s)) || (err = outfile_commit(&s->out)))
 		return err;
+	s->write_ns = hs_now_mono_ns() - t0;
 	if ((err = fill_result(s, ret)))
 		return err;
 	ret->stage = CAPTURE_STAGE_DONE;

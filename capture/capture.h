@@ -120,6 +120,15 @@ struct capture_message {
 	char *text;		/* lowercase, no trailing period, no program name */
 };
 
+/* how long one step took, for --stats */
+struct capture_timing {
+	const char *what;		/* a static string: "stop", "copy"... */
+	bool while_stopped;		/* part of the freeze */
+	uint64_t ns;
+};
+
+#define CAPTURE_MAX_TIMINGS 8
+
 struct capture_result {
 	enum capture_stage stage;	/* DONE, or the stage that failed */
 	pid_t pid;
@@ -133,6 +142,9 @@ struct capture_result {
 	uint64_t stopped_ns;		/* first seize to last detach */
 	bool streamed;			/* over the memory budget: written while stopped */
 	uint64_t pages_failed;		/* unreadable pages, zero in the core */
+	size_t nmappings, nruns;	/* mappings read, page runs copied */
+	struct capture_timing timings[CAPTURE_MAX_TIMINGS];	/* in order */
+	size_t ntimings;
 	VEC(struct capture_message) messages;	/* in the order to show them */
 };
 

@@ -89,21 +89,43 @@ struct tracer_job {
 	struct hs_error *err;
 };
 
+/* The plan of the memory to copy: maps and pagemap, no ptrace. */
+static void *plan_main(void *arg)
+{
+	struct tracer_job *job = arg;
+	uint64_t t0 = hs_now_mono_ns();
+
+	job->err = memory_plan(job->pid, true, job->snap);
+	job->snap->phase_ns[SNAPSHOT_PHASE_PLAN] = hs_now_mono_ns() - t0;
+	return NULL;
+}
+
 /*
  * The ptracer. Everything between the first PTRACE_SEIZE and the last
  * PTRACE_DETACH happens here; when this thread exits, the kernel detaches
  * whatever is still attached.
+ *
+ * Once every thread has stopped, a second thread plans the memory copy
+ * while this one reads the registers (both a few milliseconds with a
+ * thousand threads); the copy itself runs on every CPU.
  */
 static void *tracer_main(void *arg)
 {
 	struct tracer_job *job = arg;
+	struct tracer_job plan = *job;
 	struct snapshot *snap = job->snap;
+	pthread_t planner;
 	char path[64];
 	struct hs_error *err;
+	uint64_t t;
 
 	err = freeze_all(job->pid, job->opts, snap);
+	t = hs_now_mono_ns();
+	snap->phase_ns[SNAPSHOT_PHASE_STOP] = snap->freeze_start_ns ? t - snap->freeze_start_ns : 0;
 	if (err)
 		goto detach;
+	plan.err = NULL;
+	snap->plan_beside_registers = pthread_create(&planner, NULL, plan_main, &plan) == 0;
 	freeze_read_registers(job->opts, snap);
 	fill_unstopped(job->pid, snap);
 	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)job->pid);
@@ -112,16 +134,25 @@ static void *tracer_main(void *arg)
 		snap->auxv = NULL;
 		snap->auxv_len = 0;
 	}
-	if ((err = memory_plan(job->pid, true, snap)))
+	snap->phase_ns[SNAPSHOT_PHASE_REGISTERS] = hs_now_mono_ns() - t;
+	if (snap->plan_beside_registers)
+		pthread_join(planner, NULL);
+	else
+		plan_main(&plan);
+	if ((err = plan.err))
 		goto detach;
+	t = hs_now_mono_ns();
 	if (snap->bytes_planned > job->opts->memory_budget && job->opts->stream) {
 		snap->streamed = true;
 		err = job->opts->stream(snap, job->opts->arg);
 	} else {
 		err = memory_copy(job->pid, snap);
 	}
+	snap->phase_ns[SNAPSHOT_PHASE_COPY] = hs_now_mono_ns() - t;
 detach:
+	t = hs_now_mono_ns();
 	freeze_detach_all(snap);
+	snap->phase_ns[SNAPSHOT_PHASE_DETACH] = snap->freeze_end_ns - t;
 	job->err = err;
 	return NULL;
 }

@@ -69,6 +69,19 @@ struct snapshot_mapping {
 	size_t first_run, nruns; /* into snapshot.runs */
 };
 
+/*
+ * The steps of a freeze, in order; snapshot.phase_ns[] says how long each
+ * took. The plan runs in a thread of its own beside the registers.
+ */
+enum snapshot_phase {
+	SNAPSHOT_PHASE_STOP,		/* seize and interrupt every thread, wait for the stops */
+	SNAPSHOT_PHASE_REGISTERS,	/* registers of every thread */
+	SNAPSHOT_PHASE_PLAN,		/* auxv, maps and pagemap: which pages go into the core */
+	SNAPSHOT_PHASE_COPY,		/* the memory copy (or, streaming, the whole core written) */
+	SNAPSHOT_PHASE_DETACH,		/* every thread let go */
+	SNAPSHOT_PHASE_COUNT,
+};
+
 struct snapshot {
 	pid_t pid;
 	VEC(struct snapshot_thread) threads;	/* the main thread first */
@@ -78,6 +91,8 @@ struct snapshot {
 	size_t auxv_len;
 	uint64_t freeze_start_ns;	/* CLOCK_MONOTONIC, first PTRACE_SEIZE */
 	uint64_t freeze_end_ns;		/* last PTRACE_DETACH */
+	uint64_t phase_ns[SNAPSHOT_PHASE_COUNT];
+	bool plan_beside_registers;	/* the two phases overlapped */
 	uint64_t capture_real_ns;	/* wall clock when every thread had stopped */
 	uint64_t bytes_planned;		/* run bytes */
 	uint64_t pages_failed;		/* readable pages we could not copy (zero-filled) */

@@ -36,7 +36,7 @@ _hangsnap()
 {
 	local _hs_cur _hs_prev i
 	local opts="--output --compress= --level --plain-copy --interval --stop-timeout
-		--memory-budget --bundle --tree --timeout --analyze --db --no-db --force --quiet --help --version"
+		--memory-budget --bundle --tree --timeout --analyze --db --no-db --force --quiet --stats --help --version"
 
 	# after "--" (watchdog mode): complete CMD and its arguments
 	for ((i = 1; i < COMP_CWORD; i++)); do

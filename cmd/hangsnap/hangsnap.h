@@ -44,6 +44,7 @@ struct options {
 	uint64_t memory_budget;
 	bool force;
 	bool quiet;
+	bool stats;			/* --stats: each step's time on stderr */
 	bool analyze;			/* run hanganalyze on the core */
 	bool tree;			/* --tree: PID and its descendants into a directory */
 	bool bundle;			/* --bundle: the core and its files in one bundle */

@@ -73,6 +73,8 @@ static const char usage_text[] =
 	"      --no-db              --analyze, watchdog: hanganalyze files no case\n"
 	"  -f, --force              replace an existing output file (with --tree, a tree.manifest)\n"
 	"  -q, --quiet              print nothing but errors (and, with --timeout, the analysis)\n"
+	"      --stats              print how long each step took (and, of the freeze, each\n"
+	"                           of its phases) on stderr\n"
 	"  -h, --help               show this help\n"
 	"  -V, --version            show the version\n"
 	"\n"
@@ -131,7 +133,7 @@ static bool parse_seconds(const char *s, uint64_t *ns_ret)
 /* long options without a short letter */
 enum {
 	OPT_COMPRESS = 256, OPT_INTERVAL, OPT_STOP_TIMEOUT, OPT_BUDGET, OPT_PLAIN_COPY, OPT_LEVEL,
-	OPT_TIMEOUT, OPT_DB, OPT_NO_DB, OPT_ANALYZE, OPT_TREE, OPT_BUNDLE,
+	OPT_TIMEOUT, OPT_DB, OPT_NO_DB, OPT_ANALYZE, OPT_TREE, OPT_BUNDLE, OPT_STATS,
 };
 
 /* Applies option c (getopt_long's, with optarg); returns an exit code, or -1 to go on. */
@@ -196,6 +198,7 @@ static int parse_option(int c, char **argv, struct options *o)
 	case OPT_ANALYZE: o->analyze = true; break;
 	case OPT_TREE: o->tree = true; break;
 	case OPT_BUNDLE: o->bundle = true; break;
+	case OPT_STATS: o->stats = true; break;
 	case OPT_NO_DB: o->no_db = true; o->db = NULL; break;
 	case '?':
 	default:
@@ -276,6 +279,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "analyze", no_argument, NULL, OPT_ANALYZE },
 		{ "tree", no_argument, NULL, OPT_TREE },
 		{ "bundle", no_argument, NULL, OPT_BUNDLE },
+		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },

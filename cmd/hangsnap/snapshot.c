@@ -104,10 +104,32 @@ static int capture_exit_code(const struct hs_error *err, enum capture_stage stag
 	return exit_code_for(err);
 }
 
+/* --stats: one line a step; the freeze's phases indented under it */
+static void print_stats(const struct capture_result *r)
+{
+	bool shown = false;
+
+	for (size_t i = 0; i < r->ntimings; i++) {
+		const struct capture_timing *t = &r->timings[i];
+
+		if (t->while_stopped && !shown) {
+			fprintf(stderr, "%s: step %-12s %8.1f ms (%zu threads, %zu mappings, %zu page runs)\n", progname, "freeze",
+				(double)r->stopped_ns / 1e6, r->nthreads, r->nmappings, r->nruns);
+			shown = true;
+		}
+		if (t->while_stopped)
+			fprintf(stderr, "%s:   phase %-23s %8.1f ms\n", progname, t->what, (double)t->ns / 1e6);
+		else
+			fprintf(stderr, "%s: step %-12s %8.1f ms\n", progname, t->what, (double)t->ns / 1e6);
+	}
+}
+
 static void report(const struct options *opts, const struct capture_result *r)
 {
 	char dumped[32], written[32];
 
+	if (opts->stats)
+		print_stats(r);
 	for (size_t i = 0; i < r->messages.len; i++)
 		fprintf(stderr, "%s: %s: %s\n", progname, r->messages.items[i].kind == CAPTURE_NOTE ? "note" : "warning",
 			r->messages.items[i].text);

@@ -23,7 +23,9 @@
  * fuzz-proc-replay, run over corpus-proc/ in every build, and with
  * -fsanitize=fuzzer as fuzz-proc (clang).
  */
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +34,27 @@
 #include "capture/snapshot-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/*
+ * The maps parser is hand-written for speed; what it accepts, sscanf() with
+ * the format it replaced reads the same way (line is as the parser left it:
+ * cut at the newline).
+ */
+static bool same_as_scanf(const char *line, const struct snapshot_mapping *m)
+{
+	unsigned long long start, end, offset, inode;
+	unsigned maj, min;
+	char perms[8];
+	int pathoff = 0;
+
+	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &offset, &maj, &min, &inode,
+		   &pathoff) < 7)
+		return false;
+	return start == m->start && end == m->end && offset == m->offset && maj == m->dev_major &&
+	       min == m->dev_minor && inode == m->inode && m->readable == (perms[0] == 'r') &&
+	       m->writable == (perms[1] == 'w') && m->shared == (perms[3] == 's') &&
+	       (pathoff == 0 ? m->path[0] == '\0' : strcmp(line + pathoff, m->path) == 0);
+}
 
 static void parse_line(unsigned which, char *line)
 {
@@ -53,7 +76,8 @@ static void parse_line(unsigned which, char *line)
 		break;
 	case 6:
 		memset(&m, 0, sizeof(m));
-		if (memory_parse_maps_line(line, &m) && (m.end <= m.start || !m.path || strchr(m.path, '\n')))
+		if (memory_parse_maps_line(line, &m) && (m.end <= m.start || !m.path || strchr(m.path, '\n') ||
+							 !same_as_scanf(line, &m)))
 			abort();
 		free(m.path);
 		break;
