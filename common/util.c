@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,12 +104,63 @@ const char *hs_format_bytes(uint64_t n, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * FNV-1a is one multiply a byte, each waiting for the last: 4 MB of a core's
+ * notes took 5 ms. But a zero byte leaves h ^ 0 = h, so k zero bytes in a
+ * row multiply h by PRIME^k, which takes a multiply per set bit of k from
+ * the table of PRIME^(2^i). Notes are mostly zeros (unused vector
+ * registers): the same value, five times faster.
+ */
+#define FNV_ZERO_RUN_MIN 16	/* shorter runs go byte by byte */
+
+static uint64_t fnv_prime_pow2[64];	/* PRIME^(2^i) mod 2^64 */
+
+static void fnv_init_powers(void)
+{
+	uint64_t p = HS_FNV1A_PRIME;
+
+	for (int i = 0; i < 64; i++, p *= p)
+		fnv_prime_pow2[i] = p;
+}
+
+static size_t zero_run(const unsigned char *b, size_t n)
+{
+	size_t k = 0;
+
+	while (k + 8 <= n) {
+		uint64_t w;
+		memcpy(&w, b + k, 8);
+		if (w)
+			break;
+		k += 8;
+	}
+	while (k < n && b[k] == 0)
+		k++;
+	return k;
+}
+
 uint64_t hs_fnv1a(const void *p, size_t n, uint64_t h)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const unsigned char *b = p;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++)
+	while (i < n) {
+		if (b[i] == 0 && i + FNV_ZERO_RUN_MIN <= n) {
+			size_t k = zero_run(b + i, n - i);
+
+			if (k >= FNV_ZERO_RUN_MIN) {
+				pthread_once(&once, fnv_init_powers);
+				for (int bit = 0; bit < 64 && (k >> bit); bit++)
+					if ((k >> bit) & 1)
+						h *= fnv_prime_pow2[bit];
+				i += k;
+				continue;
+			}
+		}
 		h = (h ^ b[i]) * HS_FNV1A_PRIME;
+		i++;
+	}
 	return h;
 }
 

@@ -430,12 +430,12 @@ struct hs_error *elfcore_open(const char *path, struct elfcore **ret)
 
 uint64_t elfcore_content_hash(struct elfcore *core)
 {
-	uint64_t h = 0xcbf29ce484222325ull, size = core_file_size(core->file);
+	uint64_t h = HS_FNV1A_INIT, size = core_file_size(core->file);
 
 	if (core->content_hashed)
 		return core->content_hash;
 	for (uint64_t i = 0; i < 8; i++)
-		h = (h ^ ((size >> (8 * i)) & 0xff)) * 0x100000001b3ull;
+		h = (h ^ ((size >> (8 * i)) & 0xff)) * HS_FNV1A_PRIME;
 	for (size_t k = 0; k < core->note_regions.len; k++) {
 		const struct elfcore_note_region *r = &core->note_regions.items[k];
 		struct hs_error *err = NULL;
@@ -443,8 +443,8 @@ uint64_t elfcore_content_hash(struct elfcore *core)
 
 		/* (read once at open: it reads again; should it not, the hash is of what was read) */
 		hs_error_destroy(err);
-		for (uint64_t i = 0; buf && i < r->size; i++)
-			h = (h ^ buf[i]) * 0x100000001b3ull;
+		if (buf)
+			h = hs_fnv1a(buf, (size_t)r->size, h);
 	}
 	core->content_hash = h;
 	core->content_hashed = true;
