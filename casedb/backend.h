@@ -69,6 +69,8 @@ struct casedb_backend {
 	struct hs_error *(*open)(const char *spec, const char *display, bool create, int version, void **ret);
 	void (*close)(void *impl);
 	struct hs_error *(*store)(void *impl, const struct casedb_record *rec, struct casedb_stored *ret);
+	/* the stored case of that core hash, as store reports one that existed: *found false when none (optional) */
+	struct hs_error *(*find_case)(void *impl, const char *core_hash, bool *found, struct casedb_stored *ret);
 	struct hs_error *(*queue)(void *impl, bool all, struct casedb_group_list *ret);
 	/* the groups whose hash starts with the (checked, hex) prefix, at most 2 */
 	struct hs_error *(*find_group)(void *impl, const char *prefix, struct casedb_group_list *ret);

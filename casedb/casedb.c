@@ -527,6 +527,18 @@ static struct hs_error *drain(struct casedb *db, int64_t *sent, int64_t *left)
 	return err;
 }
 
+struct hs_error *casedb_find_case(struct casedb *db, const struct model *m, bool *found, struct casedb_stored *ret)
+{
+	char hash[sizeof(((struct casedb_record *)0)->core_hash)];
+
+	memset(ret, 0, sizeof(*ret));
+	*found = false;
+	if (db->server || !db->impl || !db->be->find_case)
+		return NULL;
+	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)model_content_hash(m));
+	return db->be->find_case(db->impl, hash, found, ret);
+}
+
 struct hs_error *casedb_store(struct casedb *db, const struct model *m, const char *core_path,
 			      const struct casedb_report *reports, size_t nreports, struct casedb_stored *ret)
 {

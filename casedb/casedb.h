@@ -101,6 +101,14 @@ struct casedb_stored {
 	int64_t pushed, push_left;	/* spooled cases sent to the server after this one, and those left */
 };
 
+/*
+ * Whether m's core is stored already, and as which case (ret as
+ * casedb_store() fills it for a core that existed): an analysis that finds
+ * it need not render the stored reports. A server database says not found
+ * (its store also sends the spool); an error is the database's.
+ */
+struct hs_error *casedb_find_case(struct casedb *db, const struct model *m, bool *found, struct casedb_stored *ret);
+
 /* Stores m (analyzed from core_path) with its rendered reports, in one transaction. */
 struct hs_error *casedb_store(struct casedb *db, const struct model *m, const char *core_path,
 			      const struct casedb_report *reports, size_t nreports, struct casedb_stored *ret);

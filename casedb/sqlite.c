@@ -627,6 +627,40 @@ static struct hs_error *store_signature(struct sq *db, int64_t case_id, const st
 	return NULL;
 }
 
+/* The case of core_hash, with its group's status and count; nothing in ret when not found. */
+static struct hs_error *find_case(struct sq *db, const char *core_hash, bool *found, struct casedb_stored *ret)
+{
+	sqlite3_stmt *st;
+	struct hs_error *err;
+	int rc;
+
+	*found = false;
+	if ((err = prepare(db, "SELECT c.id, coalesce(s.status, ''), coalesce(s.count, 0) FROM cases c "
+			       "LEFT JOIN signatures s ON s.id = c.signature_id WHERE c.core_hash = ?", &st)))
+		return err;
+	bind_text(st, 1, core_hash);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *status = sqlite3_column_text(st, 1);
+
+		*found = true;
+		ret->case_id = sqlite3_column_int64(st, 0);
+		snprintf(ret->status, sizeof(ret->status), "%s", status ? (const char *)status : "");
+		ret->count = sqlite3_column_int64(st, 2);
+	} else if (rc != SQLITE_DONE) {
+		err = sqlite_error(db, "look up a case");
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+static struct hs_error *sq_find_case(void *impl, const char *core_hash, bool *found, struct casedb_stored *ret)
+{
+	struct hs_error *err = find_case(impl, core_hash, found, ret);
+
+	ret->existed = *found;
+	return err;
+}
+
 static struct hs_error *sq_store(void *impl, const struct casedb_record *r, struct casedb_stored *ret)
 {
 	struct sq *db = impl;
@@ -658,19 +692,11 @@ static struct hs_error *sq_store(void *impl, const struct casedb_record *r, stru
 		goto rollback;
 	if (sqlite3_changes(db->db) == 0) {
 		/* the same core again: report the stored case */
-		ret->existed = true;
-		if ((err = prepare(db, "SELECT c.id, coalesce(s.status, ''), coalesce(s.count, 0) FROM cases c "
-				       "LEFT JOIN signatures s ON s.id = c.signature_id WHERE c.core_hash = ?", &st)))
-			goto rollback;
-		bind_text(st, 1, r->core_hash);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			const unsigned char *status = sqlite3_column_text(st, 1);
+		bool found;
 
-			ret->case_id = sqlite3_column_int64(st, 0);
-			snprintf(ret->status, sizeof(ret->status), "%s", status ? (const char *)status : "");
-			ret->count = sqlite3_column_int64(st, 2);
-		}
-		sqlite3_finalize(st);
+		if ((err = find_case(db, r->core_hash, &found, ret)))
+			goto rollback;
+		ret->existed = true;
 		return exec1(db, "COMMIT", "commit");
 	}
 	ret->case_id = sqlite3_last_insert_rowid(db->db);
@@ -1129,6 +1155,7 @@ const struct casedb_backend casedb_sqlite_backend = {
 	.open = sq_open,
 	.close = sq_close,
 	.store = sq_store,
+	.find_case = sq_find_case,
 	.queue = sq_queue,
 	.find_group = sq_find_group,
 	.case_report = sq_case_report,

@@ -251,6 +251,36 @@ static int open_db_once(struct analysis_options *a)
 	return EXIT_DONE;
 }
 
+/*
+ * Whether the case of m is in the database already (then its stored formats
+ * need not be rendered). Quiet: a database that cannot be opened is
+ * reported by open_db_once() after the report is out, as always; a server
+ * is not asked here (connecting could delay the report, and its store sends
+ * the spool).
+ */
+static bool stored_already(struct analysis_options *a, const struct model *m, struct casedb_stored *ret)
+{
+	struct hs_error *err;
+	bool found = false;
+	char *path;
+
+	if (a->no_db)
+		return false;
+	if (!a->db) {
+		if (!(path = a->db_path ? strdup(a->db_path) : casedb_default_path()))
+			return false;
+		err = casedb_is_server(path) ? NULL : casedb_open(path, true, &a->db);
+		free(path);
+		if (err || !a->db) {
+			hs_error_destroy(err);
+			return false;
+		}
+	}
+	err = casedb_find_case(a->db, m, &found, ret);
+	hs_error_destroy(err);
+	return !err && found;
+}
+
 void analysis_end(struct analysis_options *a)
 {
 	casedb_close(a->db);
@@ -416,6 +446,8 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 	size_t ndir = 0;
 	int32_t root_pid = 0;
 	struct bundle bundle = { .fds = NULL };
+	struct casedb_stored stored;
+	bool known;
 	int rc = EXIT_DONE, print_rc = EXIT_DONE, fd;
 
 	*model_ret = NULL;
@@ -470,7 +502,8 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 	 * only the asked-for one is rendered.
 	 */
 	file_case_reports_init(&reports);
-	if ((err = file_case_render(m, &ropts, !a->no_db, print ? a->format : NULL, &reports))) {
+	known = stored_already(a, m, &stored);
+	if ((err = file_case_render(m, &ropts, !a->no_db && !known, print ? a->format : NULL, &reports))) {
 		hs_error_destroy(err);
 		fputs("hanganalyze: cannot render the report: out of memory\n", stderr);
 		rc = EXIT_INTERNAL;
@@ -503,9 +536,7 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 	if (!a->no_db && (rc = open_db_once(a)) != EXIT_DONE)
 		goto out;
 	if (a->db) {
-		struct casedb_stored stored;
-
-		if ((err = file_case_store(a->db, m, core_path, &reports, &stored))) {
+		if (!known && (err = file_case_store(a->db, m, core_path, &reports, &stored))) {
 			rc = report_db_error(err, casedb_name(a->db));
 			hs_error_destroy(err);
 			goto out;
