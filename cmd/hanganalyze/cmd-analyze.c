@@ -447,6 +447,7 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 	int32_t root_pid = 0;
 	struct bundle bundle = { .fds = NULL };
 	struct casedb_stored stored;
+	uint64_t render_ns;
 	bool known;
 	int rc = EXIT_DONE, print_rc = EXIT_DONE, fd;
 
@@ -503,7 +504,10 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 	 */
 	file_case_reports_init(&reports);
 	known = stored_already(a, m, &stored);
-	if ((err = file_case_render(m, &ropts, !a->no_db && !known, print ? a->format : NULL, &reports))) {
+	render_ns = hs_now_mono_ns();
+	err = file_case_render(m, &ropts, !a->no_db && !known, print ? a->format : NULL, &reports);
+	render_ns = hs_now_mono_ns() - render_ns;
+	if (err) {
 		hs_error_destroy(err);
 		fputs("hanganalyze: cannot render the report: out of memory\n", stderr);
 		rc = EXIT_INTERNAL;
@@ -518,6 +522,8 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 		for (unsigned i = 0; i < stages.nstages; i++)
 			fprintf(stderr, "hanganalyze: stage %-14s %8.1f ms\n", stages.stages[i].name,
 				(double)stages.stages[i].ns / 1e6);
+		fprintf(stderr, "hanganalyze: rendering %13.1f ms (%zu report%s)\n", (double)render_ns / 1e6, reports.len,
+			reports.len == 1 ? "" : "s");
 		if (a->cache_dir)
 			fprintf(stderr, "hanganalyze: symbol cache: %zu module%s from '%s', %zu derived anew\n",
 				stages.cache_hits, stages.cache_hits == 1 ? "" : "s", a->cache_dir, stages.cache_new);
