@@ -1,7 +1,9 @@
 /*
  * Random access to the bytes of a core, whatever it is stored as:
  *
- *  - a plain file: mmap'd, read in place;
+ *  - a plain file: mmap'd, read in place; above 256 MiB (a gcore core),
+ *    copies go through a 16 MiB cache of pages read with pread(), so that
+ *    what the analysis touches does not all stay resident;
  *  - the zstd seekable format (hangsnap's .hang.zst): the seek table is read
  *    from the end, and a frame is decompressed only when a read touches it,
  *    into a small cache of recently used frames;

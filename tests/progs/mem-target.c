@@ -10,6 +10,10 @@
  *     filled.
  * Then every thread blocks and nothing changes until it is killed. Prints
  * "ready PID" once all is in place.
+ *
+ * mem-target --sparse-mib N adds an N MiB mapping, every page of it
+ * resident but only one in each MiB holding anything but zeros: a plain core
+ * of hundreds of MiB that takes a few on disk.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -63,7 +67,7 @@ static void *map(size_t len)
 	return p;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	size_t sparse_len = 48u << 20, dense_len = 5u << 20;
 	unsigned char *sparse = map(sparse_len), *dense = map(dense_len);
@@ -82,6 +86,18 @@ int main(void)
 		page += run + gap;
 	}
 	fill(dense, dense_len);
+	if (argc == 3 && strcmp(argv[1], "--sparse-mib") == 0) {
+		size_t mib = (size_t)strtoul(argv[2], NULL, 10);
+		unsigned char *big = map(mib << 20);
+
+		/* every page resident (zeros, which a plain core leaves as holes), one in each MiB with data */
+		memset(big, 0, mib << 20);
+		for (size_t i = 0; i < mib; i++)
+			fill(big + (i << 20) + ((i * 7) % 256) * PAGE, PAGE);
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: mem-target [--sparse-mib N]\n");
+		return 2;
+	}
 	for (int i = 0; i < NSMALL; i++) {
 		unsigned char *p = map(3 * PAGE);
 		fill(p, 2 * PAGE);
