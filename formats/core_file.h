@@ -51,11 +51,13 @@
 /* Largest frame accepted in a seekable core. */
 #define CORE_FILE_FRAME_MAX (64u << 20)
 /*
- * Frames kept decompressed (at most 64 x 256 KiB = 16 MiB with hangsnap's
- * frame size): enough for the stacks of a large process to be decompressed
- * once while unwinding and stay there for the evidence pass that reads them again.
+ * Frames kept decompressed (at most 128 x 256 KiB = 32 MiB with hangsnap's
+ * frame size): enough for the notes and stacks of a large process to be
+ * decompressed once and stay there for the passes that read them again (the
+ * evidence scan, the content hash of a stored case). With 64, the 1000-thread
+ * core's 66 frames did not fit, and its notes were decompressed twice.
  */
-#define CORE_FILE_CACHE_FRAMES 64u
+#define CORE_FILE_CACHE_FRAMES 128u
 /*
  * ... and at most this many bytes of them, whatever other writers chose as a
  * frame size: least recently used frames are dropped to make room. One frame
