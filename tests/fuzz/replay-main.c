@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define REPLAY_MAX_INPUT (64u << 20)
 
 static unsigned long replayed;
+static const char *prog;	/* the replayer's name, as run (fuzz-proc-replay...) */
 static int failures;
 
 static int replay_file(const char *path, const struct stat *st)
@@ -30,25 +31,25 @@ static int replay_file(const char *path, const struct stat *st)
 	size_t len = (size_t)st->st_size, got;
 
 	if (st->st_size < 0 || (uint64_t)st->st_size > REPLAY_MAX_INPUT) {
-		fprintf(stderr, "fuzz-core-replay: skipping '%s': larger than %u bytes\n", path, REPLAY_MAX_INPUT);
+		fprintf(stderr, "%s: skipping '%s': larger than %u bytes\n", prog, path, REPLAY_MAX_INPUT);
 		return 0;
 	}
 	if (!(f = fopen(path, "rb"))) {
-		fprintf(stderr, "fuzz-core-replay: cannot open '%s': %s\n", path, strerror(errno));
+		fprintf(stderr, "%s: cannot open '%s': %s\n", prog, path, strerror(errno));
 		failures++;
 		return 0;
 	}
 	/* one spare byte, so that an empty input is still a valid pointer and growth shows */
 	if (!(buf = malloc(len + 1))) {
 		fclose(f);
-		fprintf(stderr, "fuzz-core-replay: cannot read '%s': out of memory\n", path);
+		fprintf(stderr, "%s: cannot read '%s': out of memory\n", prog, path);
 		failures++;
 		return 0;
 	}
 	got = fread(buf, 1, len + 1, f);
 	fclose(f);
 	if (got != len) {
-		fprintf(stderr, "fuzz-core-replay: cannot read '%s': size changed while reading\n", path);
+		fprintf(stderr, "%s: cannot read '%s': size changed while reading\n", prog, path);
 		free(buf);
 		failures++;
 		return 0;
@@ -65,7 +66,7 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 	if (type == FTW_F && S_ISREG(st->st_mode))
 		return replay_file(path, st);
 	if (type == FTW_DNR || type == FTW_NS) {
-		fprintf(stderr, "fuzz-core-replay: cannot read '%s'\n", path);
+		fprintf(stderr, "%s: cannot read '%s'\n", prog, path);
 		failures++;
 	}
 	return 0;
@@ -73,23 +74,26 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 
 int main(int argc, char **argv)
 {
+	const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
+
+	prog = slash ? slash + 1 : argc > 0 ? argv[0] : "fuzz-replay";
 	if (argc < 2) {
-		fputs("usage: fuzz-core-replay FILE|DIR...\n", stderr);
+		fprintf(stderr, "usage: %s FILE|DIR...\n", prog);
 		return 2;
 	}
 	for (int i = 1; i < argc; i++) {
 		struct stat st;
 
 		if (stat(argv[i], &st) != 0) {
-			fprintf(stderr, "fuzz-core-replay: cannot read '%s': %s\n", argv[i], strerror(errno));
+			fprintf(stderr, "%s: cannot read '%s': %s\n", prog, argv[i], strerror(errno));
 			failures++;
 			continue;
 		}
 		if (nftw(argv[i], visit, 16, FTW_PHYS) != 0) {
-			fprintf(stderr, "fuzz-core-replay: cannot walk '%s': %s\n", argv[i], strerror(errno));
+			fprintf(stderr, "%s: cannot walk '%s': %s\n", prog, argv[i], strerror(errno));
 			failures++;
 		}
 	}
-	printf("fuzz-core-replay: %lu inputs replayed\n", replayed);
+	printf("%s: %lu inputs replayed\n", prog, replayed);
 	return failures ? 1 : 0;
 }
