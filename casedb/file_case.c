@@ -160,6 +160,17 @@ nomem:
 	return &hs_error_nomem;
 }
 
+struct hs_error *file_case_render_stored(const struct model *m, const struct report_options *opts,
+					 struct file_case_reports *r)
+{
+	const struct report_format *f;
+
+	for (size_t i = 0; (f = report_format_at(REPORT_CASE, true, i)); i++)
+		if (!file_case_report(r, f) && !render_one(m, opts, f, r))
+			return &hs_error_nomem;
+	return NULL;
+}
+
 const struct strbuf *file_case_report(const struct file_case_reports *r, const struct report_format *f)
 {
 	for (size_t i = 0; i < r->len; i++)

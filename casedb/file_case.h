@@ -8,6 +8,8 @@
  *   file_case_render()   render the reports a stored case keeps — the
  *                        table's stored formats (reports/format.h: text,
  *                        JSON, HTML) — plus one more the caller prints
+ *                        (or, for the CLI, the printed one first, then
+ *                        file_case_render_stored() once the case is new)
  *   file_case_store()    store the model with those reports in one
  *                        transaction
  *
@@ -98,6 +100,14 @@ void file_case_reports_deinit(struct file_case_reports *r);
  */
 struct hs_error *file_case_render(const struct model *m, const struct report_options *opts, bool stored,
 				  const struct report_format *also, struct file_case_reports *r);
+
+/*
+ * Adds to r the stored formats it does not hold yet: after a
+ * file_case_render() of only the printed format, once it is known that the
+ * case is new (a case stored already needs none). Only &hs_error_nomem fails.
+ */
+struct hs_error *file_case_render_stored(const struct model *m, const struct report_options *opts,
+					 struct file_case_reports *r);
 
 /* The report rendered in format f, or NULL when r has none. */
 const struct strbuf *file_case_report(const struct file_case_reports *r, const struct report_format *f);

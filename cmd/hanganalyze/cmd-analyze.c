@@ -251,36 +251,6 @@ static int open_db_once(struct analysis_options *a)
 	return EXIT_DONE;
 }
 
-/*
- * Whether the case of m is in the database already (then its stored formats
- * need not be rendered). Quiet: a database that cannot be opened is
- * reported by open_db_once() after the report is out, as always; a server
- * is not asked here (connecting could delay the report, and its store sends
- * the spool).
- */
-static bool stored_already(struct analysis_options *a, const struct model *m, struct casedb_stored *ret)
-{
-	struct hs_error *err;
-	bool found = false;
-	char *path;
-
-	if (a->no_db)
-		return false;
-	if (!a->db) {
-		if (!(path = a->db_path ? strdup(a->db_path) : casedb_default_path()))
-			return false;
-		err = casedb_is_server(path) ? NULL : casedb_open(path, true, &a->db);
-		free(path);
-		if (err || !a->db) {
-			hs_error_destroy(err);
-			return false;
-		}
-	}
-	err = casedb_find_case(a->db, m, &found, ret);
-	hs_error_destroy(err);
-	return !err && found;
-}
-
 void analysis_end(struct analysis_options *a)
 {
 	casedb_close(a->db);
@@ -499,13 +469,13 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 		ropts.core_path = core_path = m->procs.items[0].core_path;
 	/*
 	 * A stored case keeps the stored formats (text, JSON, HTML), so `show`
-	 * prints exactly what this run would have in each; without a database
-	 * only the asked-for one is rendered.
+	 * prints exactly what this run would have in each. The asked-for one
+	 * is rendered first and printed; the others once the database says the
+	 * case is new (not for a core stored already, nor without a database).
 	 */
 	file_case_reports_init(&reports);
-	known = stored_already(a, m, &stored);
 	render_ns = hs_now_mono_ns();
-	err = file_case_render(m, &ropts, !a->no_db && !known, print ? a->format : NULL, &reports);
+	err = file_case_render(m, &ropts, false, print ? a->format : NULL, &reports);
 	render_ns = hs_now_mono_ns() - render_ns;
 	if (err) {
 		hs_error_destroy(err);
@@ -522,8 +492,8 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 		for (unsigned i = 0; i < stages.nstages; i++)
 			fprintf(stderr, "hanganalyze: stage %-14s %8.1f ms\n", stages.stages[i].name,
 				(double)stages.stages[i].ns / 1e6);
-		fprintf(stderr, "hanganalyze: rendering %13.1f ms (%zu report%s)\n", (double)render_ns / 1e6, reports.len,
-			reports.len == 1 ? "" : "s");
+		if (print)
+			fprintf(stderr, "hanganalyze: rendering %13.1f ms\n", (double)render_ns / 1e6);
 		if (a->cache_dir)
 			fprintf(stderr, "hanganalyze: symbol cache: %zu module%s from '%s', %zu derived anew\n",
 				stages.cache_hits, stages.cache_hits == 1 ? "" : "s", a->cache_dir, stages.cache_new);
@@ -542,6 +512,23 @@ int analysis_run_paths(struct analysis_options *a, const char *const *paths, siz
 	if (!a->no_db && (rc = open_db_once(a)) != EXIT_DONE)
 		goto out;
 	if (a->db) {
+		/* a core stored already needs none of the stored formats: they are rendered for a new case only */
+		if ((err = casedb_find_case(a->db, m, &known, &stored))) {
+			hs_error_destroy(err);	/* the store says what is wrong with the database */
+			known = false;
+		}
+		if (!known) {
+			render_ns = hs_now_mono_ns();
+			if ((err = file_case_render_stored(m, &ropts, &reports))) {
+				hs_error_destroy(err);
+				fputs("hanganalyze: cannot render the report: out of memory\n", stderr);
+				rc = EXIT_INTERNAL;
+				goto out;
+			}
+			if (a->stats)
+				fprintf(stderr, "hanganalyze: rendering the stored reports %.1f ms\n",
+					(double)(hs_now_mono_ns() - render_ns) / 1e6);
+		}
 		if (!known && (err = file_case_store(a->db, m, core_path, &reports, &stored))) {
 			rc = report_db_error(err, casedb_name(a->db));
 			hs_error_destroy(err);
