@@ -146,7 +146,7 @@ uint64_t hs_fnv1a(const void *p, size_t n, uint64_t h)
 	size_t i = 0;
 
 	while (i < n) {
-		if (b[i] == 0 && i + FNV_ZERO_RUN_MIN <= n) {
+		if (b[i] == 0) {
 			size_t k = zero_run(b + i, n - i);
 
 			if (k >= FNV_ZERO_RUN_MIN) {
@@ -154,9 +154,12 @@ uint64_t hs_fnv1a(const void *p, size_t n, uint64_t h)
 				for (int bit = 0; bit < 64 && (k >> bit); bit++)
 					if ((k >> bit) & 1)
 						h *= fnv_prime_pow2[bit];
-				i += k;
-				continue;
+			} else {
+				for (size_t j = 0; j < k; j++)
+					h *= HS_FNV1A_PRIME;
 			}
+			i += k;
+			continue;
 		}
 		h = (h ^ b[i]) * HS_FNV1A_PRIME;
 		i++;
