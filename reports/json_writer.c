@@ -80,6 +80,17 @@ void json_object_end(struct json_writer *w) { close_level(w, "}"); }
 void json_array_begin(struct json_writer *w) { open_level(w, "["); }
 void json_array_end(struct json_writer *w) { close_level(w, "]"); }
 
+/* ASCII bytes written as they are: printable, but for '"', '\\' and '<' (a table: one load a byte) */
+#define PLAIN(c) ((c) >= 0x20 && (c) < 0x7f && (c) != '"' && (c) != '\\' && (c) != '<')
+#define T4(c) PLAIN(c), PLAIN((c) + 1), PLAIN((c) + 2), PLAIN((c) + 3)
+#define T16(c) T4(c), T4((c) + 4), T4((c) + 8), T4((c) + 12)
+#define T64(c) T16(c), T16((c) + 16), T16((c) + 32), T16((c) + 48)
+static const bool plain_ascii[256] = { T64(0), T64(64), T64(128), T64(192) };
+#undef T64
+#undef T16
+#undef T4
+#undef PLAIN
+
 bool json_escape(struct strbuf *sb, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str, *run = s;
@@ -90,7 +101,7 @@ bool json_escape(struct strbuf *sb, const char *str)
 		size_t n;
 		bool ok;
 
-		if (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\' && *s != '<') {
+		if (plain_ascii[*s]) {
 			s++;
 			continue;
 		}
