@@ -295,6 +295,12 @@ static struct hs_error *repeated_tids(const struct model *m, bool **ret)
 	return NULL;
 }
 
+/* The key a case is stored and found under: m's content hash in hex (core_hash[17]). */
+static void core_hash_of(const struct model *m, char *out, size_t size)
+{
+	snprintf(out, size, "%016llx", (unsigned long long)model_content_hash(m));
+}
+
 /* The rows of m's case; strings point into m, compressed reports into r->owned. */
 static struct hs_error *record_from_model(const struct model *m, const char *core_path,
 					  const struct casedb_report *reports, size_t nreports, struct casedb_record *r)
@@ -304,7 +310,7 @@ static struct hs_error *record_from_model(const struct model *m, const char *cor
 	struct hs_error *err;
 	bool *repeat;
 
-	snprintf(r->core_hash, sizeof(r->core_hash), "%016llx", (unsigned long long)model_content_hash(m));
+	core_hash_of(m, r->core_hash, sizeof(r->core_hash));
 	r->core_path = core_path;
 	r->pid = m->pid;
 	r->comm = m->comm;
@@ -535,7 +541,7 @@ struct hs_error *casedb_find_case(struct casedb *db, const struct model *m, bool
 	*found = false;
 	if (db->server || !db->impl || !db->be->find_case)
 		return NULL;
-	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)model_content_hash(m));
+	core_hash_of(m, hash, sizeof(hash));
 	return db->be->find_case(db->impl, hash, found, ret);
 }
 

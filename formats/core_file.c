@@ -661,6 +661,7 @@ static const unsigned char *cached_page(struct core_file *cf, uint64_t page, str
 	}
 	slot = pc->data + ((set * PAGE_CACHE_WAYS + way) << PAGE_CACHE_SHIFT);
 	pc->tag[set][way] = 0;
+	prefetch(cf, off, want);	/* a miss: the block around it is likely next (on a cold cache) */
 	if ((*err = pread_exact(cf->fd, slot, want, off, "the core")))
 		return NULL;
 	cf->stats.bytes_read += want;
@@ -669,11 +670,20 @@ static const unsigned char *cached_page(struct core_file *cf, uint64_t page, str
 	return slot;
 }
 
-/* core_file_pread() of a large plain core: page by page through the cache. */
+/* core_file_pread() of a large plain core: a read within one page through the cache. */
 static struct hs_error *pread_cached(struct core_file *cf, unsigned char *out, size_t len, uint64_t off)
 {
+	const unsigned char *page;
 	struct hs_error *err = NULL;
 
+	/* a read across pages (a stack scanned whole) in one system call, past the cache */
+	if ((off >> PAGE_CACHE_SHIFT) != ((off + len - 1) >> PAGE_CACHE_SHIFT)) {
+		prefetch(cf, off, len);
+		if ((err = pread_exact(cf->fd, out, len, off, "the core")))
+			return err;
+		cf->stats.bytes_read += len;
+		return NULL;
+	}
 	if (!cf->pages) {
 		if (!(cf->pages = calloc(1, sizeof(*cf->pages))) ||
 		    !(cf->pages->data = malloc((size_t)PAGE_CACHE_SETS * PAGE_CACHE_WAYS << PAGE_CACHE_SHIFT))) {
@@ -682,26 +692,9 @@ static struct hs_error *pread_cached(struct core_file *cf, unsigned char *out, s
 			return &hs_error_nomem;
 		}
 	}
-	prefetch(cf, off, len);
-	/* a read across pages (a stack scanned whole) in one system call, past the cache */
-	if ((off >> PAGE_CACHE_SHIFT) != ((off + len - 1) >> PAGE_CACHE_SHIFT)) {
-		if ((err = pread_exact(cf->fd, out, len, off, "the core")))
-			return err;
-		cf->stats.bytes_read += len;
-		return NULL;
-	}
-	while (len > 0) {
-		uint64_t in = off & ((1u << PAGE_CACHE_SHIFT) - 1);
-		size_t n = (size_t)MIN((uint64_t)len, ((uint64_t)1 << PAGE_CACHE_SHIFT) - in);
-		const unsigned char *page = cached_page(cf, off >> PAGE_CACHE_SHIFT, &err);
-
-		if (!page)
-			return err;
-		memcpy(out, page + in, n);
-		out += n;
-		off += n;
-		len -= n;
-	}
+	if (!(page = cached_page(cf, off >> PAGE_CACHE_SHIFT, &err)))
+		return err;
+	memcpy(out, page + (off & (((uint64_t)1 << PAGE_CACHE_SHIFT) - 1)), len);
 	return NULL;
 }
 
